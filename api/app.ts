@@ -1,0 +1,89 @@
+// The Koa HTTP service as a factory: createApp(deps) wires routes to whatever clients it is given.
+import Router from '@koa/router';
+import type { Client } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../lib/config';
+import { checkReadiness } from '../lib/health';
+import type { Logger } from '../lib/logger';
+import type { Redis } from '../lib/redis';
+import { HttpError } from './errors';
+
+export interface AppDeps {
+  cfg: Config;
+  log: Logger;
+  redis: Redis;
+  kafka: Kafka;
+  temporal: Client;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.use(requestLogAndErrors(deps.log));
+
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const r = await checkReadiness({ ...deps, timeoutMs: deps.cfg.READY_CHECK_TIMEOUT });
+    ctx.status = r.ready ? 200 : 503;
+    ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.use((ctx) => {
+    throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+  });
+  return app;
+}
+
+/** Request id, one log line per request, and errors mapped to JSON (never a stack to the client). */
+function requestLogAndErrors(log: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const requestId = randomUUID();
+    const started = performance.now();
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) };
+      } else if (isKoaHttpError(err)) {
+        ctx.status = err.status;
+        ctx.body = { error: 'http_error', message: err.message };
+      } else {
+        ctx.status = 500;
+        ctx.body = {
+          error: 'internal',
+          message: 'Internal error; the request id is in X-Request-Id',
+          requestId,
+        };
+        log.error('unhandled error', { requestId, err, stack: (err as Error)?.stack });
+      }
+    } finally {
+      log.info('request', {
+        requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+  };
+}
+
+function isKoaHttpError(err: unknown): err is { status: number; message: string } {
+  const status = (err as { status?: unknown })?.status;
+  return (
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    (err as { expose?: boolean }).expose === true
+  );
+}

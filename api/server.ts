@@ -1,0 +1,25 @@
+// The API process: wires real clients into createApp and listens.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createKafka } from '../lib/kafka';
+import { runProcess } from '../lib/process';
+import { createRedis } from '../lib/redis';
+import { createTemporalClient } from '../lib/temporal';
+import { createApp } from './app';
+
+runProcess('api', async (cfg, log) => {
+  const redis = createRedis(cfg, { failFast: true });
+  const kafka = createKafka(cfg);
+  const temporal = createTemporalClient(cfg);
+  const app = createApp({ cfg, log, redis, kafka, temporal });
+  const server = app.listen(cfg.API_PORT, cfg.API_HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  log.info('listening', { url: `http://${cfg.API_HOST}:${port}` });
+  return async () => {
+    // Stop accepting, finish in-flight requests, then close clients.
+    await new Promise<void>((done) => server.close(() => done()));
+    await temporal.connection.close();
+    redis.disconnect();
+  };
+});

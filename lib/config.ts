@@ -1,0 +1,138 @@
+// Every setting bourse reads, from the environment, with local defaults; validated once at start.
+// No other module reads process.env.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEMO_STOCKS = ['778253364357513', '44891482026867833', '46348559193224090', '35425587644337450'];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port');
+const stockId = z.string().regex(/^\d{15,17}$/, 'must be a 15–17 digit TSE instrument code');
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 30s, 5m, 2h or 1d')
+  .transform(durationToMs);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+const weekdays = z
+  .string()
+  .transform((s) => s.split(',').map((d) => d.trim().toLowerCase()))
+  .pipe(z.array(z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])).min(1));
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1));
+
+export function durationToMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
+  return Number(m[1]) * unit;
+}
+
+/** Each variable: its schema and its default (as the text a user would write). */
+const variables = {
+  LOG_LEVEL: [z.enum(['debug', 'info', 'warn', 'error']), 'info'],
+  TEMPORAL_ADDRESS: [hostPort, '127.0.0.1:7233'],
+  TEMPORAL_NAMESPACE: [z.string().min(1), 'default'],
+  TEMPORAL_UI_PORT: [port, '8233'],
+  KAFKA_BROKERS: [list(hostPort), '127.0.0.1:9092'],
+  KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
+  REDIS_URL: [z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// URL'), 'redis://127.0.0.1:6379'],
+  API_HOST: [z.string().min(1), '127.0.0.1'],
+  API_PORT: [port, '3000'],
+  STACK_DIR: [z.string().min(1), '.stack/local'],
+  PRICE_SOURCE: [z.enum(['simulated', 'tsetmc']), 'simulated'],
+  STOCKS: [list(stockId), DEMO_STOCKS.join(',')],
+  TSETMC_BASE_URL: [z.url(), 'https://cdn.tsetmc.com/api/'],
+  TSETMC_TIMEOUT: [duration, '10s'],
+  MARKET_TIMEZONE: [z.string().min(1), 'Asia/Tehran'],
+  MARKET_DAYS: [weekdays, 'sat,sun,mon,tue,wed'],
+  MARKET_OPEN: [hhmm, '09:00'],
+  MARKET_CLOSE: [hhmm, '12:30'],
+  PRICE_SCHEDULE_ID: [z.string().min(1), 'price-fetch'],
+  PRICE_CATCHUP_WINDOW: [duration, '1d'],
+  PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
+  PRICE_CONSUMER_CONCURRENCY: [positiveInt.max(256), '4'],
+  PRICE_CONSUMER_MAX_ATTEMPTS: [positiveInt.max(20), '3'],
+  VERIFY_DELAY_MIN: [duration, '1s'],
+  VERIFY_DELAY_MAX: [duration, '100s'],
+  VERIFY_TIMEOUT: [duration, '60s'],
+  VERIFIER_URL: [z.union([z.literal(''), z.url()]), ''],
+  ORDER_START_TIMEOUT: [duration, '5s'],
+  RESULT_WAIT_MAX: [duration, '60s'],
+  SHUTDOWN_GRACE: [duration, '30s'],
+  READY_CHECK_TIMEOUT: [duration, '2s'],
+  WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
+} as const;
+
+type Variables = typeof variables;
+export type Config = { readonly [K in keyof Variables]: z.output<Variables[K][0]> } & {
+  readonly temporalPort: number;
+  readonly kafkaPort: number;
+  readonly redisPort: number;
+};
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, [schema, fallback]] of Object.entries(variables)) {
+    const raw = env[name] ?? fallback;
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(
+        name,
+        `= ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+    out[name] = parsed.data;
+  }
+  const cfg = out as Omit<Config, 'temporalPort' | 'kafkaPort' | 'redisPort'>;
+  if (cfg.VERIFY_DELAY_MIN > cfg.VERIFY_DELAY_MAX) {
+    throw new ConfigError('VERIFY_DELAY_MIN', 'must not exceed VERIFY_DELAY_MAX');
+  }
+  if (cfg.MARKET_OPEN >= cfg.MARKET_CLOSE)
+    throw new ConfigError('MARKET_OPEN', 'must be before MARKET_CLOSE');
+  const redisPort = Number(new URL(cfg.REDIS_URL).port || 6379);
+  return Object.freeze({
+    ...cfg,
+    temporalPort: Number(cfg.TEMPORAL_ADDRESS.split(':')[1]),
+    kafkaPort: Number(cfg.KAFKA_BROKERS[0]!.split(':')[1]),
+    redisPort,
+  }) as Config;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration; on a bad value prints the variable's name and exits. */
+export function config(): Config {
+  if (cached) return cached;
+  try {
+    cached = loadConfig();
+    return cached;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,20 @@
+// The one way bourse opens a Temporal client connection.
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from './config';
+
+/**
+ * A client whose connection is made on first use, so a process starts (and can report Temporal as
+ * down) while the server is unreachable; every call then fails fast instead of hanging.
+ */
+export function createTemporalClient(cfg: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Client {
+  const connection = Connection.lazy({ address: cfg.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
+  return new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
+}
+
+/** The custom search attributes that make orders findable in the Web UI. */
+export const ORDER_SEARCH_ATTRIBUTES = {
+  OrderUser: 'Keyword',
+  OrderStock: 'Keyword',
+  OrderStatus: 'Keyword',
+  OrderQuantity: 'Int',
+} as const;

@@ -1,0 +1,53 @@
+// The Temporal worker process: serves the `prices` and `orders` task queues.
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { TASK_QUEUES } from '../lib/task-queues';
+import { runProcess } from '../lib/process';
+
+runProcess('temporal-worker', async (cfg, log) => {
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => {
+        const lvl =
+          level === 'TRACE' || level === 'DEBUG'
+            ? 'debug'
+            : level === 'WARN'
+              ? 'warn'
+              : level === 'ERROR'
+                ? 'error'
+                : 'info';
+        log[lvl](message, meta ?? {});
+      },
+      trace: () => undefined,
+      debug: (m, meta) => log.debug(m, meta ?? {}),
+      info: (m, meta) => log.info(m, meta ?? {}),
+      warn: (m, meta) => log.warn(m, meta ?? {}),
+      error: (m, meta) => log.error(m, meta ?? {}),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const workflowsPath = require.resolve('../workflows');
+  const workers = await Promise.all(
+    Object.values(TASK_QUEUES).map((taskQueue) =>
+      Worker.create({
+        connection,
+        namespace: cfg.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath,
+        activities: {},
+        maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      }),
+    ),
+  );
+  const running = Promise.all(workers.map((w) => w.run()));
+  running.catch((err: unknown) => {
+    log.error('worker failed', { err });
+    process.exit(1);
+  });
+  return async () => {
+    // Worker.shutdown drains: in-flight activities finish (or hit their timeouts) first.
+    for (const w of workers) w.shutdown();
+    await running;
+    await connection.close();
+  };
+});

@@ -1,0 +1,2 @@
+// Every workflow the worker serves; one file per workflow.
+export {};
