@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
-import { checkReadiness } from '../lib/health';
+import type { ReadinessCheck } from '../lib/health';
 import type { Logger } from '../lib/logger';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
@@ -16,6 +16,7 @@ export interface AppDeps {
   redis: Redis;
   kafka: Kafka;
   temporal: Client;
+  readiness: ReadinessCheck;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -28,7 +29,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const r = await checkReadiness({ ...deps, timeoutMs: deps.cfg.READY_CHECK_TIMEOUT });
+    const r = await deps.readiness.check();
     ctx.status = r.ready ? 200 : 503;
     ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
   });

@@ -1,6 +1,7 @@
 // The API process: wires real clients into createApp and listens.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { createReadinessCheck } from '../lib/health';
 import { createKafka } from '../lib/kafka';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
@@ -11,7 +12,8 @@ runProcess('api', async (cfg, log) => {
   const redis = createRedis(cfg, { failFast: true });
   const kafka = createKafka(cfg);
   const temporal = createTemporalClient(cfg);
-  const app = createApp({ cfg, log, redis, kafka, temporal });
+  const readiness = createReadinessCheck(cfg, { kafka, redis });
+  const app = createApp({ cfg, log, redis, kafka, temporal, readiness });
   const server = app.listen(cfg.API_PORT, cfg.API_HOST);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -19,7 +21,7 @@ runProcess('api', async (cfg, log) => {
   return async () => {
     // Stop accepting, finish in-flight requests, then close clients.
     await new Promise<void>((done) => server.close(() => done()));
-    await temporal.connection.close();
+    await Promise.all([temporal.connection.close(), readiness.close()]);
     redis.disconnect();
   };
 });

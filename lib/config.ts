@@ -81,6 +81,7 @@ const variables = {
   RESULT_WAIT_MAX: [duration, '60s'],
   SHUTDOWN_GRACE: [duration, '30s'],
   READY_CHECK_TIMEOUT: [duration, '2s'],
+  TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
 } as const;
 

@@ -1,20 +1,20 @@
 // Readiness of the three services bourse depends on, each checked for real with a deadline.
-import type { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
+import type { Config } from './config';
 import type { Redis } from './redis';
 
 export type ServiceCheck = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };
+export type ServiceKey = 'temporal' | 'kafka' | 'redis';
 export interface Readiness {
   ready: boolean;
-  down: string[];
-  checks: Record<'temporal' | 'kafka' | 'redis', ServiceCheck>;
+  down: ServiceKey[];
+  checks: Record<ServiceKey, ServiceCheck>;
 }
 
-export interface HealthDeps {
-  temporal: Client;
-  kafka: Kafka;
-  redis: Redis;
-  timeoutMs: number;
+export interface ReadinessCheck {
+  check(): Promise<Readiness>;
+  close(): Promise<void>;
 }
 
 async function timed(timeoutMs: number, what: string, check: () => Promise<unknown>): Promise<ServiceCheck> {
@@ -33,29 +33,41 @@ async function timed(timeoutMs: number, what: string, check: () => Promise<unkno
   }
 }
 
-export async function checkReadiness({ temporal, kafka, redis, timeoutMs }: HealthDeps): Promise<Readiness> {
-  const [t, k, r] = await Promise.all([
-    timed(timeoutMs, 'Temporal', async () => {
-      const conn = temporal.connection as Connection; // createTemporalClient always gives a Connection
-      const res = await conn.withDeadline(Date.now() + timeoutMs, () => conn.healthService.check({}));
-      if (res.status !== 1) throw new Error(`Temporal health status ${res.status}`); // 1 = SERVING
-    }),
-    timed(timeoutMs, 'Kafka', async () => {
-      const admin = kafka.admin({ retry: { retries: 0 } });
-      try {
-        await admin.connect();
-        await admin.describeCluster();
-      } finally {
-        void admin.disconnect();
-      }
-    }),
-    timed(timeoutMs, 'Redis', async () => {
-      if ((await redis.ping()) !== 'PONG') throw new Error('Redis did not answer PONG');
-    }),
-  ]);
-  const checks = { temporal: t, kafka: k, redis: r };
-  const down = Object.entries(checks)
-    .filter(([, c]) => !c.ok)
-    .map(([name]) => name);
-  return { ready: down.length === 0, down, checks };
+export function createReadinessCheck(
+  cfg: Pick<Config, 'TEMPORAL_ADDRESS' | 'READY_CHECK_TIMEOUT'>,
+  { kafka, redis }: { kafka: Kafka; redis: Redis },
+): ReadinessCheck {
+  const timeoutMs = cfg.READY_CHECK_TIMEOUT;
+  // A probe connection of its own, without the SDK's retry interceptor: one attempt per check.
+  const probe = Connection.lazy({
+    address: cfg.TEMPORAL_ADDRESS,
+    connectTimeout: timeoutMs,
+    interceptors: [],
+  });
+  return {
+    async check() {
+      const [temporal, kafkaCheck, redisCheck] = await Promise.all([
+        timed(timeoutMs, 'Temporal', async () => {
+          const res = await probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({}));
+          if (res.status !== 1) throw new Error(`Temporal health status ${res.status}`); // 1 = SERVING
+        }),
+        timed(timeoutMs, 'Kafka', async () => {
+          const admin = kafka.admin({ retry: { retries: 0 } });
+          try {
+            await admin.connect();
+            await admin.describeCluster();
+          } finally {
+            void admin.disconnect();
+          }
+        }),
+        timed(timeoutMs, 'Redis', async () => {
+          if ((await redis.ping()) !== 'PONG') throw new Error('Redis did not answer PONG');
+        }),
+      ]);
+      const checks = { temporal, kafka: kafkaCheck, redis: redisCheck };
+      const down = (Object.keys(checks) as ServiceKey[]).filter((k) => !checks[k].ok);
+      return { ready: down.length === 0, down, checks };
+    },
+    close: () => probe.close(),
+  };
 }

@@ -1,5 +1,11 @@
 // The Temporal worker process: serves the `prices` and `orders` task queues.
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import { TASK_QUEUES } from '../lib/task-queues';
 import { runProcess } from '../lib/process';
 
@@ -26,14 +32,15 @@ runProcess('temporal-worker', async (cfg, log) => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const workflowsPath = require.resolve('../workflows');
+  // One bundle of workflows/ for both task queues.
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   const workers = await Promise.all(
     Object.values(TASK_QUEUES).map((taskQueue) =>
       Worker.create({
         connection,
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue,
-        workflowsPath,
+        workflowBundle,
         activities: {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
       }),

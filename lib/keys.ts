@@ -1,0 +1,19 @@
+// Every Redis key bourse uses, made in one place. Each multi-key atomic step touches keys of one hash
+// tag only ({user:<id>} or {stock:<id>}), so the same code runs on Redis Cluster.
+
+/** Hash: credit, reserved (integers, rials). */
+export const userKey = (user: string) => `{user:${user}}`;
+/** Hash: stock id → quantity held. */
+export const holdingsKey = (user: string) => `{user:${user}}:holdings`;
+
+/** Hash: minute (ISO UTC) → tick JSON. One entry per (stock, minute). */
+export const priceHistoryKey = (stockId: string) => `{stock:${stockId}}:prices`;
+/** Sorted set: minute epoch ms → minute (ISO UTC); the index for range reads. */
+export const priceIndexKey = (stockId: string) => `{stock:${stockId}}:minutes`;
+/** String: the tick JSON of the newest minute seen (a late minute never overwrites it). */
+export const latestPriceKey = (stockId: string) => `{stock:${stockId}}:latest`;
+/** Hash: name and other facts about a stock the system knows. */
+export const stockInfoKey = (stockId: string) => `{stock:${stockId}}:info`;
+
+/** Set: stock ids the price fetcher follows. */
+export const WATCHLIST_KEY = 'stocks:watchlist';

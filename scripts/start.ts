@@ -1,0 +1,79 @@
+// `npm start`: the whole system on the local stack, as one supervised command.
+// Starts Temporal, Kafka and Redis, then the Temporal worker, the price consumer and the API.
+// Ctrl-C stops everything; a child that dies on its own is reported loudly and stops the rest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { config } from '../lib/config';
+import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
+
+const cfg = config();
+const spec = stackSpecFromConfig(cfg);
+const say = (msg: string) => process.stdout.write(`[bourse] ${msg}\n`);
+
+/** The app processes; docker-compose.yml runs these same commands. */
+export const APP_PROCESSES = {
+  worker: 'workers/temporal-worker.ts',
+  consumer: 'workers/price-consumer.ts',
+  api: 'api/server.ts',
+} as const;
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function startChild(name: string, file: string): void {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, file)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(name, child);
+  const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) stream.write(`${name.padEnd(8)} | ${line}\n`);
+  };
+  child.stdout?.on('data', prefix(process.stdout));
+  child.stderr?.on('data', prefix(process.stderr));
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (stopping) return;
+    process.stderr.write(
+      `\n[bourse] !!! ${name} (${file}) exited unexpectedly with ${signal ?? `code ${code}`}; stopping everything.\n\n`,
+    );
+    void shutdown(1);
+  });
+}
+
+async function shutdown(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping the app processes');
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    say('stopping the stack');
+    await stopStack(spec, say);
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  const started = Date.now();
+  await startStack(spec, (m) => say(`stack: ${m}`));
+  say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const [name, file] of Object.entries(APP_PROCESSES)) startChild(name, file);
+  say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);
+  say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);
+  say(`Kafka      ${cfg.KAFKA_BROKERS.join(',')}   Redis ${cfg.REDIS_URL}`);
+  say('Ctrl-C stops everything');
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`[bourse] ${err instanceof PrerequisiteError ? '' : 'start failed: '}${(err as Error).message}\n`);
+  await shutdown(1);
+});

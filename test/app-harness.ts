@@ -1,0 +1,42 @@
+// Builds the real API (createApp) against the test stack's real clients and listens on a free port.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDeps } from '../api/app';
+import type { Config } from '../lib/config';
+import { createReadinessCheck } from '../lib/health';
+import { createKafka } from '../lib/kafka';
+import { createLogger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
+import { createTemporalClient } from '../lib/temporal';
+import { testConfig } from './test-stack';
+
+export interface Api {
+  url: string;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export async function startApi(cfg: Config = testConfig()): Promise<Api> {
+  const redis = createRedis(cfg, { failFast: true });
+  const kafka = createKafka(cfg, { retries: 0 });
+  const deps: AppDeps = {
+    cfg,
+    log: createLogger('api-test', 'error'),
+    redis,
+    kafka,
+    temporal: createTemporalClient(cfg),
+    readiness: createReadinessCheck(cfg, { kafka, redis }),
+  };
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deps,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await Promise.all([deps.temporal.connection.close(), deps.readiness.close()]);
+      deps.redis.disconnect();
+    },
+  };
+}

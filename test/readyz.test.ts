@@ -1,0 +1,54 @@
+// /readyz checks Temporal, Kafka and Redis for real and names whichever is down.
+import { startService, stopService, type ServiceName } from '../scripts/local-stack';
+import { startApi, type Api } from './app-harness';
+import { testLog, testStackSpec } from './test-stack';
+
+const spec = testStackSpec();
+let api: Api;
+
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+async function readyz(): Promise<{ status: number; body: { status: string; down: string[] } }> {
+  const res = await fetch(`${api.url}/readyz`);
+  return { status: res.status, body: (await res.json()) as { status: string; down: string[] } };
+}
+
+test('/healthz answers while the process lives', async () => {
+  const res = await fetch(`${api.url}/healthz`);
+  expect(res.status).toBe(200);
+});
+
+test('/readyz is 200 with every service up', async () => {
+  expect(await readyz()).toEqual({
+    status: 200,
+    body: expect.objectContaining({ status: 'ready', down: [] }),
+  });
+});
+
+test.each<ServiceName>(['redis', 'kafka', 'temporal'])(
+  '/readyz says %s is down, with 503, and recovers when it is back',
+  async (svc) => {
+    await stopService(spec, svc, testLog);
+    try {
+      const started = Date.now();
+      const r = await readyz();
+      expect(r.status).toBe(503);
+      expect(r.body).toEqual(expect.objectContaining({ status: 'unavailable', down: [svc] }));
+      expect(Date.now() - started).toBeLessThan(10_000); // answers, never hangs
+    } finally {
+      await startService(spec, svc, testLog);
+    }
+    // Clients reconnect on their own; give them a moment.
+    let last = await readyz();
+    for (let i = 0; i < 40 && last.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      last = await readyz();
+    }
+    expect(last.status).toBe(200);
+  },
+);
