@@ -18,3 +18,16 @@ export const ORDER_SEARCH_ATTRIBUTES = {
   OrderStatus: 'Keyword',
   OrderQuantity: 'Int',
 } as const;
+
+const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const; // temporal.api.enums.v1.IndexedValueType
+
+/** Registers the order search attributes on a server that lacks them (the dev server does it at start). */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
+  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.entries(ORDER_SEARCH_ATTRIBUTES).filter(([name]) => !(name in customAttributes));
+  if (missing.length === 0) return;
+  await client.connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_VALUE_TYPE[type]])),
+  });
+}

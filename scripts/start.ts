@@ -4,24 +4,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { config } from '../lib/config';
+import { APP_PROCESSES, commandOf, type AppProcess } from './app-processes';
 import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 
 const cfg = config();
 const spec = stackSpecFromConfig(cfg);
 const say = (msg: string) => process.stdout.write(`[bourse] ${msg}\n`);
 
-/** The app processes; docker-compose.yml runs these same commands. */
-export const APP_PROCESSES = {
-  worker: 'workers/temporal-worker.ts',
-  consumer: 'workers/price-consumer.ts',
-  api: 'api/server.ts',
-} as const;
-
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-function startChild(name: string, file: string): void {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, file)], {
+function startChild(name: AppProcess): void {
+  const [cmd, ...args] = commandOf(name);
+  const file = APP_PROCESSES[name];
+  const child = spawn(join(ROOT, cmd!), args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,7 +62,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   await startStack(spec, (m) => say(`stack: ${m}`));
   say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  for (const [name, file] of Object.entries(APP_PROCESSES)) startChild(name, file);
+  for (const name of Object.keys(APP_PROCESSES) as AppProcess[]) startChild(name);
   say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);
   say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);
   say(`Kafka      ${cfg.KAFKA_BROKERS.join(',')}   Redis ${cfg.REDIS_URL}`);
@@ -74,6 +70,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  process.stderr.write(`[bourse] ${err instanceof PrerequisiteError ? '' : 'start failed: '}${(err as Error).message}\n`);
+  process.stderr.write(
+    `[bourse] ${err instanceof PrerequisiteError ? '' : 'start failed: '}${(err as Error).message}\n`,
+  );
   await shutdown(1);
 });
