@@ -342,10 +342,26 @@ async function kafkaReady(spec: StackSpec): Promise<boolean> {
   }
 }
 
+function servicePorts(spec: StackSpec, svc: ServiceName): number[] {
+  if (svc === 'redis') return [spec.redisPort];
+  if (svc === 'kafka') return [spec.kafkaPort, spec.kafkaPort + 1];
+  return [spec.temporalPort, spec.temporalUiPort, spec.temporalUiPort + 1, spec.temporalUiPort + 2];
+}
+
 /** Starts one service (if not already running) and waits until it is healthy. */
 export async function startService(spec: StackSpec, svc: ServiceName, log: Log): Promise<void> {
   const running = readPid(spec, svc);
   if (!running) {
+    // Never mistake someone else's server (another checkout's stack, a system Redis) for ours.
+    const busy = (
+      await Promise.all(servicePorts(spec, svc).map((p) => portOpen(p).then((open) => open && p)))
+    ).find(Boolean);
+    if (busy) {
+      throw new Error(
+        `port ${busy} for ${svc} is already taken by a process this stack did not start (${spec.dir}); ` +
+          'stop it (another checkout: npm run stack:down there) or choose other ports (see README, Configuration)',
+      );
+    }
     log(`starting ${svc}`);
     if (svc === 'redis') launch(spec, svc, 'redis-server', redisArgs(spec));
     if (svc === 'kafka') launch(spec, svc, 'java', kafkaArgs(spec));
@@ -358,6 +374,7 @@ export async function startService(spec: StackSpec, svc: ServiceName, log: Log):
     await waitFor('Temporal', () => temporalHealthy(spec), 60_000, logFile(spec, svc));
     await waitFor('Temporal Web UI', () => portOpen(spec.temporalUiPort), 30_000, logFile(spec, svc));
   }
+  if (!readPid(spec, svc)) throw new Error(`${svc} exited during start-up; see ${logFile(spec, svc)}`);
   log(`${svc} ${running ? 'already running' : 'healthy'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
