@@ -18,4 +18,4 @@ COPY api ./api
 COPY scripts ./scripts
 USER node
 # docker-compose.yml picks the process; these are the same commands `npm start` runs.
-CMD ["node_modules/.bin/tsx", "api/server.ts"]
+CMD ["node", "--import", "tsx", "api/server.ts"]

@@ -1,6 +1,5 @@
 // The app's long-running processes: `npm start` runs exactly these, and so does docker-compose.yml.
-export const TSX = 'node_modules/.bin/tsx';
-
+// `node --import tsx` runs the TypeScript in one process (no wrapper), so a signal reaches the app itself.
 export const APP_PROCESSES = {
   worker: 'workers/temporal-worker.ts',
   consumer: 'workers/price-consumer.ts',
@@ -9,5 +8,5 @@ export const APP_PROCESSES = {
 
 export type AppProcess = keyof typeof APP_PROCESSES;
 
-/** The command line of a process, relative to the project root. */
-export const commandOf = (name: AppProcess): string[] => [TSX, APP_PROCESSES[name]];
+/** The command line of a process, run from the project root. */
+export const commandOf = (name: AppProcess): string[] => ['node', '--import', 'tsx', APP_PROCESSES[name]];

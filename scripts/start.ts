@@ -2,7 +2,6 @@
 // Starts Temporal, Kafka and Redis, then the Temporal worker, the price consumer and the API.
 // Ctrl-C stops everything; a child that dies on its own is reported loudly and stops the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { config } from '../lib/config';
 import { APP_PROCESSES, commandOf, type AppProcess } from './app-processes';
 import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
@@ -17,7 +16,7 @@ let stopping = false;
 function startChild(name: AppProcess): void {
   const [cmd, ...args] = commandOf(name);
   const file = APP_PROCESSES[name];
-  const child = spawn(join(ROOT, cmd!), args, {
+  const child = spawn(cmd!, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
