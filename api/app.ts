@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
 import type { ReadinessCheck } from '../lib/health';
 import type { Logger } from '../lib/logger';
+import { createApiMetrics, type ApiMetrics } from '../lib/metrics';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
 
@@ -22,11 +23,16 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.proxy = false;
-  app.use(requestLogAndErrors(deps.log));
+  const metrics = createApiMetrics();
+  app.use(requestLogAndErrors(deps.log, metrics));
 
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   });
   router.get('/readyz', async (ctx) => {
     const r = await deps.readiness.check();
@@ -43,7 +49,7 @@ export function createApp(deps: AppDeps): Koa {
 }
 
 /** Request id, one log line per request, and errors mapped to JSON (never a stack to the client). */
-function requestLogAndErrors(log: Logger): Koa.Middleware {
+function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
   return async (ctx, next) => {
     const requestId = randomUUID();
     const started = performance.now();
@@ -68,12 +74,17 @@ function requestLogAndErrors(log: Logger): Koa.Middleware {
         log.error('unhandled error', { requestId, err, stack: (err as Error)?.stack });
       }
     } finally {
+      const ms = performance.now() - started;
+      // The route pattern, not the path: ids must not explode the label set.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      metrics.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+      metrics.requestSeconds.observe({ method: ctx.method, route }, ms / 1000);
       log.info('request', {
         requestId,
         method: ctx.method,
         path: ctx.path,
         status: ctx.status,
-        ms: Math.round(performance.now() - started),
+        ms: Math.round(ms),
       });
     }
   };

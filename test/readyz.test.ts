@@ -23,6 +23,16 @@ test('/healthz answers while the process lives', async () => {
   expect(res.status).toBe(200);
 });
 
+test('/metrics serves Prometheus text with request counts by route', async () => {
+  await fetch(`${api.url}/healthz`);
+  const res = await fetch(`${api.url}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  expect(await res.text()).toMatch(
+    /bourse_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/,
+  );
+});
+
 test('/readyz is 200 with every service up', async () => {
   expect(await readyz()).toEqual({
     status: 200,
