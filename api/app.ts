@@ -9,6 +9,7 @@ import type { ReadinessCheck } from '../lib/health';
 import type { Logger } from '../lib/logger';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
+import { createOrderRouter } from './orders-routes';
 
 export interface AppDeps {
   cfg: Config;
@@ -36,6 +37,9 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
+  const orders = createOrderRouter(deps);
+  app.use(orders.routes());
+  app.use(orders.allowedMethods({ throw: true }));
   app.use((ctx) => {
     throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
   });
