@@ -1,7 +1,7 @@
 // The buyOrder workflow's effects on the world: credit in Redis, user verification, order events on
 // Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { TOPICS } from '../lib/kafka';
 import { holdingsKey, orderKey, userKey } from '../lib/keys';
 import type { Logger } from '../lib/logger';
@@ -77,6 +77,15 @@ if state == 'reserved' then
 end
 return state or 'missing'
 `;
+
+/** The producer of `order-events`: idempotent (one in-flight request, acks=all), keyed by order id. */
+export function createOrderEventProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
 
 export interface OrderActivityDeps {
   redis: Redis;

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Consumer, Producer } from 'kafkajs';
-import { createOrderActivities } from '../activities/orders';
+import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
 import { createHttpVerifier, type Verifier } from '../activities/verifier';
 import type { Config } from '../lib/config';
 import { createKafka, TOPICS } from '../lib/kafka';
@@ -113,7 +113,7 @@ export interface OrderWorker {
 export async function startOrderWorker(verifier: Verifier, cfg: Config = testConfig()): Promise<OrderWorker> {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
-  const producer = createKafka(cfg).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createOrderEventProducer(createKafka(cfg));
   await producer.connect();
   const worker = await Worker.create({
     connection,

@@ -6,7 +6,7 @@ import {
   bundleWorkflowCode,
   makeTelemetryFilterString,
 } from '@temporalio/worker';
-import { createOrderActivities } from '../activities/orders';
+import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
 import { createVerifier } from '../activities/verifier';
 import { createKafka } from '../lib/kafka';
 import { TASK_QUEUES } from '../lib/task-queues';
@@ -37,7 +37,7 @@ runProcess('temporal-worker', async (cfg, log) => {
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
-  const producer = createKafka(cfg).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createOrderEventProducer(createKafka(cfg));
   await producer.connect();
   const activities: Partial<Record<string, object>> = {
     [TASK_QUEUES.orders]: createOrderActivities({
