@@ -21,6 +21,7 @@ import {
   buyOrderWorkflowId,
   isFinal,
   MAX_ORDER_QUANTITY,
+  ORDER_BODY_LIMIT_BYTES,
   ORDER_SEARCH_KEYS,
   ORDER_STATUS_KEYWORD,
   ORDERS_TASK_QUEUE,
@@ -32,6 +33,7 @@ import {
 import { readLatestTick } from '../lib/price-history';
 import type { Redis } from '../lib/redis';
 import { badRequest, HttpError, notFound } from './errors';
+import { openApiJson } from './openapi';
 import {
   DuplicateKeyError,
   jsonTypeOf,
@@ -55,7 +57,6 @@ export interface OrderRequest {
   quantity: number;
 }
 
-export const ORDER_BODY_LIMIT_BYTES = 4 * 1024;
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 const STOCK_ID = /^\d{15,17}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -143,6 +144,11 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     const final = await awaitResult(deps, orderId, waitMs, ctx.req);
     const state = final ?? (await readOrder(deps, orderId));
     ctx.body = { ...orderView(state), waitedMs: Date.now() - started };
+  });
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openApiJson;
   });
 
   log.debug('order routes ready');

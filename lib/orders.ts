@@ -46,6 +46,8 @@ export const ORDER_SEARCH_KEYS = {
 
 /** Largest quantity one order may ask for; keeps price × quantity an exact integer. */
 export const MAX_ORDER_QUANTITY = 1_000_000_000;
+/** Largest order request body the API reads. */
+export const ORDER_BODY_LIMIT_BYTES = 4 * 1024;
 
 export interface BuyOrderInput {
   orderId: string;

@@ -1,5 +1,5 @@
 // Every bad order input gets its 4xx naming the field, and leaves no workflow and no reservation.
-import { orderKey, stockInfoKey } from '../lib/keys';
+import { orderKey, stockInfoKey, userKey } from '../lib/keys';
 import { startApi, type Api } from './app-harness';
 import {
   countOrders,
@@ -159,5 +159,35 @@ describe('reading orders refuses bad input', () => {
   ])('GET %s → %i naming %s', async (path, status, field) => {
     const res = await http(`${api.url}${path}`);
     expect({ status: res.status, field: res.body.field }).toEqual({ status, field });
+  });
+});
+
+describe('the API describes itself', () => {
+  test('GET /openapi.json serves the OpenAPI document, the 17-digit example intact', async () => {
+    const res = await fetch(`${api.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const text = await res.text();
+    const doc = JSON.parse(text) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/orders', '/BuyStock', '/orders/{id}', '/orders/{id}/result']),
+    );
+    expect(text).toContain('"stockid": 44891482026867833');
+  });
+});
+
+describe('demo data', () => {
+  test('the seed loads DESIGN.md users and stocks, and keeps moved credit unless reset', async () => {
+    const { seedDemoData } = await import('../scripts/seed');
+    await seedDemoData(worker.redis, { reset: true });
+    expect(await userMoney(worker.redis, 'user1')).toEqual({ credit: 150_000_000, reserved: 0 });
+    expect(await userMoney(worker.redis, 'user2')).toEqual({ credit: 6_000_000_000, reserved: 0 });
+    expect(await worker.redis.hget(stockInfoKey(SAIPA), 'name')).toBe('سایپا');
+    await worker.redis.hset(userKey('user1'), 'credit', '5');
+    await seedDemoData(worker.redis);
+    expect((await userMoney(worker.redis, 'user1')).credit).toBe(5);
+    await seedDemoData(worker.redis, { reset: true });
+    expect((await userMoney(worker.redis, 'user1')).credit).toBe(150_000_000);
   });
 });
