@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertMemo,
@@ -24,11 +25,14 @@ import {
   type OrderState,
 } from '../lib/orders';
 
-// Redis and Kafka steps: short, retried until they succeed (each is idempotent by order id).
-const { reserveCredit, settleOrder, releaseCredit, publishOrderEvent } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
-});
+// Redis and Kafka steps: milliseconds each, so local activities (run by the worker inside the workflow
+// task, no task-queue round trip: the credit check answers sooner and the server does less per order).
+// Retried until they succeed; each is idempotent by order id.
+const { reserveCredit, settleOrder, releaseCredit, publishOrderEvent } =
+  proxyLocalActivities<OrderActivities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
 
 export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   const { orderId, user, stockId, quantity, verifyTimeoutMs } = input;
