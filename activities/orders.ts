@@ -148,8 +148,16 @@ export function createOrderActivities({ redis, producer, verifier, log }: OrderA
      */
     async verifyUser({ orderId, user }: OrderRef): Promise<boolean> {
       const ctx = Context.current();
-      const timeoutMs = ctx.info.startToCloseTimeoutMs;
-      const signal = AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(timeoutMs)]);
+      // One controller, aborted by Temporal's cancellation (timeout seen through a heartbeat, workflow
+      // cancel, worker shutdown) or by our own copy of the start-to-close deadline, whichever is first.
+      const abort = new AbortController();
+      const signal = abort.signal;
+      const onCancel = () => abort.abort(ctx.cancellationSignal.reason);
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      const deadline = setTimeout(
+        () => abort.abort(new Error(`start-to-close timeout of ${ctx.info.startToCloseTimeoutMs} ms`)),
+        ctx.info.startToCloseTimeoutMs,
+      );
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       const started = Date.now();
       try {
@@ -171,6 +179,8 @@ export function createOrderActivities({ redis, producer, verifier, log }: OrderA
         throw err;
       } finally {
         clearInterval(beat);
+        clearTimeout(deadline);
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
       }
     },
 

@@ -298,6 +298,17 @@ async function checkUserAndStock(redis: Redis, req: OrderRequest): Promise<void>
   }
 }
 
+// gRPC codes that say the request itself is wrong (or the server misconfigured): retrying cannot help.
+const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 12, 16]); // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
+
+function isPermanentRpcError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number') return PERMANENT_GRPC_CODES.has(code);
+  }
+  return false;
+}
+
 function temporalUnavailable(orderId: string, err: unknown, what: string): HttpError {
   return new HttpError(
     503,
@@ -358,6 +369,7 @@ async function startOrder(
         throw new HttpError(422, 'no_price', `no price recorded yet for stock ${req.stockId}`, 'stockid');
       }
     }
+    if (isPermanentRpcError(err)) throw err; // a bug or misconfiguration: 500, not "retry later"
     log.warn('order not started', { orderId, err, stack: (err as Error)?.stack });
     throw temporalUnavailable(orderId, err, 'the order service did not answer in time');
   }

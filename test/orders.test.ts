@@ -29,6 +29,9 @@ const AMOUNT = PRICE * QTY;
 
 type Result = OrderView & { waitedMs: number };
 
+/** The order whose verification stalls for real, with the default 60 s timeout. */
+let realStall: { orderId: string; user: string; started: number } | undefined;
+
 let verifier: ScriptedVerifier;
 let worker: OrderWorker;
 let api: Api;
@@ -125,8 +128,10 @@ describe('verification timeout', () => {
     expect(testConfig().VERIFY_TIMEOUT).toBe(60_000);
     const user = newUser('stall');
     await putUser(redis(), user, 1_000_000);
+    const started = Date.now();
     const { body } = await post({ user, stockid: SAIPA, quantity: QTY });
     expect(body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+    realStall = { orderId: body.orderId, user, started };
     const handle = api.deps.temporal.workflow.getHandle(buyOrderWorkflowId(body.orderId));
     const scheduled = await eventually('verifyUser scheduled', async () => {
       const history = await handle.fetchHistory();
@@ -136,9 +141,7 @@ describe('verification timeout', () => {
     });
     expect(Number(scheduled!.startToCloseTimeout!.seconds)).toBe(60);
     expect(Number(scheduled!.scheduleToCloseTimeout!.seconds)).toBe(60);
-    await handle.terminate(
-      'test over: the 60 s value is checked, the stall is exercised with a short timeout',
-    );
+    // Its end is checked by the last test of this file, so the 60 s run alongside the others.
   });
 
   test('a stalled verification is cut at the timeout: Failure, call aborted, reservation released', async () => {
@@ -292,4 +295,27 @@ describe('concurrency', () => {
     expect(end.credit + end.reserved + spent).toBe(credit);
     expect(await redis().hget(holdingsKey(user), SAIPA)).toBe(String(10 * QTY));
   });
+});
+
+describe('the real 60 s (placed by the first verification-timeout test, checked last)', () => {
+  test('a verification stalled past 60 s ends in Failure at 60 s, call aborted, reservation released', async () => {
+    expect(realStall).toBeDefined();
+    const { orderId, user, started } = realStall!;
+    let final: Result | undefined;
+    while (!final?.final) final = (await result(orderId, 60)).body;
+    const tookMs = Date.now() - started;
+    expect(final.status).toBe('Failure: User verification unsuccessful.');
+    expect(final.reason).toBe('verification timed out after 60000 ms');
+    expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000, reserved: 0 });
+    const abortedAfter = await eventually('the verifier call aborted', async () =>
+      verifier.aborted.get(orderId),
+    );
+    expect(abortedAfter).toBeGreaterThanOrEqual(59_000);
+    expect(abortedAfter).toBeLessThan(90_000);
+    expect(verifier.requests.filter((id) => id === orderId)).toHaveLength(1);
+    expect(tookMs).toBeGreaterThanOrEqual(60_000);
+    process.stderr.write(
+      `[orders] real 60 s stall: Failure after ${tookMs} ms, call aborted after ${abortedAfter} ms\n`,
+    );
+  }, 180_000);
 });
