@@ -1,6 +1,6 @@
 // `npm run bench:orders`: measures, on the stack lib/config points at (started if it is not running),
 // with the real worker and API in this process and a 0 s verification:
-//   1. accept latency of POST /orders (p50/p99) at a steady offered load (open loop, fixed rate);
+//   0./1. accept latency of POST /orders (p50/p99) one at a time, then at a steady offered load (open loop);
 //   2. the delay between a workflow's close time and the long-poll answer GET /orders/:id/result.
 // Not a pass/fail test. Usage: npm run bench:orders -- [rate/s] [seconds] [long-poll samples]
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -104,6 +104,11 @@ async function main(): Promise<void> {
 
   // Warm-up: the first workflow tasks pay for sandbox start and connection set-up.
   for (let i = 0; i < 10; i++) await post();
+
+  // 0. Unloaded: one request at a time (no queueing anywhere).
+  const sequential: number[] = [];
+  for (let i = 0; i < 50; i++) sequential.push((await post()).ms);
+  say(`accept latency, one at a time: ${summary(sequential)}`);
 
   // 1. Accept latency at a steady offered load (open loop: requests leave on schedule regardless).
   say(`POST /orders at ${rate}/s for ${seconds} s (verification delay 0)`);
