@@ -309,6 +309,23 @@ function isPermanentRpcError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Runs a Temporal call with a gRPC deadline, and also answers when the deadline passes even if the
+ * call has not given up yet (a lazy connection's first connect is not bounded by the call's deadline).
+ * An abandoned call may still land later; that is harmless: a retry with the same key finds its order.
+ */
+async function within<T>(temporal: Client, ms: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([temporal.withDeadline(Date.now() + ms, call), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function temporalUnavailable(orderId: string, err: unknown, what: string): HttpError {
   return new HttpError(
     503,
@@ -352,7 +369,7 @@ async function startOrder(
     staticDetails: `Buy order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
   });
   try {
-    return await temporal.withDeadline(Date.now() + cfg.ORDER_START_TIMEOUT, () =>
+    return await within(temporal, cfg.ORDER_START_TIMEOUT, () =>
       temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
         startWorkflowOperation,
         // One update id per order: a retried POST attaches to the first one's update.
@@ -382,7 +399,7 @@ async function readOrder(
 ): Promise<OrderState> {
   const handle = temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
   try {
-    return await temporal.withDeadline(Date.now() + cfg.ORDER_START_TIMEOUT, async () => {
+    return await within(temporal, cfg.ORDER_START_TIMEOUT, async () => {
       const desc = await handle.describe();
       if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
       if (desc.status.name === 'COMPLETED') return handle.result();
