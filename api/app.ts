@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger';
 import { createApiMetrics, type ApiMetrics } from '../lib/metrics';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
+import { createOrderRouter } from './orders-routes';
 
 export interface AppDeps {
   cfg: Config;
@@ -40,11 +41,11 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
   });
 
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
-  app.use((ctx) => {
-    throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
-  });
+  for (const r of [router, createOrderRouter(deps)]) {
+    app.use(r.routes());
+    // A known path with another method is a 405 with Allow, not a 404.
+    app.use(r.allowedMethods());
+  }
   return app;
 }
 
@@ -56,6 +57,13 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
+      if (ctx.status === 404 && ctx.body == null) {
+        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+      }
+      if (ctx.status === 405 && ctx.body == null) {
+        ctx.status = 405; // keeps the Allow header allowedMethods set
+        ctx.body = { error: 'method_not_allowed', message: `${ctx.method} is not allowed on ${ctx.path}` };
+      }
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;
@@ -63,6 +71,7 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
         ctx.body = { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) };
       } else if (isKoaHttpError(err)) {
         ctx.status = err.status;
+        if (err.headers) ctx.set(err.headers);
         ctx.body = { error: 'http_error', message: err.message };
       } else {
         ctx.status = 500;
@@ -90,7 +99,9 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
   };
 }
 
-function isKoaHttpError(err: unknown): err is { status: number; message: string } {
+function isKoaHttpError(
+  err: unknown,
+): err is { status: number; message: string; headers?: Record<string, string> } {
   const status = (err as { status?: unknown })?.status;
   return (
     typeof status === 'number' &&

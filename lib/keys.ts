@@ -17,3 +17,10 @@ export const stockInfoKey = (stockId: string) => `{stock:${stockId}}:info`;
 
 /** Set: stock ids the price fetcher follows. */
 export const WATCHLIST_KEY = 'stocks:watchlist';
+
+/**
+ * Hash: one order's money movement (stockId, quantity, amount, state reserved|denied|settled|released).
+ * Under the user's hash tag, so every credit script touches one slot; it makes each step idempotent
+ * by order id.
+ */
+export const orderKey = (user: string, orderId: string) => `{user:${user}}:order:${orderId}`;

@@ -27,6 +27,8 @@ export async function startApi(cfg: Config = testConfig()): Promise<Api> {
     temporal: createTemporalClient(cfg),
     readiness: createReadinessCheck(cfg, { kafka, redis }),
   };
+  // A fail-fast client refuses commands until connected: wait, so a test's first request is not racing it.
+  if (redis.status !== 'ready') await once(redis, 'ready');
   const server = createApp(deps).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

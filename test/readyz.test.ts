@@ -62,3 +62,14 @@ test.each<ServiceName>(['redis', 'kafka', 'temporal'])(
     expect(last.status).toBe(200);
   },
 );
+
+test('an unknown path is a JSON 404; a known path with another method is a 405 with Allow', async () => {
+  const missing = await fetch(`${api.url}/no-such-thing`);
+  expect(missing.status).toBe(404);
+  expect(await missing.json()).toEqual(expect.objectContaining({ error: 'not_found' }));
+  const wrongMethod = await fetch(`${api.url}/healthz`, { method: 'POST' });
+  expect(wrongMethod.status).toBe(405);
+  expect(wrongMethod.headers.get('allow')).toMatch(/GET/);
+  const ordersList = await fetch(`${api.url}/orders`);
+  expect(ordersList.status).toBe(405);
+});

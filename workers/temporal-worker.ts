@@ -6,8 +6,12 @@ import {
   bundleWorkflowCode,
   makeTelemetryFilterString,
 } from '@temporalio/worker';
+import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
+import { createVerifier } from '../activities/verifier';
+import { createKafka } from '../lib/kafka';
 import { TASK_QUEUES } from '../lib/task-queues';
 import { runProcess } from '../lib/process';
+import { createRedis } from '../lib/redis';
 
 runProcess('temporal-worker', async (cfg, log) => {
   Runtime.install({
@@ -32,6 +36,17 @@ runProcess('temporal-worker', async (cfg, log) => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const redis = createRedis(cfg);
+  const producer = createOrderEventProducer(createKafka(cfg));
+  await producer.connect();
+  const activities: Partial<Record<string, object>> = {
+    [TASK_QUEUES.orders]: createOrderActivities({
+      redis,
+      producer,
+      verifier: createVerifier(cfg),
+      log: log.child({ taskQueue: TASK_QUEUES.orders }),
+    }),
+  };
   // One bundle of workflows/ for both task queues.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   const workers = await Promise.all(
@@ -41,7 +56,7 @@ runProcess('temporal-worker', async (cfg, log) => {
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue,
         workflowBundle,
-        activities: {},
+        activities: activities[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
       }),
     ),
@@ -56,5 +71,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     for (const w of workers) w.shutdown();
     await running;
     await connection.close();
+    await producer.disconnect();
+    redis.disconnect();
   };
 });

@@ -1,0 +1,111 @@
+// With the worker or Temporal itself down, POST /orders answers 503 within seconds instead of hanging,
+// and a retry with the same Idempotency-Key finds the order once things are back.
+import { startService, stopService } from '../scripts/local-stack';
+import type { OrderView } from '../api/orders-routes';
+import { orderIdForIdempotencyKey } from '../api/orders-routes';
+import { ORDER_STATUS_TEXT } from '../lib/orders';
+import { createRedis } from '../lib/redis';
+import { startApi, type Api } from './app-harness';
+import {
+  http,
+  httpVerifier,
+  newUser,
+  putPrice,
+  putUser,
+  SAIPA,
+  startOrderWorker,
+  startScriptedVerifier,
+  userMoney,
+  type OrderWorker,
+  type ScriptedVerifier,
+} from './order-harness';
+import { testConfig, testLog, testStackSpec } from './test-stack';
+
+const START_TIMEOUT_MS = 3_000;
+const AMOUNT = 2_850 * 10;
+const redis = createRedis(testConfig());
+let verifier: ScriptedVerifier;
+let api: Api;
+let worker: OrderWorker | undefined;
+
+beforeAll(async () => {
+  verifier = await startScriptedVerifier();
+  api = await startApi(testConfig({ ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms` }));
+  await putPrice(redis, SAIPA, 2_850);
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await api?.close();
+  await verifier?.close();
+  redis.disconnect();
+});
+
+const post = (body: unknown, key: string) =>
+  http<OrderView & { error?: string }>(`${api.url}/orders`, {
+    json: body,
+    headers: { 'Idempotency-Key': key },
+  });
+
+/** Retries like a client would, while the answer is 503. */
+async function postUntilAccepted(body: unknown, key: string) {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const res = await post(body, key);
+    if (res.status !== 503 || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+test('worker down: 503 within seconds, and the same key then finds the order', async () => {
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  const order = { user, stockid: SAIPA, quantity: 10 };
+  const res = await post(order, 'while-no-worker');
+  expect(res.status).toBe(503);
+  expect(res.body.error).toBe('unavailable');
+  expect(res.headers.get('retry-after')).toBe('5');
+  expect(res.ms).toBeLessThan(START_TIMEOUT_MS + 10_000); // answers, never hangs
+  const orderId = res.headers.get('x-order-id');
+  expect(orderId).toBe(orderIdForIdempotencyKey(user, 'while-no-worker'));
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
+  process.stderr.write(`[orders] worker down: 503 after ${Math.round(res.ms)} ms\n`);
+
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const retry = await postUntilAccepted(order, 'while-no-worker');
+  expect(retry.status).toBe(201);
+  expect(retry.body.orderId).toBe(orderId);
+  expect(retry.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  const final = await http<OrderView>(`${api.url}/orders/${orderId}/result?wait=30`);
+  expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 }); // charged once
+  await worker.stop();
+  worker = undefined;
+});
+
+test('Temporal down: 503 within seconds, and after its restart the same key finds the order', async () => {
+  const spec = testStackSpec();
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  const order = { user, stockid: SAIPA, quantity: 10 };
+  await stopService(spec, 'temporal', testLog);
+  try {
+    const res = await post(order, 'while-temporal-down');
+    expect(res.status).toBe(503);
+    expect(res.ms).toBeLessThan(START_TIMEOUT_MS + 10_000);
+    expect(res.headers.get('x-order-id')).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
+    expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
+    process.stderr.write(`[orders] Temporal down: 503 after ${Math.round(res.ms)} ms\n`);
+  } finally {
+    await startService(spec, 'temporal', testLog);
+  }
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const retry = await postUntilAccepted(order, 'while-temporal-down');
+  expect(retry.status).toBe(201);
+  expect(retry.body.orderId).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
+  const again = await post(order, 'while-temporal-down');
+  expect(again.body.orderId).toBe(retry.body.orderId);
+  const final = await http<OrderView>(`${api.url}/orders/${retry.body.orderId}/result?wait=30`);
+  expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
+});

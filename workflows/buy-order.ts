@@ -1,0 +1,126 @@
+// buyOrder: credit check and reservation (answered to the caller through an Update), user
+// verification with a hard start-to-close timeout, then settle or release. Its result is the final state.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/orders';
+import {
+  ORDER_SEARCH_KEYS,
+  ORDER_STATUS_KEYWORD,
+  ORDER_STATUS_TEXT,
+  placeOrderUpdate,
+  statusQuery,
+  type BuyOrderInput,
+  type OrderPhase,
+  type OrderState,
+} from '../lib/orders';
+
+// Redis and Kafka steps: milliseconds each, so local activities (run by the worker inside the workflow
+// task, no task-queue round trip: the credit check answers sooner and the server does less per order).
+// Retried until they succeed; each is idempotent by order id.
+const { reserveCredit, settleOrder, releaseCredit, publishOrderEvent } =
+  proxyLocalActivities<OrderActivities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
+
+export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
+  const { orderId, user, stockId, quantity, verifyTimeoutMs } = input;
+  let state: OrderState = {
+    orderId,
+    user,
+    stockId,
+    quantity,
+    phase: 'pending',
+    status: ORDER_STATUS_TEXT.pending,
+    receivedAt: input.receivedAt,
+    updatedAt: input.receivedAt,
+  };
+  let seq = 0;
+
+  setHandler(statusQuery, () => state);
+  // Early return: the caller waits for the credit check only, never for the verification.
+  setHandler(placeOrderUpdate, async () => {
+    await condition(() => state.phase !== 'pending');
+    return state;
+  });
+
+  async function moveTo(phase: OrderPhase, patch: Partial<OrderState> = {}): Promise<void> {
+    const before = state;
+    state = {
+      ...state,
+      ...patch,
+      phase,
+      status: ORDER_STATUS_TEXT[phase],
+      updatedAt: new Date().toISOString(),
+    };
+    upsertSearchAttributes([{ key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD[phase] }]);
+    upsertMemo({ status: state.status, ...(state.reason ? { reason: state.reason } : {}) });
+    setCurrentDetails(describe(state));
+    seq += 1;
+    await publishOrderEvent({ eventId: `${orderId}:${seq}`, orderId, seq, before, after: state });
+  }
+
+  const credit = await reserveCredit({ orderId, user, stockId, quantity });
+  if (credit.outcome === 'unknown_user' || credit.outcome === 'no_price') {
+    // The API checks both before starting an order; this is a race with a deleted user or price.
+    throw ApplicationFailure.nonRetryable(`order ${orderId}: ${credit.outcome}`, credit.outcome);
+  }
+  const checked = { price: credit.price, amount: credit.amount, availableCredit: credit.availableCredit };
+  if (credit.outcome === 'denied') {
+    await moveTo('denied', checked);
+    await condition(allHandlersFinished);
+    return state;
+  }
+  await moveTo('inProgress', checked);
+
+  // verifyUser: one window of verifyTimeoutMs (60 s by default) for the call and any quick retries
+  // of transient errors inside it; a stalled call is cut at the deadline, never retried past it.
+  const { verifyUser } = proxyActivities<OrderActivities>({
+    startToCloseTimeout: verifyTimeoutMs,
+    scheduleToCloseTimeout: verifyTimeoutMs,
+    heartbeatTimeout: Math.min(10_000, verifyTimeoutMs),
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
+  let verified = false;
+  let reason: string | undefined;
+  try {
+    verified = await verifyUser({ orderId, user });
+    if (!verified) reason = 'the verifier answered no';
+  } catch (err) {
+    reason = verificationFailureReason(err, verifyTimeoutMs);
+  }
+
+  if (verified) {
+    await settleOrder({ orderId, user });
+    await moveTo('succeeded');
+  } else {
+    await releaseCredit({ orderId, user });
+    await moveTo('failed', { reason });
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
+
+function verificationFailureReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof ActivityFailure) {
+    if (err.cause instanceof TimeoutFailure) return `verification timed out after ${timeoutMs} ms`;
+    return `verification failed: ${err.cause?.message ?? err.message}`;
+  }
+  return `verification failed: ${(err as Error).message}`;
+}
+
+function describe(s: OrderState): string {
+  const money = s.amount === undefined ? '' : ` at ${s.price} rials (${s.amount} rials)`;
+  return `${s.user} buys ${s.quantity} × ${s.stockId}${money}\n${s.status}${s.reason ? `\n${s.reason}` : ''}`;
+}
