@@ -9,6 +9,7 @@ import type { ReadinessCheck } from '../lib/health';
 import type { Logger } from '../lib/logger';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
+import { pricesRouter } from './prices-routes';
 
 export interface AppDeps {
   cfg: Config;
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.use(router.routes());
+  app.use(pricesRouter(deps).routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use((ctx) => {
     throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);

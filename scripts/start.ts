@@ -21,10 +21,14 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function startChild(name: string, file: string): void {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, file)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, file)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.set(name, child);
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line) stream.write(`${name.padEnd(8)} | ${line}\n`);
@@ -74,6 +78,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  process.stderr.write(`[bourse] ${err instanceof PrerequisiteError ? '' : 'start failed: '}${(err as Error).message}\n`);
+  process.stderr.write(
+    `[bourse] ${err instanceof PrerequisiteError ? '' : 'start failed: '}${(err as Error).message}\n`,
+  );
   await shutdown(1);
 });

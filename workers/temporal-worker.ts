@@ -6,8 +6,16 @@ import {
   bundleWorkflowCode,
   makeTelemetryFilterString,
 } from '@temporalio/worker';
-import { TASK_QUEUES } from '../lib/task-queues';
+import { createPriceActivities } from '../activities/price-activities';
+import { createKafka } from '../lib/kafka';
+import { ensurePriceSchedule, priceScheduleOptions } from '../lib/price-schedule';
+import { createPricePublisher } from '../lib/price-publisher';
+import { createPriceSource } from '../lib/price-sources';
 import { runProcess } from '../lib/process';
+import { createRedis } from '../lib/redis';
+import { TASK_QUEUES } from '../lib/task-queues';
+import { createTemporalClient } from '../lib/temporal';
+import { watchedStocks } from '../lib/watch-list';
 
 runProcess('temporal-worker', async (cfg, log) => {
   Runtime.install({
@@ -32,6 +40,16 @@ runProcess('temporal-worker', async (cfg, log) => {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const redis = createRedis(cfg);
+  const publisher = await createPricePublisher(createKafka(cfg));
+  const activitiesByQueue: Record<string, object> = {
+    [TASK_QUEUES.prices]: createPriceActivities({
+      source: createPriceSource(cfg, log),
+      publisher,
+      watchList: () => watchedStocks(redis, cfg),
+      log,
+    }),
+  };
   // One bundle of workflows/ for both task queues.
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   const workers = await Promise.all(
@@ -41,12 +59,17 @@ runProcess('temporal-worker', async (cfg, log) => {
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue,
         workflowBundle,
-        activities: {},
+        activities: activitiesByQueue[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
       }),
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));
+  // The schedule exists (and matches the configuration) whenever a worker that can serve it runs.
+  const client = createTemporalClient(cfg);
+  const outcome = await ensurePriceSchedule(client, priceScheduleOptions(cfg, TASK_QUEUES.prices));
+  log.info(`price schedule ${outcome}`, { scheduleId: cfg.PRICE_SCHEDULE_ID, source: cfg.PRICE_SOURCE });
+  await client.connection.close();
   running.catch((err: unknown) => {
     log.error('worker failed', { err });
     process.exit(1);
@@ -56,5 +79,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     for (const w of workers) w.shutdown();
     await running;
     await connection.close();
+    await publisher.close();
+    redis.disconnect();
   };
 });

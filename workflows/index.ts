@@ -1,2 +1,2 @@
 // Every workflow the worker serves; one file per workflow.
-export {};
+export { priceFetch } from './price-fetch';
