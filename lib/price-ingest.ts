@@ -245,6 +245,7 @@ export interface PriceConsumerOptions {
   /** Where a new group starts: the earliest offset (a first deployment, a rebuild) or the end. */
   fromBeginning: boolean;
   retryBaseMs?: number;
+  sessionTimeoutMs?: number;
   onWritten?: (count: number) => void;
   /** Called if the consumer crashes for good (KafkaJS gave up restarting it). */
   onFatal?: (err: Error) => void;
@@ -258,7 +259,13 @@ export interface RunningPriceConsumer {
 /** Joins the group and consumes until stopped. */
 export async function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningPriceConsumer> {
   const topic = opts.topic ?? TOPICS.prices;
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId });
+  // A member that dies without leaving (SIGKILL) holds its partitions until the session times out.
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+  });
   const dlq = opts.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
