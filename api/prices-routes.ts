@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import { readLatestTick, readPriceHistory } from '../lib/price-history';
 import { STOCK_ID } from '../lib/price-tick';
 import type { Redis } from '../lib/redis';
-import { badRequest, notFound } from './errors';
+import { badRequest, notFound, unavailable } from './errors';
 
 /** The longest range one request may read: a week of minutes (~10,000 ticks). */
 const MAX_RANGE_MS = 7 * 86_400_000;
@@ -28,6 +28,16 @@ function timeParam(field: 'from' | 'to', raw: unknown): Date | undefined {
   return t;
 }
 
+/** Redis down or not yet connected is a 503 the client can retry, not a 500. */
+async function fromRedis<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as Error).name === 'ReplyError') throw err;
+    throw unavailable(`The price store is unavailable: ${(err as Error).message}`);
+  }
+}
+
 export function pricesRouter(deps: { redis: Redis }): Router {
   const router = new Router();
 
@@ -45,16 +55,16 @@ export function pricesRouter(deps: { redis: Redis }): Router {
     if (from > to) throw badRequest('from', 'from must not be after to');
     if (to.getTime() - from.getTime() > MAX_RANGE_MS)
       throw badRequest('to', 'from–to may span at most 7 days');
-    const latest = await readLatestTick(deps.redis, stockId);
+    const latest = await fromRedis(() => readLatestTick(deps.redis, stockId));
     if (!latest) throw notFound(`No prices recorded for stock ${stockId}`, 'id');
-    const prices = await readPriceHistory(deps.redis, stockId, from, to);
+    const prices = await fromRedis(() => readPriceHistory(deps.redis, stockId, from, to));
     ctx.body = { stockId, from: from.toISOString(), to: to.toISOString(), count: prices.length, prices };
   });
 
   /** GET /stocks/:id/price — the latest tick (the one the order credit check uses). */
   router.get('/stocks/:id/price', async (ctx) => {
     const stockId = stockIdParam(ctx.params.id!);
-    const latest = await readLatestTick(deps.redis, stockId);
+    const latest = await fromRedis(() => readLatestTick(deps.redis, stockId));
     if (!latest) throw notFound(`No prices recorded for stock ${stockId}`, 'id');
     ctx.body = latest;
   });
