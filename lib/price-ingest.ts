@@ -136,6 +136,9 @@ interface DeadLetter {
   attempts: number;
 }
 
+const DLQ_MESSAGES_PER_SEND = 100;
+const DLQ_TRUNCATE_BYTES = 64 * 1024;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The eachBatch handler: chunk by chunk, write, dead-letter what cannot be used, then commit. */
@@ -158,23 +161,34 @@ export function createPriceBatchHandler(
         attempts: l.attempts,
       });
     }
-    await opts.dlq.send({
-      topic: dlqTopic,
-      acks: -1,
-      messages: letters.map((l) => ({
-        key: l.message.key,
-        value: l.message.value,
-        headers: {
-          ...copyHeaders(l.message.headers),
-          'dlq-reason': l.reason,
-          'dlq-attempts': String(l.attempts),
-          'dlq-source-topic': topic,
-          'dlq-source-partition': String(partition),
-          'dlq-source-offset': l.message.offset,
-          'dlq-failed-at': new Date().toISOString(),
-        },
-      })),
+    const toMessage = (l: DeadLetter, truncate: boolean) => ({
+      key: l.message.key,
+      value: truncate ? (l.message.value?.subarray(0, DLQ_TRUNCATE_BYTES) ?? null) : l.message.value,
+      headers: {
+        ...copyHeaders(l.message.headers),
+        'dlq-reason': l.reason,
+        'dlq-attempts': String(l.attempts),
+        'dlq-source-topic': topic,
+        'dlq-source-partition': String(partition),
+        'dlq-source-offset': l.message.offset,
+        'dlq-failed-at': new Date().toISOString(),
+        ...(truncate ? { 'dlq-value-truncated-to': String(DLQ_TRUNCATE_BYTES) } : {}),
+      },
     });
+    // Small sends: a whole chunk of dead letters would exceed the broker's request size limit.
+    for (let i = 0; i < letters.length; i += DLQ_MESSAGES_PER_SEND) {
+      const slice = letters.slice(i, i + DLQ_MESSAGES_PER_SEND);
+      try {
+        await opts.dlq.send({ topic: dlqTopic, acks: -1, messages: slice.map((l) => toMessage(l, false)) });
+      } catch (err) {
+        if ((err as { type?: string }).type !== 'MESSAGE_TOO_LARGE') throw err;
+        // A letter too big to send with its headers would otherwise block the partition forever:
+        // keep its reason and the start of its value.
+        for (const l of slice) {
+          await opts.dlq.send({ topic: dlqTopic, acks: -1, messages: [toMessage(l, true)] });
+        }
+      }
+    }
   }
 
   /** Writes the chunk's good ticks, retrying what Redis rejects; returns what never succeeded. */

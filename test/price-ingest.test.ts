@@ -126,3 +126,31 @@ test('a write Redis keeps rejecting is retried a bounded number of times, then d
   expect(header(dead!, 'dlq-reason')).toMatch(/^Redis rejected the write: WRONGTYPE/);
   expect(header(dead!, 'dlq-attempts')).toBe('3');
 });
+
+test('a flood of poison, and one poison message too big to dead-letter whole, never wedge the consumer', async () => {
+  const id = randomStockId();
+  const junk = (i: number) => ({ key: id, value: `{"broken": ${i}, "pad": "${'x'.repeat(500)}"` });
+  // More dead letters in one batch than fit in one produce request (a crash loop before the fix).
+  for (let i = 0; i < 2_500; i += 500) {
+    await producer.send({
+      topic: TOPICS.prices,
+      messages: Array.from({ length: 500 }, (_, k) => junk(i + k)),
+    });
+  }
+  // Just under the broker's message limit: with the DLQ headers added it no longer fits.
+  const huge = `{"huge": "${'y'.repeat(1_048_420)}"`;
+  await producer.send({ topic: TOPICS.prices, messages: [{ key: id, value: huge }] });
+  await producer.send({
+    topic: TOPICS.prices,
+    messages: [{ key: id, value: JSON.stringify(simulatedTick(id, minute(1))) }],
+  });
+  await waitFor(
+    'the good tick after the poison',
+    async () => (await redis.zcard(priceIndexKey(id))) === 1,
+    60_000,
+  );
+  const dead = await readDlq(kafka, (m) => m.key?.toString() === id, 2_501, 60_000);
+  const truncated = dead.filter((m) => header(m, 'dlq-value-truncated-to'));
+  expect(truncated).toHaveLength(1);
+  expect(header(truncated[0]!, 'dlq-reason')).toMatch(/^value is not JSON/);
+});
