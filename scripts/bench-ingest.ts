@@ -35,7 +35,7 @@ const MINUTE = 60_000;
 const stockIds = (n: number, prefix: string) =>
   Array.from(
     { length: n },
-    (_, i) => `${prefix}${String(Date.now() % 1e9).padStart(9, '0')}${String(i).padStart(7, '0')}`,
+    (_, i) => `${prefix}${String(Date.now() % 1e8).padStart(8, '0')}${String(i).padStart(6, '0')}`,
   );
 
 async function countStored(redis: Redis, ids: string[], from: number, to: number): Promise<number> {
