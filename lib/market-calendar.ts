@@ -58,7 +58,7 @@ export function priceScheduleSpec(
   return { calendars: sessionCalendars(hours), timezone: hours.timezone };
 }
 
-/** Whether `minute` falls in the session (the same rule as sessionCalendars, for code and tests). */
+/** Whether `minute` falls in the session: the rule sessionCalendars encodes, spelled out for tests and operators. */
 export function isMarketMinute(hours: MarketHours, minute: Date): boolean {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: hours.timezone,

@@ -21,13 +21,3 @@ export async function readPriceHistory(
   const raws = await redis.hmget(priceHistoryKey(stockId), ...minutes);
   return raws.filter((r): r is string => r !== null).map((r) => priceTickSchema.parse(JSON.parse(r)));
 }
-
-/** How many minutes of a stock's history exist in [from, to]. */
-export async function countPriceMinutes(
-  redis: Redis,
-  stockId: string,
-  from: Date,
-  to: Date,
-): Promise<number> {
-  return redis.zcount(priceIndexKey(stockId), from.getTime(), to.getTime());
-}
