@@ -11,6 +11,7 @@ import { createApiMetrics, type ApiMetrics } from '../lib/metrics';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
 import { createOrderRouter } from './orders-routes';
+import { pricesRouter } from './prices-routes';
 
 export interface AppDeps {
   cfg: Config;
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
   });
 
-  for (const r of [router, createOrderRouter(deps)]) {
+  for (const r of [router, pricesRouter(deps), createOrderRouter(deps)]) {
     app.use(r.routes());
     // A known path with another method is a 405 with Allow, not a 404.
     app.use(r.allowedMethods());
