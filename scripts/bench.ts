@@ -267,9 +267,14 @@ async function delivery(cfg: Config) {
   const temporal = createTemporalClient(cfg);
   const user = await newUser(cfg, 'delivery');
   const lags: number[] = [];
+  let errors = 0;
   const LANES = 5;
   const one = async (record: boolean) => {
     const placed = await api.placeOrder(user, BENCH_STOCK);
+    if (placed.status !== 201) {
+      errors += 1;
+      return;
+    }
     const orderId = placed.body.orderId!;
     const answer = await api.result(orderId, 30);
     const answeredAt = Date.now();
@@ -284,7 +289,12 @@ async function delivery(cfg: Config) {
     }),
   );
   await temporal.connection.close();
-  return { verificationDelay: '200ms', concurrentClients: LANES, closeToAnswerMs: stats(lags) };
+  return {
+    verificationDelay: '200ms',
+    concurrentClients: LANES,
+    closeToAnswerMs: stats(lags),
+    postErrors: errors,
+  };
 }
 
 // ---------- profiles ----------
