@@ -11,7 +11,6 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type Koa from 'koa';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
 import { stockInfoKey, userKey, WATCHLIST_KEY } from '../lib/keys';
@@ -33,15 +32,10 @@ import {
 import { readLatestTick } from '../lib/price-history';
 import type { Redis } from '../lib/redis';
 import { badRequest, HttpError, notFound } from './errors';
-import { openApiJson } from './openapi';
-import {
-  DuplicateKeyError,
-  jsonTypeOf,
-  JsonNumber,
-  JsonSyntaxError,
-  parseJsonLossless,
-  type JsonValue,
-} from './json-body';
+import { authenticate, principalOf, requireRole } from './auth';
+import { jsonTypeOf, JsonNumber, type JsonValue } from './json-body';
+import { readJsonBody } from './read-body';
+import type { Principal } from '../lib/auth';
 
 export interface OrderRoutesDeps {
   cfg: Config;
@@ -57,8 +51,8 @@ export interface OrderRequest {
   quantity: number;
 }
 
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-const STOCK_ID = /^\d{15,17}$/;
+export const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+export const STOCK_ID = /^\d{15,17}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REQUEST_FIELDS = ['user', 'stockid', 'quantity'] as const;
@@ -106,6 +100,9 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
   const { cfg, log, redis } = deps;
   const router = new Router();
 
+  const auth = authenticate(cfg, redis);
+  const asUser = requireRole('user');
+
   const placeOrder: RouterMiddleware = async (ctx) => {
     const idempotencyKey = ctx.get('Idempotency-Key') || undefined;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -113,6 +110,15 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     }
     const body = await readJsonBody(ctx, ORDER_BODY_LIMIT_BYTES);
     const req = validateOrderRequest(body);
+    const principal = principalOf(ctx);
+    if (req.user !== principal.id) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        `this API key belongs to "${principal.id}"; it cannot place orders for "${req.user}"`,
+        'user',
+      );
+    }
     await checkUserAndStock(redis, req);
 
     const orderId = idempotencyKey ? orderIdForIdempotencyKey(req.user, idempotencyKey) : randomUUID();
@@ -129,26 +135,27 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     ctx.set('Location', `/orders/${orderId}`);
     ctx.body = orderView(state);
   };
-  router.post('/orders', placeOrder);
-  router.post('/BuyStock', placeOrder);
+  // Only a user places orders (an operator key is for administration, not trading).
+  router.post('/orders', auth, asUser, placeOrder);
+  router.post('/BuyStock', auth, asUser, placeOrder);
 
-  router.get('/orders/:id', async (ctx) => {
+  // A user reads only their own orders (someone else's is a 404, as if it did not exist); an operator
+  // reads any.
+  router.get('/orders/:id', auth, async (ctx) => {
     const orderId = orderIdParam(ctx.params.id);
-    ctx.body = orderView(await readOrder(deps, orderId));
+    ctx.body = orderView(await readOrder(deps, orderId, principalOf(ctx)));
   });
 
-  router.get('/orders/:id/result', async (ctx) => {
+  router.get('/orders/:id/result', auth, async (ctx) => {
     const orderId = orderIdParam(ctx.params.id);
     const waitMs = waitParam(ctx.query.wait, cfg.RESULT_WAIT_MAX);
+    const principal = principalOf(ctx);
     const started = Date.now();
-    const final = await awaitResult(deps, orderId, waitMs, ctx.req);
-    const state = final ?? (await readOrder(deps, orderId));
+    // Ownership first (one describe), then the wait: nobody parks on another user's order.
+    const current = await readOrder(deps, orderId, principal);
+    const final = isFinal(current.phase) ? current : await awaitResult(deps, orderId, waitMs, ctx.req);
+    const state = final ?? (await readOrder(deps, orderId, principal));
     ctx.body = { ...orderView(state), waitedMs: Date.now() - started };
-  });
-
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = openApiJson;
   });
 
   log.debug('order routes ready');
@@ -168,44 +175,6 @@ function waitParam(raw: unknown, maxMs: number): number {
     throw badRequest('wait', `wait must be a number of seconds from 0 to ${maxMs / 1000}`);
   }
   return Math.round(seconds * 1000);
-}
-
-/** Reads and parses a JSON body ourselves: content type, size and syntax each get a precise 4xx. */
-async function readJsonBody(ctx: Koa.Context, limit: number): Promise<JsonValue> {
-  if (!ctx.is('application/json')) {
-    throw new HttpError(
-      415,
-      'unsupported_media_type',
-      `Content-Type must be application/json (got ${ctx.get('Content-Type') || 'none'})`,
-      'Content-Type',
-    );
-  }
-  const declared = Number(ctx.get('Content-Length') || 0);
-  const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`, 'body', {
-      Connection: 'close',
-    });
-  if (declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw badRequest('body', 'the body is not valid UTF-8');
-  }
-  try {
-    return parseJsonLossless(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) throw badRequest('body', `malformed JSON: ${err.message}`);
-    if (err instanceof DuplicateKeyError) throw badRequest(err.key, `malformed request: ${err.message}`);
-    throw err;
-  }
 }
 
 export function validateOrderRequest(body: JsonValue): OrderRequest {
@@ -396,12 +365,18 @@ async function startOrder(
 async function readOrder(
   { cfg, temporal }: Pick<OrderRoutesDeps, 'cfg' | 'temporal'>,
   orderId: string,
+  reader?: Principal,
 ): Promise<OrderState> {
   const handle = temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
   try {
     return await within(temporal, cfg.ORDER_START_TIMEOUT, async () => {
       const desc = await handle.describe();
       if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
+      if (reader && reader.role !== 'operator') {
+        const owner = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user);
+        // The same answer as for an order that does not exist: ids of others' orders leak nothing.
+        if (owner !== reader.id) throw notFound(`no order ${orderId}`, 'id');
+      }
       if (desc.status.name === 'COMPLETED') return handle.result();
       if (desc.status.name === 'RUNNING') return handle.query(statusQuery);
       throw new HttpError(

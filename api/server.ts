@@ -1,12 +1,11 @@
 // The API process: wires real clients into createApp and listens.
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createReadinessCheck } from '../lib/health';
 import { createKafka } from '../lib/kafka';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
-import { createApp } from './app';
+import { createApp, listenApp } from './app';
 
 runProcess('api', async (cfg, log) => {
   const redis = createRedis(cfg, { failFast: true });
@@ -14,8 +13,7 @@ runProcess('api', async (cfg, log) => {
   const temporal = createTemporalClient(cfg);
   const readiness = createReadinessCheck(cfg, { kafka, redis });
   const app = createApp({ cfg, log, redis, kafka, temporal, readiness });
-  const server = app.listen(cfg.API_PORT, cfg.API_HOST);
-  await once(server, 'listening');
+  const server = await listenApp(app, cfg, cfg.API_PORT, cfg.API_HOST);
   const { port } = server.address() as AddressInfo;
   log.info('listening', { url: `http://${cfg.API_HOST}:${port}` });
   return async () => {
