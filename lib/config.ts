@@ -87,7 +87,7 @@ const variables = {
   RATE_LIMIT_WINDOW: [duration, '1m'],
   REQUEST_READ_TIMEOUT: [duration, '15s'],
   REQUEST_TIMEOUT: [duration, '90s'],
-  FUZZ_RUNS: [positiveInt.max(10_000_000), '150'],
+  FUZZ_RUNS: [positiveInt.max(10_000_000), '300'],
   FUZZ_SEED: [z.coerce.number().int(), '20261122'],
 } as const;
 
