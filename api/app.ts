@@ -23,6 +23,8 @@ export interface AppDeps {
   kafka: Kafka;
   temporal: Client;
   readiness: ReadinessCheck;
+  /** Aborted when the process begins a graceful stop: long polls then answer the current state at once. */
+  stopping?: AbortSignal;
 }
 
 export function createApp(deps: AppDeps): Koa {

@@ -17,6 +17,7 @@ import { stockInfoKey, userKey, WATCHLIST_KEY } from '../lib/keys';
 import type { Logger } from '../lib/logger';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
+  ORDER_STATUS_TEXT,
   buyOrderWorkflowId,
   isFinal,
   MAX_ORDER_QUANTITY,
@@ -42,6 +43,7 @@ export interface OrderRoutesDeps {
   log: Logger;
   redis: Redis;
   temporal: Client;
+  stopping?: AbortSignal;
 }
 
 /** A buy order request, validated: what the original BuyStock endpoint took. */
@@ -151,10 +153,17 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     const waitMs = waitParam(ctx.query.wait, cfg.RESULT_WAIT_MAX);
     const principal = principalOf(ctx);
     const started = Date.now();
-    // Ownership first (one describe), then the wait: nobody parks on another user's order.
-    const current = await readOrder(deps, orderId, principal);
-    const final = isFinal(current.phase) ? current : await awaitResult(deps, orderId, waitMs, ctx.req);
-    const state = final ?? (await readOrder(deps, orderId, principal));
+    // Ownership first (a describe, which needs no worker), then the wait: nobody parks on another
+    // user's order.
+    const desc = await describeOrder(deps, orderId, principal);
+    const final = await awaitResult(deps, orderId, waitMs, ctx.req);
+    // When the wait ran out, a fresh read; when the API is stopping, what the description says (a fresh
+    // read needs a worker to answer the query, and a stopping API must not linger).
+    const state =
+      final ??
+      (deps.stopping?.aborted
+        ? stateFromDescription(orderId, desc)
+        : await readOrder(deps, orderId, principal));
     ctx.body = { ...orderView(state), waitedMs: Date.now() - started };
   });
 
@@ -361,22 +370,45 @@ async function startOrder(
   }
 }
 
-/** The order's current state: its result once finished (no worker needed), else its status query. */
-async function readOrder(
+type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+
+/**
+ * The order's workflow description (no worker needed), if the reader may see it: another user's order
+ * is a 404, the same answer as for an order that does not exist, so ids of others' orders leak nothing.
+ */
+async function describeOrder(
   { cfg, temporal }: Pick<OrderRoutesDeps, 'cfg' | 'temporal'>,
   orderId: string,
   reader?: Principal,
+): Promise<OrderDescription> {
+  const handle = temporal.workflow.getHandle(buyOrderWorkflowId(orderId));
+  try {
+    const desc = await within(temporal, cfg.ORDER_START_TIMEOUT, () => handle.describe());
+    if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
+    if (reader && reader.role !== 'operator') {
+      if (desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) !== reader.id) {
+        throw notFound(`no order ${orderId}`, 'id');
+      }
+    }
+    return desc;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof WorkflowNotFoundError) throw notFound(`no order ${orderId}`, 'id');
+    throw temporalUnavailable(orderId, err, 'the order service did not answer in time');
+  }
+}
+
+/** The order's current state: its result once finished (no worker needed), else its status query. */
+async function readOrder(
+  deps: Pick<OrderRoutesDeps, 'cfg' | 'temporal'>,
+  orderId: string,
+  reader?: Principal,
 ): Promise<OrderState> {
+  const { cfg, temporal } = deps;
+  const desc = await describeOrder(deps, orderId, reader);
   const handle = temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
   try {
     return await within(temporal, cfg.ORDER_START_TIMEOUT, async () => {
-      const desc = await handle.describe();
-      if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
-      if (reader && reader.role !== 'operator') {
-        const owner = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user);
-        // The same answer as for an order that does not exist: ids of others' orders leak nothing.
-        if (owner !== reader.id) throw notFound(`no order ${orderId}`, 'id');
-      }
       if (desc.status.name === 'COMPLETED') return handle.result();
       if (desc.status.name === 'RUNNING') return handle.query(statusQuery);
       throw new HttpError(
@@ -393,12 +425,30 @@ async function readOrder(
   }
 }
 
+/** What the description alone says of a running order (its search attributes), without a worker. */
+function stateFromDescription(orderId: string, desc: OrderDescription): OrderState {
+  const keyword = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.status);
+  const phase =
+    (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
+    'pending';
+  return {
+    orderId,
+    user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
+    stockId: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.stock) ?? '',
+    quantity: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.quantity) ?? 0,
+    phase,
+    status: ORDER_STATUS_TEXT[phase],
+    receivedAt: desc.startTime.toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
 /**
  * Parks on the workflow's completion (the SDK's long poll for the close event) for at most waitMs.
  * Resolves with the final state, or undefined when the wait ran out. Aborted if the client leaves.
  */
 async function awaitResult(
-  { temporal }: OrderRoutesDeps,
+  { temporal, stopping }: OrderRoutesDeps,
   orderId: string,
   waitMs: number,
   req: NodeJS.EventEmitter,
@@ -408,6 +458,11 @@ async function awaitResult(
   const timer = setTimeout(() => ac.abort(new Error('wait ran out')), waitMs);
   const clientGone = () => ac.abort(new Error('client went away'));
   req.once('close', clientGone);
+  // A stopping API does not hold a long poll for up to a minute: it answers the current state now, and
+  // the client asks again (another replica, or this one restarted).
+  const onStop = () => ac.abort(new Error('the API is stopping'));
+  if (stopping?.aborted) onStop();
+  stopping?.addEventListener('abort', onStop, { once: true });
   try {
     return await temporal.withAbortSignal(ac.signal, () => handle.result());
   } catch (err) {
@@ -420,5 +475,6 @@ async function awaitResult(
   } finally {
     clearTimeout(timer);
     req.off('close', clientGone);
+    stopping?.removeEventListener('abort', onStop);
   }
 }

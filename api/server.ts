@@ -12,13 +12,17 @@ runProcess('api', async (cfg, log) => {
   const kafka = createKafka(cfg);
   const temporal = createTemporalClient(cfg);
   const readiness = createReadinessCheck(cfg, { kafka, redis });
-  const app = createApp({ cfg, log, redis, kafka, temporal, readiness });
+  const stopping = new AbortController();
+  const app = createApp({ cfg, log, redis, kafka, temporal, readiness, stopping: stopping.signal });
   const server = await listenApp(app, cfg, cfg.API_PORT, cfg.API_HOST);
   const { port } = server.address() as AddressInfo;
   log.info('listening', { url: `http://${cfg.API_HOST}:${port}` });
   return async () => {
-    // Stop accepting, finish in-flight requests, then close clients.
-    await new Promise<void>((done) => server.close(() => done()));
+    // Stop accepting, finish in-flight requests (long polls answer their current state at once), then
+    // close clients.
+    const closed = new Promise<void>((done) => server.close(() => done()));
+    stopping.abort();
+    await closed;
     await Promise.all([temporal.connection.close(), readiness.close()]);
     redis.disconnect();
   };

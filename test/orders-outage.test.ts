@@ -114,3 +114,26 @@ test('Temporal down: 503 within seconds, and after its restart the same key find
   expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
   expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
 });
+
+test('worker down: a long poll on an order in progress parks (no 503) and answers once a worker returns', async () => {
+  // Regression: the ownership check once read the order through its status query, which needs a
+  // worker, so a long poll with the worker down answered 503 after ORDER_START_TIMEOUT.
+  await worker?.stop(); // the previous test's
+  const user = newUser('slow');
+  await putUser(redis, user, 1_000_000);
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const placed = await post({ user, stockid: SAIPA, quantity: 10 }, 'long-poll-no-worker');
+  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  await worker.stop(); // cuts the 1.5 s verification: the order waits for the next worker
+  worker = undefined;
+  const poll = http<OrderView>(`${api.url}/orders/${placed.body.orderId}/result?wait=50`, {
+    headers: authOf(user),
+  });
+  await new Promise((r) => setTimeout(r, START_TIMEOUT_MS + 2_000)); // past ORDER_START_TIMEOUT
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const final = await poll;
+  expect(final.status).toBe(200);
+  expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  await worker.stop();
+  worker = undefined;
+});
