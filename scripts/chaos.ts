@@ -490,7 +490,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await startService(spec, kind as ServiceName, (m) => log(`[stack] ${m}`));
       }
       kills[kind]++;
-      await sleep(2_000 + rng() * 8_000);
+      await sleep(opts.killEachOnce ? 1_000 + rng() * 2_000 : 2_000 + rng() * 8_000);
     }
     if (opts.killEachOnce) loadEndsAt = Date.now();
   })();
