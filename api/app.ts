@@ -15,6 +15,7 @@ import { HttpError } from './errors';
 import { createAdminRouter } from './admin-routes';
 import { openApiJson } from './openapi';
 import { createOrderRouter } from './orders-routes';
+import { pricesRouter } from './prices-routes';
 
 export interface AppDeps {
   cfg: Config;
@@ -53,7 +54,8 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
   });
 
-  for (const r of [router, createOrderRouter(deps), createAdminRouter(deps)]) {
+  // Public: /stocks/:id/prices (market data). Behind API keys: orders and /admin.
+  for (const r of [router, pricesRouter(deps), createOrderRouter(deps), createAdminRouter(deps)]) {
     app.use(r.routes());
     // A known path with another method is a 405 with Allow, not a 404.
     app.use(r.allowedMethods());

@@ -259,6 +259,34 @@ const document = {
         },
       },
     },
+    '/stocks/{id}/prices': {
+      get: {
+        ...publicOp,
+        operationId: 'getPriceHistory',
+        summary: "A stock's minute price history, oldest first (public market data: no key)",
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{15,17}$' } },
+          { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        ],
+        responses: {
+          '200': { description: '{ stockId, from, to, count, prices }' },
+          '400': errorResponse('Bad id, from or to'),
+          '404': errorResponse('No prices recorded for this stock'),
+        },
+      },
+    },
+    '/stocks/{id}/price': {
+      get: {
+        ...publicOp,
+        operationId: 'getLatestPrice',
+        summary: "A stock's latest price tick (public market data: no key)",
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{15,17}$' } },
+        ],
+        responses: { '200': { description: 'The latest tick' }, '404': errorResponse('No prices recorded') },
+      },
+    },
     '/healthz': {
       get: { ...publicOp, summary: 'The process lives', responses: { '200': { description: 'ok' } } },
     },

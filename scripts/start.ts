@@ -3,7 +3,9 @@
 // Ctrl-C stops everything; a child that dies on its own is reported loudly and stops the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { config } from '../lib/config';
+import { createRedis } from '../lib/redis';
 import { APP_PROCESSES, commandOf, type AppProcess } from './app-processes';
+import { seedDemoData } from './seed';
 import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 
 const cfg = config();
@@ -61,6 +63,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   await startStack(spec, (m) => say(`stack: ${m}`));
   say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The demo data, so an order can be placed at once; it never overwrites credit orders have moved.
+  const redis = createRedis(cfg);
+  for (const line of await seedDemoData(redis)) say(`seed: ${line}`);
+  redis.disconnect();
   for (const name of Object.keys(APP_PROCESSES) as AppProcess[]) startChild(name);
   say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);
   say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);

@@ -111,8 +111,8 @@ describe('without a valid key: 401 with WWW-Authenticate: Bearer', () => {
     expect(res.status).toBe(401);
   });
 
-  test('public endpoints need no key: health, readiness, metrics, the OpenAPI document', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+  test('public endpoints need no key: health, readiness, metrics, the OpenAPI document, prices', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', `/stocks/${SAIPA}/prices`]) {
       const res = await fetch(`${api.url}${path}`);
       expect({ path, status: res.status }).toEqual({ path, status: 200 });
     }
@@ -129,7 +129,7 @@ test('the OpenAPI document declares the bearer scheme, and which operations are 
   expect(doc.components.securitySchemes.apiKey).toEqual(
     expect.objectContaining({ type: 'http', scheme: 'bearer' }),
   );
-  for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+  for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/stocks/{id}/prices']) {
     expect(doc.paths[path]!.get!.security).toEqual([]);
   }
   for (const [path, op] of [

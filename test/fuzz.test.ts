@@ -358,6 +358,54 @@ describe('GET /orders/:id and /orders/:id/result', () => {
   });
 });
 
+describe('GET /stocks/:id/prices and /stocks/:id/price (public)', () => {
+  test('hostile ids and from/to, with or without a key: 4xx', async () => {
+    const time = fc.oneof(
+      hostileText,
+      hostileNumberText,
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom('2025-10-08T06:00:00', '2025-13-40T99:99:99Z', '2025-10-08T06:00:00+99:99', 'now'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          hostileText,
+          hostileNumberText,
+          fc.constant(SAIPA),
+          fc.bigInt({ min: 10n ** 14n, max: 10n ** 17n - 1n }).map(String),
+        ),
+        fc.option(time),
+        fc.option(time),
+        fc.option(fc.tuple(hostileText, hostileText)),
+        fc.boolean(),
+        async (id, from, to, extra, withKey) => {
+          const q = new URLSearchParams();
+          if (from !== null) q.set('from', from);
+          if (to !== null) q.set('to', to);
+          if (extra !== null) q.set(extra[0], extra[1]);
+          const path = `/stocks/${enc(id)}/prices${q.size ? `?${q}` : ''}`;
+          // A real stock and a fair range is a 200: only the hostile cases count.
+          fc.pre(!(id === SAIPA && from === null && to === null && extra === null));
+          const res = await fetch(`${api.url}${path}`, { headers: withKey ? auth() : {} }).catch(
+            () => undefined,
+          );
+          fc.pre(res !== undefined);
+          cases++;
+          const text = await res!.text();
+          if (res!.status >= 500) throw new Error(`5xx: GET ${path} → ${res!.status} ${text.slice(0, 300)}`);
+          if (res!.status >= 400) {
+            const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+            if (typeof body.error !== 'string' || typeof body.message !== 'string') {
+              throw new Error(`no clear message: GET ${path} → ${res!.status} ${text.slice(0, 300)}`);
+            }
+          }
+        },
+      ),
+      params(),
+    );
+  });
+});
+
 describe('admin endpoints', () => {
   const badId = fc
     .oneof(hostileText, fc.string({ maxLength: 80 }))

@@ -1,16 +1,27 @@
-// The price consumer process: Kafka `stock-prices` → Redis price history.
+// The price consumer process: Kafka `stock-prices` → Redis price history (see lib/price-ingest.ts).
 import { createKafka } from '../lib/kafka';
+import { startPriceConsumer } from '../lib/price-ingest';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
 
-runProcess('price-consumer', async (cfg) => {
+runProcess('price-consumer', async (cfg, log) => {
   const redis = createRedis(cfg);
-  const kafka = createKafka(cfg);
-  const admin = kafka.admin();
-  await admin.connect();
   await redis.ping();
+  const running = await startPriceConsumer({
+    kafka: createKafka(cfg),
+    redis,
+    log,
+    groupId: cfg.PRICE_CONSUMER_GROUP,
+    concurrency: cfg.PRICE_CONSUMER_CONCURRENCY,
+    maxAttempts: cfg.PRICE_CONSUMER_MAX_ATTEMPTS,
+    sessionTimeoutMs: cfg.PRICE_CONSUMER_SESSION_TIMEOUT,
+    // A new group starts from the earliest tick: the first deployment misses nothing already published.
+    fromBeginning: true,
+    onFatal: () => process.exit(1),
+  });
+  log.info('consuming', { group: cfg.PRICE_CONSUMER_GROUP, concurrency: cfg.PRICE_CONSUMER_CONCURRENCY });
   return async () => {
-    await admin.disconnect();
+    await running.stop();
     redis.disconnect();
   };
 });

@@ -7,11 +7,17 @@ import {
   makeTelemetryFilterString,
 } from '@temporalio/worker';
 import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
+import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier } from '../activities/verifier';
 import { createKafka } from '../lib/kafka';
-import { TASK_QUEUES } from '../lib/task-queues';
+import { ensurePriceSchedule, priceScheduleOptions } from '../lib/price-schedule';
+import { createPricePublisher } from '../lib/price-publisher';
+import { createPriceSource } from '../lib/price-sources';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
+import { TASK_QUEUES } from '../lib/task-queues';
+import { createTemporalClient } from '../lib/temporal';
+import { watchedStocks } from '../lib/watch-list';
 
 runProcess('temporal-worker', async (cfg, log) => {
   Runtime.install({
@@ -37,9 +43,17 @@ runProcess('temporal-worker', async (cfg, log) => {
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
-  const producer = createOrderEventProducer(createKafka(cfg));
+  const kafka = createKafka(cfg);
+  const producer = createOrderEventProducer(kafka);
   await producer.connect();
-  const activities: Partial<Record<string, object>> = {
+  const publisher = await createPricePublisher(kafka);
+  const activitiesByQueue: Record<string, object> = {
+    [TASK_QUEUES.prices]: createPriceActivities({
+      source: createPriceSource(cfg, log),
+      publisher,
+      watchList: () => watchedStocks(redis, cfg),
+      log: log.child({ taskQueue: TASK_QUEUES.prices }),
+    }),
     [TASK_QUEUES.orders]: createOrderActivities({
       redis,
       producer,
@@ -56,7 +70,7 @@ runProcess('temporal-worker', async (cfg, log) => {
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue,
         workflowBundle,
-        activities: activities[taskQueue] ?? {},
+        activities: activitiesByQueue[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
         // On SIGTERM, running activities get this long to finish (the SDK's default, 0, cancels them
         // at once: a verification in flight was aborted and asked again by the next worker). What is
@@ -66,6 +80,11 @@ runProcess('temporal-worker', async (cfg, log) => {
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));
+  // The schedule exists (and matches the configuration) whenever a worker that can serve it runs.
+  const client = createTemporalClient(cfg);
+  const outcome = await ensurePriceSchedule(client, priceScheduleOptions(cfg, TASK_QUEUES.prices));
+  log.info(`price schedule ${outcome}`, { scheduleId: cfg.PRICE_SCHEDULE_ID, source: cfg.PRICE_SOURCE });
+  await client.connection.close();
   running.catch((err: unknown) => {
     log.error('worker failed', { err });
     process.exit(1);
@@ -75,7 +94,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     for (const w of workers) w.shutdown();
     await running;
     await connection.close();
-    await producer.disconnect();
+    await Promise.all([producer.disconnect(), publisher.close()]);
     redis.disconnect();
   };
 });

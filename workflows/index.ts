@@ -1,2 +1,3 @@
 // Every workflow the worker serves; one file per workflow.
 export { buyOrder } from './buy-order';
+export { priceFetch } from './price-fetch';
