@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { issueApiKey } from '../lib/auth';
 import { durationToMs, loadConfig, type Config } from '../lib/config';
-import { holdingsKey, latestPriceKey, orderKey, userKey } from '../lib/keys';
+import { holdingsKey, latestPriceKey, orderKey, priceHistoryKey, priceIndexKey, userKey } from '../lib/keys';
 import type { PriceTick } from '../lib/price-tick';
 import { createRedis, type Redis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
@@ -374,6 +374,76 @@ async function checkInvariants(
   }
 }
 
+/**
+ * The price history of every configured stock: one entry per minute from its first minute to the last
+ * minute before the load ended, no gap, no duplicate (hash and index agree), `latest` the newest.
+ */
+async function checkPrices(
+  redis: Redis,
+  stocks: readonly string[],
+  startedAt: number,
+  lastMinute: number,
+): Promise<Invariant> {
+  const inv: Invariant = {
+    name: 'price history: one entry per (stock, minute), no gap, no duplicate; latest is the newest',
+    checked: 0,
+    violations: [],
+  };
+  for (const stock of stocks) {
+    const scored = await redis.zrange(priceIndexKey(stock), 0, -1, 'WITHSCORES');
+    const minutes: number[] = [];
+    for (let i = 1; i < scored.length; i += 2) minutes.push(Number(scored[i]));
+    const fields = await redis.hkeys(priceHistoryKey(stock));
+    if (minutes.length === 0) {
+      inv.violations.push(`${stock}: no prices at all`);
+      continue;
+    }
+    const first = minutes[0]!;
+    const last = minutes[minutes.length - 1]!;
+    if (first > Math.floor(startedAt / 60_000) * 60_000 + 3 * 60_000) {
+      inv.violations.push(`${stock}: history starts late, at ${new Date(first).toISOString()}`);
+    }
+    if (last < lastMinute) {
+      inv.violations.push(
+        `${stock}: history ends at ${new Date(last).toISOString()}, before ${new Date(lastMinute).toISOString()}`,
+      );
+    }
+    for (let m = first; m <= Math.min(last, lastMinute); m += 60_000) {
+      inv.checked++;
+      if (!minutes.includes(m)) inv.violations.push(`${stock}: gap at ${new Date(m).toISOString()}`);
+    }
+    if (new Set(minutes).size !== minutes.length || fields.length !== minutes.length) {
+      inv.violations.push(`${stock}: ${minutes.length} index entries, ${fields.length} history entries`);
+    }
+    const latest = await redis.get(latestPriceKey(stock));
+    const latestMinute = latest ? Date.parse((JSON.parse(latest) as PriceTick).minute) : NaN;
+    if (latestMinute !== last) {
+      inv.violations.push(
+        `${stock}: latest is ${latest ? new Date(latestMinute).toISOString() : 'missing'}, newest ${new Date(last).toISOString()}`,
+      );
+    }
+  }
+  return inv;
+}
+
+/** Waits until every stock has the minute `lastMinute` (the price schedule catches up after outages). */
+async function settlePrices(
+  redis: Redis,
+  stocks: readonly string[],
+  lastMinute: number,
+  deadline: number,
+): Promise<void> {
+  while (Date.now() < deadline) {
+    let all = true;
+    for (const stock of stocks) {
+      if ((await redis.zscore(priceIndexKey(stock), new Date(lastMinute).toISOString())) === null)
+        all = false;
+    }
+    if (all) return;
+    await sleep(2_000);
+  }
+}
+
 // ---------------------------------------------------------------- the run
 
 export interface ChaosReport {
@@ -433,6 +503,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await redis.set(latestPriceKey(SAIPA), JSON.stringify(tick));
 
   const apps = new AppSupervisor(env, logDir, log);
+  const startedAt = Date.now();
   const base = `http://127.0.0.1:${cfg.API_PORT}`;
   const apiUp = () => waitUntil('the API', async () => (await fetch(`${base}/healthz`)).ok, 120_000);
   for (const kind of PROCESS_KINDS) apps.start(kind);
@@ -496,6 +567,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   })();
 
   await Promise.all([load, chaos]);
+  const loadEndedAt = Date.now();
   log(`load and kills over: ${orders.length} orders placed; settling`);
   giveUpAt = Date.now() + opts.settleMs;
   await apiUp();
@@ -504,7 +576,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await Promise.all(
     orders.filter((o) => o.orderId).map((o) => awaitFinal(base, keys.get(o.user)!, o, deadline)),
   );
-  const invariants = await checkInvariants(cfg, redis, orders, initialCredit);
+  // The last minute wholly inside the load; the schedule (and its catch-up) must have recorded it.
+  const lastMinute = Math.floor(loadEndedAt / 60_000) * 60_000 - 60_000;
+  await settlePrices(redis, cfg.STOCKS, lastMinute, Date.now() + opts.settleMs);
+  const invariants = [
+    ...(await checkInvariants(cfg, redis, orders, initialCredit)),
+    await checkPrices(redis, cfg.STOCKS, startedAt, lastMinute),
+  ];
 
   await apps.stopAll();
   redis.disconnect();
