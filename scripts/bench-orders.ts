@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
 import { createSimulatedVerifier, type Verifier } from '../activities/verifier';
 import { createApp } from '../api/app';
+import { issueApiKey } from '../lib/auth';
 import { config } from '../lib/config';
 import { createReadinessCheck } from '../lib/health';
 import { createKafka } from '../lib/kafka';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   const temporal = createTemporalClient(cfg);
   const apiRedis = createRedis(cfg, { failFast: true });
   const app = createApp({
-    cfg,
+    // The benchmark measures the order path, not the per-key rate limit.
+    cfg: { ...cfg, RATE_LIMIT_REQUESTS: Number.MAX_SAFE_INTEGER },
     log,
     redis: apiRedis,
     kafka,
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
 
   const user = `bench-${Date.now()}`;
   await redis.hset(userKey(user), { credit: String(Number.MAX_SAFE_INTEGER), reserved: '0' });
+  const auth = { Authorization: `Bearer ${await issueApiKey(redis, { id: user, role: 'user' })}` };
   await redis.set(
     latestPriceKey(STOCK),
     JSON.stringify({
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const res = await fetch(`${url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: `{"user":"${user}","stockid":${STOCK},"quantity":1}`,
     });
     const body = (await res.json()) as { orderId: string; status: string };
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
   const lags: number[] = [];
   for (let i = 0; i < samples; i++) {
     const { body } = await post();
-    const res = await fetch(`${url}/orders/${body.orderId}/result?wait=30`);
+    const res = await fetch(`${url}/orders/${body.orderId}/result?wait=30`, { headers: auth });
     const answeredAt = Date.now();
     const final = (await res.json()) as { final: boolean };
     const desc = await temporal.workflow.getHandle(buyOrderWorkflowId(body.orderId)).describe();
