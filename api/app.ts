@@ -4,12 +4,16 @@ import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
 import type { Config } from '../lib/config';
 import type { ReadinessCheck } from '../lib/health';
 import type { Logger } from '../lib/logger';
 import { createApiMetrics, type ApiMetrics } from '../lib/metrics';
 import type { Redis } from '../lib/redis';
 import { HttpError } from './errors';
+import { createAdminRouter } from './admin-routes';
+import { openApiJson } from './openapi';
 import { createOrderRouter } from './orders-routes';
 import { pricesRouter } from './prices-routes';
 
@@ -20,6 +24,8 @@ export interface AppDeps {
   kafka: Kafka;
   temporal: Client;
   readiness: ReadinessCheck;
+  /** Aborted when the process begins a graceful stop: long polls then answer the current state at once. */
+  stopping?: AbortSignal;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -27,6 +33,7 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = false;
   const metrics = createApiMetrics();
   app.use(requestLogAndErrors(deps.log, metrics));
+  app.use(requestDeadline(deps.cfg.REQUEST_TIMEOUT));
 
   const router = new Router();
   router.get('/healthz', (ctx) => {
@@ -36,13 +43,19 @@ export function createApp(deps: AppDeps): Koa {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
+  // Public, no key: health for probes, the API's own description (and market data, once prices land).
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openApiJson;
+  });
   router.get('/readyz', async (ctx) => {
     const r = await deps.readiness.check();
     ctx.status = r.ready ? 200 : 503;
     ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
   });
 
-  for (const r of [router, pricesRouter(deps), createOrderRouter(deps)]) {
+  // Public: /stocks/:id/prices (market data). Behind API keys: orders and /admin.
+  for (const r of [router, pricesRouter(deps), createOrderRouter(deps), createAdminRouter(deps)]) {
     app.use(r.routes());
     // A known path with another method is a 405 with Allow, not a 404.
     app.use(r.allowedMethods());
@@ -95,9 +108,61 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
         path: ctx.path,
         status: ctx.status,
         ms: Math.round(ms),
+        // Who called (never the key itself).
+        principal: (ctx.state as { principal?: { id: string } }).principal?.id,
       });
     }
   };
+}
+
+/**
+ * No request runs longer than REQUEST_TIMEOUT: the client gets a 503 then (the longest legitimate
+ * request, a long poll, is bounded well below it by RESULT_WAIT_MAX).
+ */
+function requestDeadline(ms: number): Koa.Middleware {
+  return async (_ctx, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new HttpError(503, 'timeout', `the request took longer than ${ms / 1000} s`, undefined, {
+              'Retry-After': '5',
+            }),
+          ),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([next(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Listens with the request-size and time limits every bourse API has: slow clients (slowloris) are cut
+ * with 408 when the whole request has not arrived within REQUEST_READ_TIMEOUT (checked every second).
+ */
+export async function listenApp(
+  app: Koa,
+  cfg: Pick<Config, 'REQUEST_READ_TIMEOUT'>,
+  port: number,
+  host: string,
+): Promise<Server> {
+  const server = createServer(
+    {
+      requestTimeout: cfg.REQUEST_READ_TIMEOUT,
+      headersTimeout: cfg.REQUEST_READ_TIMEOUT,
+      connectionsCheckingInterval: 1_000,
+      maxHeaderSize: 16 * 1024,
+    },
+    app.callback(),
+  );
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server;
 }
 
 function isKoaHttpError(

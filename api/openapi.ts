@@ -21,6 +21,36 @@ const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
+/** What every operation behind an API key may also answer. */
+const authResponses = {
+  '401': {
+    description: 'No API key, or not a valid one',
+    headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="bourse"' } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
+  '429': {
+    description: 'More than RATE_LIMIT_REQUESTS requests in RATE_LIMIT_WINDOW with this key',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds until the window ends' } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  },
+};
+const publicOp = { security: [] as never[] };
+const operatorOnly = {
+  description: 'Needs an operator key; a user key gets 403.',
+};
+const userId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$' },
+};
+const stockIdParam = {
+  name: 'stockid',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^\\d{15,17}$' },
+};
+
 const orderId = {
   name: 'id',
   in: 'path',
@@ -60,7 +90,9 @@ const placeOrder = {
       headers: { Location: { schema: { type: 'string' }, description: '/orders/{orderId}' } },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
     },
+    ...authResponses,
     '400': errorResponse('Malformed JSON, missing/extra/duplicate fields, wrong types, a bad quantity'),
+    '403': errorResponse('"user" is not the API key\'s user, or the key is an operator key'),
     '413': errorResponse('Body too large'),
     '415': errorResponse('Content-Type is not application/json'),
     '422': errorResponse(
@@ -104,8 +136,9 @@ const document = {
             description: 'The order',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
           },
+          ...authResponses,
           '400': errorResponse('Not an order id'),
-          '404': errorResponse('No such order'),
+          '404': errorResponse("No such order, or another user's order"),
           '503': errorResponse('Temporal or the worker did not answer'),
         },
       },
@@ -140,23 +173,153 @@ const document = {
               },
             },
           },
+          ...authResponses,
           '400': errorResponse('Not an order id, or a bad wait'),
-          '404': errorResponse('No such order'),
+          '404': errorResponse("No such order, or another user's order"),
         },
       },
     },
-    '/healthz': { get: { summary: 'The process lives', responses: { '200': { description: 'ok' } } } },
+    '/admin/users/{id}': {
+      put: {
+        ...operatorOnly,
+        operationId: 'loadUserCredit',
+        summary: 'Create a user or set its credit (rials); what orders hold reserved stays',
+        parameters: [userId],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['credit'],
+                properties: { credit: { type: 'integer', minimum: 0, maximum: 1e15 } },
+              },
+              example: { credit: 150000000 },
+            },
+          },
+        },
+        responses: {
+          '200': { description: '{ user, credit, reserved }' },
+          ...authResponses,
+          '400': errorResponse('Bad user id or credit'),
+          '403': errorResponse('Not an operator key'),
+        },
+      },
+    },
+    '/admin/users/{id}/keys': {
+      post: {
+        ...operatorOnly,
+        operationId: 'issueUserKey',
+        summary: 'Issue a new API key for a user; the key is shown once, only its hash is kept',
+        parameters: [userId],
+        responses: {
+          '201': { description: '{ user, key }' },
+          ...authResponses,
+          '403': errorResponse('Not an operator key'),
+          '404': errorResponse('No such user'),
+        },
+      },
+    },
+    '/admin/watchlist': {
+      get: {
+        ...operatorOnly,
+        operationId: 'getWatchList',
+        summary: 'The stock ids the price fetcher follows',
+        responses: {
+          '200': { description: '{ stocks: [...] }' },
+          ...authResponses,
+          '403': errorResponse('Not an operator key'),
+        },
+      },
+    },
+    '/admin/watchlist/{stockid}': {
+      put: {
+        ...operatorOnly,
+        operationId: 'watchStock',
+        summary: 'Add a stock to the watch list',
+        parameters: [stockIdParam],
+        responses: {
+          '200': { description: 'already there' },
+          '201': { description: 'added' },
+          ...authResponses,
+          '403': errorResponse('Not an operator key'),
+        },
+      },
+      delete: {
+        ...operatorOnly,
+        operationId: 'unwatchStock',
+        summary: 'Remove a stock from the watch list',
+        parameters: [stockIdParam],
+        responses: {
+          '200': { description: 'removed' },
+          ...authResponses,
+          '403': errorResponse('Not an operator key'),
+          '404': errorResponse('Not on the list'),
+        },
+      },
+    },
+    '/stocks/{id}/prices': {
+      get: {
+        ...publicOp,
+        operationId: 'getPriceHistory',
+        summary: "A stock's minute price history, oldest first (public market data: no key)",
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{15,17}$' } },
+          { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+          { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' } },
+        ],
+        responses: {
+          '200': { description: '{ stockId, from, to, count, prices }' },
+          '400': errorResponse('Bad id, from or to'),
+          '404': errorResponse('No prices recorded for this stock'),
+        },
+      },
+    },
+    '/stocks/{id}/price': {
+      get: {
+        ...publicOp,
+        operationId: 'getLatestPrice',
+        summary: "A stock's latest price tick (public market data: no key)",
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{15,17}$' } },
+        ],
+        responses: { '200': { description: 'The latest tick' }, '404': errorResponse('No prices recorded') },
+      },
+    },
+    '/healthz': {
+      get: { ...publicOp, summary: 'The process lives', responses: { '200': { description: 'ok' } } },
+    },
     '/readyz': {
       get: {
+        ...publicOp,
         summary: 'Temporal, Kafka and Redis answer',
         responses: { '200': { description: 'ready' }, '503': { description: 'a service is down' } },
       },
     },
     '/openapi.json': {
-      get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      get: { ...publicOp, summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+    },
+    '/metrics': {
+      get: {
+        ...publicOp,
+        summary: 'Prometheus metrics',
+        responses: { '200': { description: 'text exposition format' } },
+      },
     },
   },
+  // Every operation needs an API key unless it says `security: []` (health, metrics, this document).
+  security: [{ apiKey: [] }],
   components: {
+    securitySchemes: {
+      apiKey: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'bourse_ + 43 base64url characters',
+        description:
+          "A per-user API key (npm run seed prints demo keys for user1, user2 and an operator). A user key places and reads that user's own orders; an operator key administers users and the watch list.",
+      },
+    },
     schemas: {
       Error: error,
       OrderRequest: {

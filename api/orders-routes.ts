@@ -11,13 +11,13 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type Koa from 'koa';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../lib/config';
 import { stockInfoKey, userKey, WATCHLIST_KEY } from '../lib/keys';
 import type { Logger } from '../lib/logger';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
+  ORDER_STATUS_TEXT,
   buyOrderWorkflowId,
   isFinal,
   MAX_ORDER_QUANTITY,
@@ -33,21 +33,17 @@ import {
 import { readLatestTick } from '../lib/price-history';
 import type { Redis } from '../lib/redis';
 import { badRequest, HttpError, notFound } from './errors';
-import { openApiJson } from './openapi';
-import {
-  DuplicateKeyError,
-  jsonTypeOf,
-  JsonNumber,
-  JsonSyntaxError,
-  parseJsonLossless,
-  type JsonValue,
-} from './json-body';
+import { authenticate, principalOf, requireRole } from './auth';
+import { jsonTypeOf, JsonNumber, type JsonValue } from './json-body';
+import { readJsonBody } from './read-body';
+import type { Principal } from '../lib/auth';
 
 export interface OrderRoutesDeps {
   cfg: Config;
   log: Logger;
   redis: Redis;
   temporal: Client;
+  stopping?: AbortSignal;
 }
 
 /** A buy order request, validated: what the original BuyStock endpoint took. */
@@ -57,8 +53,8 @@ export interface OrderRequest {
   quantity: number;
 }
 
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-const STOCK_ID = /^\d{15,17}$/;
+export const USER_ID = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+export const STOCK_ID = /^\d{15,17}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const ORDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REQUEST_FIELDS = ['user', 'stockid', 'quantity'] as const;
@@ -106,6 +102,9 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
   const { cfg, log, redis } = deps;
   const router = new Router();
 
+  const auth = authenticate(cfg, redis);
+  const asUser = requireRole('user');
+
   const placeOrder: RouterMiddleware = async (ctx) => {
     const idempotencyKey = ctx.get('Idempotency-Key') || undefined;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -113,6 +112,15 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     }
     const body = await readJsonBody(ctx, ORDER_BODY_LIMIT_BYTES);
     const req = validateOrderRequest(body);
+    const principal = principalOf(ctx);
+    if (req.user !== principal.id) {
+      throw new HttpError(
+        403,
+        'forbidden',
+        `this API key belongs to "${principal.id}"; it cannot place orders for "${req.user}"`,
+        'user',
+      );
+    }
     await checkUserAndStock(redis, req);
 
     const orderId = idempotencyKey ? orderIdForIdempotencyKey(req.user, idempotencyKey) : randomUUID();
@@ -129,26 +137,34 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     ctx.set('Location', `/orders/${orderId}`);
     ctx.body = orderView(state);
   };
-  router.post('/orders', placeOrder);
-  router.post('/BuyStock', placeOrder);
+  // Only a user places orders (an operator key is for administration, not trading).
+  router.post('/orders', auth, asUser, placeOrder);
+  router.post('/BuyStock', auth, asUser, placeOrder);
 
-  router.get('/orders/:id', async (ctx) => {
+  // A user reads only their own orders (someone else's is a 404, as if it did not exist); an operator
+  // reads any.
+  router.get('/orders/:id', auth, async (ctx) => {
     const orderId = orderIdParam(ctx.params.id);
-    ctx.body = orderView(await readOrder(deps, orderId));
+    ctx.body = orderView(await readOrder(deps, orderId, principalOf(ctx)));
   });
 
-  router.get('/orders/:id/result', async (ctx) => {
+  router.get('/orders/:id/result', auth, async (ctx) => {
     const orderId = orderIdParam(ctx.params.id);
     const waitMs = waitParam(ctx.query.wait, cfg.RESULT_WAIT_MAX);
+    const principal = principalOf(ctx);
     const started = Date.now();
+    // Ownership first (a describe, which needs no worker), then the wait: nobody parks on another
+    // user's order.
+    const desc = await describeOrder(deps, orderId, principal);
     const final = await awaitResult(deps, orderId, waitMs, ctx.req);
-    const state = final ?? (await readOrder(deps, orderId));
+    // When the wait ran out, a fresh read; when the API is stopping, what the description says (a fresh
+    // read needs a worker to answer the query, and a stopping API must not linger).
+    const state =
+      final ??
+      (deps.stopping?.aborted
+        ? stateFromDescription(orderId, desc)
+        : await readOrder(deps, orderId, principal));
     ctx.body = { ...orderView(state), waitedMs: Date.now() - started };
-  });
-
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = openApiJson;
   });
 
   log.debug('order routes ready');
@@ -168,44 +184,6 @@ function waitParam(raw: unknown, maxMs: number): number {
     throw badRequest('wait', `wait must be a number of seconds from 0 to ${maxMs / 1000}`);
   }
   return Math.round(seconds * 1000);
-}
-
-/** Reads and parses a JSON body ourselves: content type, size and syntax each get a precise 4xx. */
-async function readJsonBody(ctx: Koa.Context, limit: number): Promise<JsonValue> {
-  if (!ctx.is('application/json')) {
-    throw new HttpError(
-      415,
-      'unsupported_media_type',
-      `Content-Type must be application/json (got ${ctx.get('Content-Type') || 'none'})`,
-      'Content-Type',
-    );
-  }
-  const declared = Number(ctx.get('Content-Length') || 0);
-  const tooLarge = () =>
-    new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`, 'body', {
-      Connection: 'close',
-    });
-  if (declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw badRequest('body', 'the body is not valid UTF-8');
-  }
-  try {
-    return parseJsonLossless(text);
-  } catch (err) {
-    if (err instanceof JsonSyntaxError) throw badRequest('body', `malformed JSON: ${err.message}`);
-    if (err instanceof DuplicateKeyError) throw badRequest(err.key, `malformed request: ${err.message}`);
-    throw err;
-  }
 }
 
 export function validateOrderRequest(body: JsonValue): OrderRequest {
@@ -392,16 +370,45 @@ async function startOrder(
   }
 }
 
-/** The order's current state: its result once finished (no worker needed), else its status query. */
-async function readOrder(
+type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+
+/**
+ * The order's workflow description (no worker needed), if the reader may see it: another user's order
+ * is a 404, the same answer as for an order that does not exist, so ids of others' orders leak nothing.
+ */
+async function describeOrder(
   { cfg, temporal }: Pick<OrderRoutesDeps, 'cfg' | 'temporal'>,
   orderId: string,
+  reader?: Principal,
+): Promise<OrderDescription> {
+  const handle = temporal.workflow.getHandle(buyOrderWorkflowId(orderId));
+  try {
+    const desc = await within(temporal, cfg.ORDER_START_TIMEOUT, () => handle.describe());
+    if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
+    if (reader && reader.role !== 'operator') {
+      if (desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) !== reader.id) {
+        throw notFound(`no order ${orderId}`, 'id');
+      }
+    }
+    return desc;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (err instanceof WorkflowNotFoundError) throw notFound(`no order ${orderId}`, 'id');
+    throw temporalUnavailable(orderId, err, 'the order service did not answer in time');
+  }
+}
+
+/** The order's current state: its result once finished (no worker needed), else its status query. */
+async function readOrder(
+  deps: Pick<OrderRoutesDeps, 'cfg' | 'temporal'>,
+  orderId: string,
+  reader?: Principal,
 ): Promise<OrderState> {
+  const { cfg, temporal } = deps;
+  const desc = await describeOrder(deps, orderId, reader);
   const handle = temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
   try {
     return await within(temporal, cfg.ORDER_START_TIMEOUT, async () => {
-      const desc = await handle.describe();
-      if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(`no order ${orderId}`, 'id');
       if (desc.status.name === 'COMPLETED') return handle.result();
       if (desc.status.name === 'RUNNING') return handle.query(statusQuery);
       throw new HttpError(
@@ -418,12 +425,30 @@ async function readOrder(
   }
 }
 
+/** What the description alone says of a running order (its search attributes), without a worker. */
+function stateFromDescription(orderId: string, desc: OrderDescription): OrderState {
+  const keyword = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.status);
+  const phase =
+    (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
+    'pending';
+  return {
+    orderId,
+    user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
+    stockId: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.stock) ?? '',
+    quantity: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.quantity) ?? 0,
+    phase,
+    status: ORDER_STATUS_TEXT[phase],
+    receivedAt: desc.startTime.toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
 /**
  * Parks on the workflow's completion (the SDK's long poll for the close event) for at most waitMs.
  * Resolves with the final state, or undefined when the wait ran out. Aborted if the client leaves.
  */
 async function awaitResult(
-  { temporal }: OrderRoutesDeps,
+  { temporal, stopping }: OrderRoutesDeps,
   orderId: string,
   waitMs: number,
   req: NodeJS.EventEmitter,
@@ -433,6 +458,11 @@ async function awaitResult(
   const timer = setTimeout(() => ac.abort(new Error('wait ran out')), waitMs);
   const clientGone = () => ac.abort(new Error('client went away'));
   req.once('close', clientGone);
+  // A stopping API does not hold a long poll for up to a minute: it answers the current state now, and
+  // the client asks again (another replica, or this one restarted).
+  const onStop = () => ac.abort(new Error('the API is stopping'));
+  if (stopping?.aborted) onStop();
+  stopping?.addEventListener('abort', onStop, { once: true });
   try {
     return await temporal.withAbortSignal(ac.signal, () => handle.result());
   } catch (err) {
@@ -445,5 +475,6 @@ async function awaitResult(
   } finally {
     clearTimeout(timer);
     req.off('close', clientGone);
+    stopping?.removeEventListener('abort', onStop);
   }
 }

@@ -1,26 +1,28 @@
 // The API process: wires real clients into createApp and listens.
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createReadinessCheck } from '../lib/health';
 import { createKafka } from '../lib/kafka';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
-import { createApp } from './app';
+import { createApp, listenApp } from './app';
 
 runProcess('api', async (cfg, log) => {
   const redis = createRedis(cfg, { failFast: true });
   const kafka = createKafka(cfg);
   const temporal = createTemporalClient(cfg);
   const readiness = createReadinessCheck(cfg, { kafka, redis });
-  const app = createApp({ cfg, log, redis, kafka, temporal, readiness });
-  const server = app.listen(cfg.API_PORT, cfg.API_HOST);
-  await once(server, 'listening');
+  const stopping = new AbortController();
+  const app = createApp({ cfg, log, redis, kafka, temporal, readiness, stopping: stopping.signal });
+  const server = await listenApp(app, cfg, cfg.API_PORT, cfg.API_HOST);
   const { port } = server.address() as AddressInfo;
   log.info('listening', { url: `http://${cfg.API_HOST}:${port}` });
   return async () => {
-    // Stop accepting, finish in-flight requests, then close clients.
-    await new Promise<void>((done) => server.close(() => done()));
+    // Stop accepting, finish in-flight requests (long polls answer their current state at once), then
+    // close clients.
+    const closed = new Promise<void>((done) => server.close(() => done()));
+    stopping.abort();
+    await closed;
     await Promise.all([temporal.connection.close(), readiness.close()]);
     redis.disconnect();
   };

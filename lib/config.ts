@@ -87,6 +87,12 @@ const variables = {
   READY_CHECK_TIMEOUT: [duration, '2s'],
   TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
+  RATE_LIMIT_REQUESTS: [positiveInt.max(1_000_000), '600'],
+  RATE_LIMIT_WINDOW: [duration, '1m'],
+  REQUEST_READ_TIMEOUT: [duration, '15s'],
+  REQUEST_TIMEOUT: [duration, '90s'],
+  FUZZ_RUNS: [positiveInt.max(10_000_000), '300'],
+  FUZZ_SEED: [z.coerce.number().int(), '20261122'],
 } as const;
 
 type Variables = typeof variables;
@@ -113,6 +119,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cfg = out as Omit<Config, 'temporalPort' | 'kafkaPort' | 'redisPort'>;
   if (cfg.VERIFY_DELAY_MIN > cfg.VERIFY_DELAY_MAX) {
     throw new ConfigError('VERIFY_DELAY_MIN', 'must not exceed VERIFY_DELAY_MAX');
+  }
+  if (cfg.REQUEST_TIMEOUT <= cfg.RESULT_WAIT_MAX) {
+    throw new ConfigError('REQUEST_TIMEOUT', 'must exceed RESULT_WAIT_MAX (a long poll must fit)');
   }
   if (cfg.MARKET_OPEN >= cfg.MARKET_CLOSE)
     throw new ConfigError('MARKET_OPEN', 'must be before MARKET_CLOSE');

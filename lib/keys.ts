@@ -24,3 +24,12 @@ export const WATCHLIST_KEY = 'stocks:watchlist';
  * by order id.
  */
 export const orderKey = (user: string, orderId: string) => `{user:${user}}:order:${orderId}`;
+
+/** Set: the SHA-256 hashes of a user's API keys (the keys themselves are never stored). */
+export const userApiKeysKey = (user: string) => `{user:${user}}:apikeys`;
+/** Set: the SHA-256 hashes of an operator's API keys. */
+export const operatorApiKeysKey = (operator: string) => `{operator:${operator}}:apikeys`;
+/** Hash: principal, role, createdAt — the lookup from a key's SHA-256 hash to whom it belongs. */
+export const apiKeyKey = (keyHash: string) => `{apikey:${keyHash}}`;
+/** Counter of one rate-limit window of one API key (by the key's hash), expiring with the window. */
+export const rateLimitKey = (keyHash: string, window: number) => `{apikey:${keyHash}}:rate:${window}`;

@@ -1,4 +1,7 @@
-// Structured logs: one JSON object per line, with the domain's ids as fields.
+// Structured logs: one JSON object per line, with the domain's ids as fields. Anything shaped like an
+// API key is masked on the way out, whatever field it hides in (a client may paste its key into a URL
+// or a body field; no code logs a key on purpose).
+import { API_KEY_ANYWHERE } from './auth';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -35,7 +38,7 @@ export function createLogger(
         msg,
         ...serialise(base),
         ...serialise(fields),
-      }) + '\n',
+      }).replace(API_KEY_ANYWHERE, 'bourse_[redacted]') + '\n',
     );
   };
   return {

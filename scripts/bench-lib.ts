@@ -83,24 +83,31 @@ export interface OrderAnswer {
  * for credentials (Authorization: Bearer <key>), they are added here and nowhere else.
  */
 export function orderApi(baseUrl: string) {
-  const headers: Record<string, string> = {};
-  const call = async (path: string, init: RequestInit = {}): Promise<OrderAnswer> => {
+  const call = async (user: string, path: string, init: RequestInit = {}): Promise<OrderAnswer> => {
+    const key = benchKeys.get(user);
     const res = await fetch(`${baseUrl}${path}`, {
       ...init,
-      headers: { ...headers, ...(init.headers as Record<string, string>) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(init.headers as Record<string, string>),
+      },
     });
     return { status: res.status, body: (await res.json()) as OrderAnswer['body'] };
   };
   return {
     placeOrder: (user: string, stockId: string, quantity = 1) =>
-      call('/orders', {
+      call(user, '/orders', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: `{"user":"${user}","stockid":${stockId},"quantity":${quantity}}`,
       }),
-    result: (orderId: string, waitSeconds: number) => call(`/orders/${orderId}/result?wait=${waitSeconds}`),
+    result: (user: string, orderId: string, waitSeconds: number) =>
+      call(user, `/orders/${orderId}/result?wait=${waitSeconds}`),
   };
 }
+
+/** Each bench user's API key (issued with the user); `call` sends it as Authorization: Bearer. */
+export const benchKeys = new Map<string, string>();
 export type OrderApi = ReturnType<typeof orderApi>;
 
 /** Peak resident memory (VmHWM) of a process, in MiB, or undefined if it is gone. */

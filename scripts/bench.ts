@@ -21,7 +21,9 @@ import { buyOrderWorkflowId } from '../lib/orders';
 import { createRedis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
 import { commandOf, type AppProcess } from './app-processes';
+import { issueApiKey } from '../lib/auth';
 import {
+  benchKeys,
   fmt,
   openLoop,
   orderApi,
@@ -65,6 +67,8 @@ const BENCH_ENV: Record<string, string> = {
   API_PORT: '23000',
   STACK_DIR: '.stack/bench',
   LOG_LEVEL: 'warn',
+  // The bench measures the order path, not the per-key rate limit.
+  RATE_LIMIT_REQUESTS: '1000000',
 };
 const BASELINE_PORT = 23001;
 const BENCH_STOCK = '44891482026867833';
@@ -136,6 +140,7 @@ async function newUser(cfg: Config, tag: string): Promise<string> {
   const redis = createRedis(cfg);
   const user = `bench-${tag}-${Date.now()}`;
   await redis.hset(userKey(user), { credit: String(Number.MAX_SAFE_INTEGER), reserved: '0' });
+  benchKeys.set(user, await issueApiKey(redis, { id: user, role: 'user' }));
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
   const tick = { stockId: BENCH_STOCK, minute, price: 2850, last: 2850, open: 2850, low: 2850, high: 2850 };
   await redis.set(
@@ -276,7 +281,7 @@ async function delivery(cfg: Config) {
       return;
     }
     const orderId = placed.body.orderId!;
-    const answer = await api.result(orderId, 30);
+    const answer = await api.result(user, orderId, 30);
     const answeredAt = Date.now();
     const desc = await temporal.workflow.getHandle(buyOrderWorkflowId(orderId)).describe();
     if (!answer.body.final || !desc.closeTime) throw new Error(`order ${orderId} did not finish`);

@@ -1,9 +1,53 @@
 // `npm run seed`: the demo data of DESIGN.md — users user1 and user2 with their credit, and the demo
-// stocks' names and watch-list entries. Safe to run again: it keeps credit that orders have moved,
-// unless given --reset.
+// stocks' names and watch-list entries — and demo API keys for user1, user2 and an operator. Safe to
+// run again: it keeps credit that orders have moved, unless given --reset, and prints the same keys
+// again, unless given --rotate-keys.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { issueApiKey, principalOfKey, revokeApiKeys, type Principal } from '../lib/auth';
 import { config } from '../lib/config';
 import { holdingsKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../lib/keys';
 import { createRedis, type Redis } from '../lib/redis';
+
+/** Who gets a demo key. */
+export const DEMO_PRINCIPALS: readonly Principal[] = [
+  { id: 'user1', role: 'user' },
+  { id: 'user2', role: 'user' },
+  { id: 'operator', role: 'operator' },
+];
+
+export type DemoKeys = Record<string, string>;
+
+/**
+ * Demo keys: Redis keeps only their hashes, so the plain keys of the demo principals are kept in a
+ * git-ignored file of the stack's folder (mode 0600) to print them again. Reissued (old ones revoked)
+ * when asked to rotate, when the file is missing, or when Redis no longer knows a key in it.
+ */
+export async function seedDemoKeys(
+  redis: Redis,
+  file: string,
+  { rotate = false } = {},
+): Promise<{ keys: DemoKeys; issued: boolean }> {
+  if (!rotate && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoKeys;
+    let valid = true;
+    for (const p of DEMO_PRINCIPALS) {
+      const key = saved[p.id];
+      const owner = key ? await principalOfKey(redis, key) : undefined;
+      if (owner?.id !== p.id || owner.role !== p.role) valid = false;
+    }
+    if (valid) return { keys: saved, issued: false };
+  }
+  const keys: DemoKeys = {};
+  for (const p of DEMO_PRINCIPALS) {
+    await revokeApiKeys(redis, p);
+    keys[p.id] = await issueApiKey(redis, p);
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { keys, issued: true };
+}
 
 /** Credit in rials, as in the original challenge. */
 export const DEMO_USERS: Record<string, number> = { user1: 150_000_000, user2: 6_000_000_000 };
@@ -44,10 +88,19 @@ export async function seedDemoData(redis: Redis, { reset = false } = {}): Promis
 }
 
 if (require.main === module) {
-  const redis = createRedis(config());
+  const cfg = config();
+  const redis = createRedis(cfg);
+  const keysFile = join(resolve(__dirname, '..', cfg.STACK_DIR), 'demo-keys.json');
   seedDemoData(redis, { reset: process.argv.includes('--reset') })
-    .then((lines) => {
+    .then(async (lines) => {
       for (const line of lines) process.stdout.write(`[seed] ${line}\n`);
+      const { keys, issued } = await seedDemoKeys(redis, keysFile, {
+        rotate: process.argv.includes('--rotate-keys'),
+      });
+      process.stdout.write(
+        `[seed] API keys (${issued ? 'new' : 'existing'}; kept in ${keysFile}; --rotate-keys issues new ones):\n`,
+      );
+      for (const [who, key] of Object.entries(keys)) process.stdout.write(`  ${who.padEnd(9)} ${key}\n`);
       redis.disconnect();
     })
     .catch((err: unknown) => {

@@ -2,10 +2,11 @@
 // Starts Temporal, Kafka and Redis, then the Temporal worker, the price consumer and the API.
 // Ctrl-C stops everything; a child that dies on its own is reported loudly and stops the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { config } from '../lib/config';
 import { createRedis } from '../lib/redis';
 import { APP_PROCESSES, commandOf, type AppProcess } from './app-processes';
-import { seedDemoData } from './seed';
+import { seedDemoData, seedDemoKeys } from './seed';
 import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 
 const cfg = config();
@@ -66,6 +67,13 @@ async function main(): Promise<void> {
   // The demo data, so an order can be placed at once; it never overwrites credit orders have moved.
   const redis = createRedis(cfg);
   for (const line of await seedDemoData(redis)) say(`seed: ${line}`);
+  // Demo API keys for user1, user2 and operator (the same ones each start). Not printed here: this
+  // output is a log, and no key goes into a log; `npm run seed` prints them.
+  const keysFile = join(spec.dir, 'demo-keys.json');
+  const { keys, issued } = await seedDemoKeys(redis, keysFile);
+  say(
+    `seed: API keys for ${Object.keys(keys).join(', ')} ${issued ? 'issued' : 'kept'} in ${keysFile} (npm run seed prints them)`,
+  );
   redis.disconnect();
   for (const name of Object.keys(APP_PROCESSES) as AppProcess[]) startChild(name);
   say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);

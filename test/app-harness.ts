@@ -1,11 +1,11 @@
 // Builds the real API (createApp) against the test stack's real clients and listens on a free port.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from '../api/app';
+import { createApp, listenApp, type AppDeps } from '../api/app';
 import type { Config } from '../lib/config';
 import { createReadinessCheck } from '../lib/health';
 import { createKafka } from '../lib/kafka';
-import { createLogger } from '../lib/logger';
+import { createLogger, type Logger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
 import { testConfig } from './test-stack';
@@ -16,12 +16,17 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startApi(cfg: Config = testConfig()): Promise<Api> {
+export interface ApiOptions {
+  /** Where log lines go (default: dropped below error level). */
+  log?: Logger;
+}
+
+export async function startApi(cfg: Config = testConfig(), opts: ApiOptions = {}): Promise<Api> {
   const redis = createRedis(cfg, { failFast: true });
   const kafka = createKafka(cfg, { retries: 0 });
   const deps: AppDeps = {
     cfg,
-    log: createLogger('api-test', 'error'),
+    log: opts.log ?? createLogger('api-test', 'error'),
     redis,
     kafka,
     temporal: createTemporalClient(cfg),
@@ -29,8 +34,7 @@ export async function startApi(cfg: Config = testConfig()): Promise<Api> {
   };
   // A fail-fast client refuses commands until connected: wait, so a test's first request is not racing it.
   if (redis.status !== 'ready') await once(redis, 'ready');
-  const server = createApp(deps).listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const server = await listenApp(createApp(deps), cfg, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deps,

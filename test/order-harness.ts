@@ -10,6 +10,7 @@ import type { Consumer, Producer } from 'kafkajs';
 import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
 import { createHttpVerifier, type Verifier } from '../activities/verifier';
 import type { Config } from '../lib/config';
+import { issueApiKey } from '../lib/auth';
 import { createKafka, TOPICS } from '../lib/kafka';
 import { latestPriceKey, userKey } from '../lib/keys';
 import { createLogger } from '../lib/logger';
@@ -24,9 +25,42 @@ export const SAIPA = '44891482026867833';
 export const newUser = (prefix: 'ok' | 'no' | 'slow' | 'stall' | 'val' | 'idem' | 'conc' | 'out') =>
   `${prefix}-${randomUUID().slice(0, 8)}`;
 
-export async function putUser(redis: Redis, user: string, credit: number): Promise<void> {
+const apiKeys = new Map<string, string>();
+
+/** A user with this credit, and an API key for it (remembered: see authOf). Returns the key. */
+export async function putUser(redis: Redis, user: string, credit: number): Promise<string> {
   await redis.hset(userKey(user), { credit: String(credit), reserved: '0' });
+  return keyFor(redis, user);
 }
+
+/** An API key for a user (one per user per test process), whether or not the user exists. */
+export async function keyFor(redis: Redis, user: string): Promise<string> {
+  let key = apiKeys.get(user);
+  if (!key) {
+    key = await issueApiKey(redis, { id: user, role: 'user' });
+    apiKeys.set(user, key);
+  }
+  return key;
+}
+
+/** An operator key (one per test process). */
+export async function operatorKey(redis: Redis): Promise<string> {
+  let key = apiKeys.get('\0operator');
+  if (!key) {
+    key = await issueApiKey(redis, { id: `test-operator-${randomUUID().slice(0, 8)}`, role: 'operator' });
+    apiKeys.set('\0operator', key);
+  }
+  return key;
+}
+
+/** The Authorization header of a user made by putUser/keyFor. */
+export function authOf(user: string): Record<string, string> {
+  const key = apiKeys.get(user);
+  if (!key) throw new Error(`no API key made for ${user} in this test process`);
+  return { Authorization: `Bearer ${key}` };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 export async function putPrice(redis: Redis, stockId: string, price: number): Promise<void> {
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();

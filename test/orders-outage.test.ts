@@ -7,6 +7,7 @@ import { ORDER_STATUS_TEXT } from '../lib/orders';
 import { createRedis } from '../lib/redis';
 import { startApi, type Api } from './app-harness';
 import {
+  authOf,
   http,
   httpVerifier,
   newUser,
@@ -41,14 +42,14 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const post = (body: unknown, key: string) =>
+const post = (body: { user: string; stockid: string; quantity: number }, key: string) =>
   http<OrderView & { error?: string }>(`${api.url}/orders`, {
     json: body,
-    headers: { 'Idempotency-Key': key },
+    headers: { 'Idempotency-Key': key, ...authOf(body.user) },
   });
 
 /** Retries like a client would, while the answer is 503. */
-async function postUntilAccepted(body: unknown, key: string) {
+async function postUntilAccepted(body: { user: string; stockid: string; quantity: number }, key: string) {
   const deadline = Date.now() + 90_000;
   for (;;) {
     const res = await post(body, key);
@@ -76,7 +77,9 @@ test('worker down: 503 within seconds, and the same key then finds the order', a
   expect(retry.status).toBe(201);
   expect(retry.body.orderId).toBe(orderId);
   expect(retry.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
-  const final = await http<OrderView>(`${api.url}/orders/${orderId}/result?wait=30`);
+  const final = await http<OrderView>(`${api.url}/orders/${orderId}/result?wait=30`, {
+    headers: authOf(user),
+  });
   expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
   expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 }); // charged once
   await worker.stop();
@@ -105,7 +108,32 @@ test('Temporal down: 503 within seconds, and after its restart the same key find
   expect(retry.body.orderId).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
   const again = await post(order, 'while-temporal-down');
   expect(again.body.orderId).toBe(retry.body.orderId);
-  const final = await http<OrderView>(`${api.url}/orders/${retry.body.orderId}/result?wait=30`);
+  const final = await http<OrderView>(`${api.url}/orders/${retry.body.orderId}/result?wait=30`, {
+    headers: authOf(user),
+  });
   expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
   expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
+});
+
+test('worker down: a long poll on an order in progress parks (no 503) and answers once a worker returns', async () => {
+  // Regression: the ownership check once read the order through its status query, which needs a
+  // worker, so a long poll with the worker down answered 503 after ORDER_START_TIMEOUT.
+  await worker?.stop(); // the previous test's
+  const user = newUser('slow');
+  await putUser(redis, user, 1_000_000);
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const placed = await post({ user, stockid: SAIPA, quantity: 10 }, 'long-poll-no-worker');
+  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  await worker.stop(); // cuts the 1.5 s verification: the order waits for the next worker
+  worker = undefined;
+  const poll = http<OrderView>(`${api.url}/orders/${placed.body.orderId}/result?wait=50`, {
+    headers: authOf(user),
+  });
+  await new Promise((r) => setTimeout(r, START_TIMEOUT_MS + 2_000)); // past ORDER_START_TIMEOUT
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const final = await poll;
+  expect(final.status).toBe(200);
+  expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  await worker.stop();
+  worker = undefined;
 });

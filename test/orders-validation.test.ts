@@ -2,10 +2,12 @@
 import { orderKey, stockInfoKey, userKey } from '../lib/keys';
 import { startApi, type Api } from './app-harness';
 import {
+  authOf,
   countOrders,
   eventually,
   http,
   httpVerifier,
+  keyFor,
   newUser,
   putPrice,
   putUser,
@@ -32,6 +34,7 @@ beforeAll(async () => {
   api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s' }));
   await putPrice(worker.redis, SAIPA, 2_850);
   await putUser(worker.redis, user, 1_000_000_000);
+  await keyFor(worker.redis, 'nobody-here'); // a key whose user has no account
   await worker.redis.hset(stockInfoKey(NO_PRICE_STOCK), { name: 'test stock without a price' });
 });
 
@@ -90,7 +93,13 @@ const cases: Case[] = [
     { raw: json({ ...good(), quantity: 0 }), path: '/BuyStock' },
     'the BuyStock alias validates too',
   ),
-  ['unknown user', 422, 'user', 'unknown_user', { raw: json({ ...good(), user: 'nobody-here' }) }],
+  [
+    'unknown user (a key whose user has no account)',
+    422,
+    'user',
+    'unknown_user',
+    { raw: json({ ...good(), user: 'nobody-here' }), headers: { 'x-as': 'nobody-here' } },
+  ],
   ['unknown stock', 422, 'stockid', 'unknown_stock', { raw: json({ ...good(), stockid: UNKNOWN_STOCK }) }],
   [
     'stock without a price yet',
@@ -119,9 +128,10 @@ const cases: Case[] = [
 describe('POST /orders refuses bad input', () => {
   test.each(cases)('%s → %i naming %s', async (_name, status, field, error, req) => {
     const before = await userMoney(worker.redis, user);
+    const { 'x-as': as, ...headers } = req.headers ?? {};
     const res = await http(`${api.url}${req.path ?? '/orders'}`, {
       raw: req.raw,
-      headers: req.headers,
+      headers: { ...authOf(as ?? user), ...headers },
       method: 'POST',
     });
     expect({ status: res.status, field: res.body.field, error: res.body.error }).toEqual({
@@ -138,7 +148,7 @@ describe('POST /orders refuses bad input', () => {
     expect(await userMoney(worker.redis, user)).toEqual({ credit: 1_000_000_000, reserved: 0 });
     // Visibility is eventually consistent: prove it sees this user's orders by placing one good order,
     // then count: exactly that one.
-    const ok = await http<{ orderId: string }>(`${api.url}/orders`, { json: good() });
+    const ok = await http<{ orderId: string }>(`${api.url}/orders`, { json: good(), headers: authOf(user) });
     expect(ok.status).toBe(201);
     await eventually('the good order visible', async () =>
       (await countOrders(api.deps.temporal, `OrderUser = "${user}"`)) > 0 ? true : undefined,
@@ -157,7 +167,7 @@ describe('reading orders refuses bad input', () => {
     ['/orders/00000000-0000-4000-8000-000000000000/result?wait=100000', 400, 'wait'],
     ['/orders/00000000-0000-4000-8000-000000000000/result?wait=1', 404, 'id'],
   ])('GET %s → %i naming %s', async (path, status, field) => {
-    const res = await http(`${api.url}${path}`);
+    const res = await http(`${api.url}${path}`, { headers: authOf(user) });
     expect({ status: res.status, field: res.body.field }).toEqual({ status, field });
   });
 });

@@ -5,6 +5,7 @@ import { buyOrderWorkflowId, ORDER_STATUS_TEXT, type OrderEvent } from '../lib/o
 import type { OrderView } from '../api/orders-routes';
 import { startApi, type Api } from './app-harness';
 import {
+  authOf,
   countOrders,
   eventually,
   http,
@@ -54,10 +55,25 @@ afterAll(async () => {
   await verifier?.close();
 });
 
-const post = (body: unknown, headers: Record<string, string> = {}, base = api.url) =>
-  http<OrderView>(`${base}/orders`, { json: body, headers });
+/** Order id → its user, so reads go with the owner's key. */
+const owners = new Map<string, string>();
+const post = async (
+  body: { user: string; stockid: string; quantity: number },
+  headers: Record<string, string> = {},
+  base = api.url,
+) => {
+  const res = await http<OrderView>(`${base}/orders`, {
+    json: body,
+    headers: { ...authOf(body.user), ...headers },
+  });
+  if (res.body.orderId) owners.set(res.body.orderId, body.user);
+  return res;
+};
+const ownerAuth = (orderId: string) => authOf(owners.get(orderId)!);
 const result = (orderId: string, wait: number, base = api.url) =>
-  http<Result>(`${base}/orders/${orderId}/result?wait=${wait}`);
+  http<Result>(`${base}/orders/${orderId}/result?wait=${wait}`, { headers: ownerAuth(orderId) });
+const current = (orderId: string) =>
+  http<OrderView>(`${api.url}/orders/${orderId}`, { headers: ownerAuth(orderId) });
 
 describe('the four outcomes, to the letter', () => {
   test('credit too low: Deny: Not enough credit, nothing reserved', async () => {
@@ -81,7 +97,7 @@ describe('the four outcomes, to the letter', () => {
     expect(res.body.status).toBe('In Progress: Credit check passed. User verification in progress...');
     expect(res.headers.get('location')).toBe(`/orders/${res.body.orderId}`);
     // The answer came before the (1.5 s) verification could have ended: the POST waits for nothing else.
-    expect((await http<OrderView>(`${api.url}/orders/${res.body.orderId}`)).body.phase).toBe('inProgress');
+    expect((await current(res.body.orderId)).body.phase).toBe('inProgress');
     expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000, reserved: AMOUNT });
 
     const final = await result(res.body.orderId, 30);
@@ -89,9 +105,7 @@ describe('the four outcomes, to the letter', () => {
     expect(final.body.final).toBe(true);
     expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
     expect(await redis().hget(holdingsKey(user), SAIPA)).toBe(String(QTY));
-    expect((await http<OrderView>(`${api.url}/orders/${res.body.orderId}`)).body.status).toBe(
-      'Success: Buy order complete.',
-    );
+    expect((await current(res.body.orderId)).body.status).toBe('Success: Buy order complete.');
   });
 
   test('verifier says no: Failure: User verification unsuccessful., reservation released', async () => {
@@ -214,9 +228,11 @@ describe('stock ids beyond the safe integers', () => {
     const user = newUser('ok');
     await putUser(redis(), user, 10_000_000);
     const res = await http<OrderView>(`${api.url}/orders`, {
+      headers: authOf(user),
       raw: `{"user": "${user}", "stockid": 44891482026867833, "quantity": 10}`,
     });
     expect(res.status).toBe(201);
+    owners.set(res.body.orderId, user);
     expect(res.body.stockid).toBe('44891482026867833');
     expect(res.body.price).toBe(PRICE); // SAIPA's price, not the trap at the rounded id
     expect(await redis().hget(orderKey(user, res.body.orderId), 'stockId')).toBe('44891482026867833');
@@ -228,6 +244,7 @@ describe('stock ids beyond the safe integers', () => {
     const user = newUser('ok');
     await putUser(redis(), user, 10_000_000);
     const res = await http<OrderView>(`${api.url}/BuyStock`, {
+      headers: authOf(user),
       raw: `{"user":"${user}","stockid":"44891482026867833","quantity":10}`,
     });
     expect(res.status).toBe(201);
@@ -254,9 +271,7 @@ describe('Idempotency-Key', () => {
     expect(late.body).toEqual(
       expect.objectContaining({ orderId: first.body.orderId, status: first.body.status }),
     );
-    expect((await http<OrderView>(`${api.url}/orders/${first.body.orderId}`)).body.status).toBe(
-      ORDER_STATUS_TEXT.succeeded,
-    );
+    expect((await current(first.body.orderId)).body.status).toBe(ORDER_STATUS_TEXT.succeeded);
     expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
     // The same key for a different order is refused.
     const other = await post({ ...order, quantity: 5 }, { 'Idempotency-Key': 'retry-me-1' });

@@ -72,6 +72,10 @@ runProcess('temporal-worker', async (cfg, log) => {
         workflowBundle,
         activities: activitiesByQueue[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        // On SIGTERM, running activities get this long to finish (the SDK's default, 0, cancels them
+        // at once: a verification in flight was aborted and asked again by the next worker). What is
+        // still running after it is cancelled and retried elsewhere, inside its own timeout.
+        shutdownGraceTime: Math.max(0, cfg.SHUTDOWN_GRACE - 5_000),
       }),
     ),
   );
