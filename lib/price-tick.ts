@@ -22,3 +22,23 @@ export const priceTickSchema = z.object({
 });
 
 export type PriceTick = z.infer<typeof priceTickSchema>;
+
+/** A tick with one price in every field, for the current minute: demo, test and bench prices. */
+export function flatTick(stockId: string, price: number, now = new Date()): PriceTick {
+  const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
+  return {
+    stockId,
+    minute,
+    price,
+    last: price,
+    open: price,
+    low: price,
+    high: price,
+    yesterday: price,
+    trades: 1,
+    volume: 1,
+    value: price,
+    source: 'simulated',
+    fetchedAt: now.toISOString(),
+  };
+}

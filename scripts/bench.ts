@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../lib/config';
 import { latestPriceKey, userKey } from '../lib/keys';
+import { flatTick } from '../lib/price-tick';
 import { buyOrderWorkflowId } from '../lib/orders';
 import { createRedis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
@@ -141,20 +142,7 @@ async function newUser(cfg: Config, tag: string): Promise<string> {
   const user = `bench-${tag}-${Date.now()}`;
   await redis.hset(userKey(user), { credit: String(Number.MAX_SAFE_INTEGER), reserved: '0' });
   benchKeys.set(user, await issueApiKey(redis, { id: user, role: 'user' }));
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-  const tick = { stockId: BENCH_STOCK, minute, price: 2850, last: 2850, open: 2850, low: 2850, high: 2850 };
-  await redis.set(
-    latestPriceKey(BENCH_STOCK),
-    JSON.stringify({
-      ...tick,
-      yesterday: 2850,
-      trades: 1,
-      volume: 1,
-      value: 2850,
-      source: 'simulated',
-      fetchedAt: minute,
-    }),
-  );
+  await redis.set(latestPriceKey(BENCH_STOCK), JSON.stringify(flatTick(BENCH_STOCK, 2850)));
   redis.disconnect();
   return user;
 }

@@ -10,24 +10,25 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { issueApiKey } from '../lib/auth';
 import { durationToMs, loadConfig, type Config } from '../lib/config';
 import { holdingsKey, latestPriceKey, orderKey, priceHistoryKey, priceIndexKey, userKey } from '../lib/keys';
-import type { PriceTick } from '../lib/price-tick';
+import { flatTick, type PriceTick } from '../lib/price-tick';
 import { createRedis, type Redis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
 import { commandOf, type AppProcess } from './app-processes';
 import {
+  ROOT,
   startService,
   startStack,
+  stackEnv,
   stackSpecFromConfig,
   stopService,
   type ServiceName,
   type StackSpec,
 } from './local-stack';
 
-const ROOT = resolve(__dirname, '..');
 export const SAIPA = '44891482026867833';
 const PRICE = 2_850;
 
@@ -63,14 +64,8 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function chaosEnv(portOffset: number): Record<string, string> {
-  const p = (port: number) => String(port + portOffset);
   return {
-    TEMPORAL_ADDRESS: `127.0.0.1:${p(17233)}`,
-    TEMPORAL_UI_PORT: p(18233),
-    KAFKA_BROKERS: `127.0.0.1:${p(19092)}`,
-    REDIS_URL: `redis://127.0.0.1:${p(16379)}`,
-    API_PORT: p(13000),
-    STACK_DIR: `.stack/chaos-${portOffset}`,
+    ...stackEnv(portOffset, `.stack/chaos-${portOffset}`),
     LOG_LEVEL: 'info',
     RATE_LIMIT_REQUESTS: '1000000',
     ORDER_START_TIMEOUT: '5s',
@@ -485,22 +480,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     initialCredit.set(user, credit);
     keys.set(user, await issueApiKey(redis, { id: user, role: 'user' }));
   }
-  const tick: PriceTick = {
-    stockId: SAIPA,
-    minute: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
-    price: PRICE,
-    last: PRICE,
-    open: PRICE,
-    low: PRICE,
-    high: PRICE,
-    yesterday: PRICE,
-    trades: 1,
-    volume: 1,
-    value: PRICE,
-    source: 'simulated',
-    fetchedAt: new Date().toISOString(),
-  };
-  await redis.set(latestPriceKey(SAIPA), JSON.stringify(tick));
+  await redis.set(latestPriceKey(SAIPA), JSON.stringify(flatTick(SAIPA, PRICE)));
 
   const apps = new AppSupervisor(env, logDir, log);
   const startedAt = Date.now();

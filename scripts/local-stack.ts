@@ -40,6 +40,22 @@ export function stackSpecFromConfig(cfg: Config): StackSpec {
   };
 }
 
+/**
+ * A stack's settings on the test port layout (Temporal 17233, UI 18233, Kafka 19092, Redis 16379,
+ * API 13000), every port shifted by `offset`; used by the tests and the chaos run, with its own offset.
+ */
+export function stackEnv(offset: number, stackDir: string): Record<string, string> {
+  const p = (port: number) => String(port + offset);
+  return {
+    TEMPORAL_ADDRESS: `127.0.0.1:${p(17233)}`,
+    TEMPORAL_UI_PORT: p(18233),
+    KAFKA_BROKERS: `127.0.0.1:${p(19092)}`,
+    REDIS_URL: `redis://127.0.0.1:${p(16379)}`,
+    API_PORT: p(13000),
+    STACK_DIR: stackDir,
+  };
+}
+
 export type Log = (msg: string) => void;
 
 export class PrerequisiteError extends Error {}

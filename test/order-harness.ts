@@ -15,7 +15,7 @@ import { createKafka, TOPICS } from '../lib/kafka';
 import { latestPriceKey, userKey } from '../lib/keys';
 import { createLogger } from '../lib/logger';
 import { ORDERS_TASK_QUEUE, type OrderEvent } from '../lib/orders';
-import type { PriceTick } from '../lib/price-tick';
+import { flatTick } from '../lib/price-tick';
 import { createRedis, type Redis } from '../lib/redis';
 import { testConfig } from './test-stack';
 
@@ -63,23 +63,7 @@ export function authOf(user: string): Record<string, string> {
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 export async function putPrice(redis: Redis, stockId: string, price: number): Promise<void> {
-  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
-  const tick: PriceTick = {
-    stockId,
-    minute,
-    price,
-    last: price,
-    open: price,
-    low: price,
-    high: price,
-    yesterday: price,
-    trades: 1,
-    volume: 1,
-    value: price,
-    source: 'simulated',
-    fetchedAt: new Date().toISOString(),
-  };
-  await redis.set(latestPriceKey(stockId), JSON.stringify(tick));
+  await redis.set(latestPriceKey(stockId), JSON.stringify(flatTick(stockId, price)));
 }
 
 export async function userMoney(redis: Redis, user: string): Promise<{ credit: number; reserved: number }> {

@@ -1,20 +1,11 @@
 // The test stack: its own ports and data folder, so a running demo and a test run never collide.
 // TEST_STACK_PORT_OFFSET shifts every port (two test runs on one machine).
 import { loadConfig, type Config } from '../lib/config';
-import { stackSpecFromConfig, type StackSpec } from '../scripts/local-stack';
+import { stackEnv, stackSpecFromConfig, type StackSpec } from '../scripts/local-stack';
 
 export function testEnv(): Record<string, string> {
   const offset = loadConfig().TEST_STACK_PORT_OFFSET;
-  const p = (port: number) => String(port + offset);
-  return {
-    TEMPORAL_ADDRESS: `127.0.0.1:${p(17233)}`,
-    TEMPORAL_UI_PORT: p(18233),
-    KAFKA_BROKERS: `127.0.0.1:${p(19092)}`,
-    REDIS_URL: `redis://127.0.0.1:${p(16379)}`,
-    API_PORT: p(13000),
-    STACK_DIR: offset ? `.stack/test-${offset}` : '.stack/test',
-    LOG_LEVEL: 'warn',
-  };
+  return { ...stackEnv(offset, offset ? `.stack/test-${offset}` : '.stack/test'), LOG_LEVEL: 'warn' };
 }
 
 /** The configuration tests run with: the environment's, pointed at the test stack. */
