@@ -1,8 +1,8 @@
 // The buyOrder workflow's effects on the world: credit in Redis, user verification, order events on
 // Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { TOPICS } from '../lib/kafka';
+import type { KafkaSender } from '../lib/kafka-sender';
 import { holdingsKey, orderKey, userKey } from '../lib/keys';
 import type { Logger } from '../lib/logger';
 import type { OrderEvent } from '../lib/orders';
@@ -78,19 +78,10 @@ end
 return state or 'missing'
 `;
 
-/** The producer of `order-events`: idempotent (one in-flight request, acks=all), keyed by order id. */
-export function createOrderEventProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-}
-
 export interface OrderActivityDeps {
   redis: Redis;
-  /** An idempotent KafkaJS producer, connected. */
-  producer: Producer;
+  /** The process's Kafka sender (idempotent producer, group commit): `order-events`, keyed by order id. */
+  sender: KafkaSender;
   verifier: Verifier;
   log: Logger;
 }
@@ -98,7 +89,7 @@ export interface OrderActivityDeps {
 /** How often a running verification tells Temporal it is alive (and learns of a timeout or cancel). */
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export function createOrderActivities({ redis, producer, verifier, log }: OrderActivityDeps) {
+export function createOrderActivities({ redis, sender, verifier, log }: OrderActivityDeps) {
   return {
     /** Reads the latest price, then reserves price × quantity in one atomic script. */
     async reserveCredit({ orderId, user, stockId, quantity }: ReserveRequest): Promise<ReserveResult> {
@@ -213,17 +204,13 @@ export function createOrderActivities({ redis, producer, verifier, log }: OrderA
     },
 
     async publishOrderEvent(event: OrderEvent): Promise<void> {
-      await producer.send({
-        topic: TOPICS.orderEvents,
-        acks: -1,
-        messages: [
-          {
-            key: event.orderId,
-            value: JSON.stringify(event),
-            headers: { 'event-id': event.eventId, phase: event.after.phase },
-          },
-        ],
-      });
+      await sender.send(TOPICS.orderEvents, [
+        {
+          key: event.orderId,
+          value: JSON.stringify(event),
+          headers: { 'event-id': event.eventId, phase: event.after.phase },
+        },
+      ]);
     },
   };
 }

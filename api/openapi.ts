@@ -100,7 +100,7 @@ const placeOrder = {
     ),
     '503': {
       description:
-        'Temporal, the worker or Redis did not answer within ORDER_START_TIMEOUT. Retry with the same Idempotency-Key.',
+        'Temporal, the worker or Redis did not answer within ORDER_START_TIMEOUT (retry with the same Idempotency-Key), or ORDER_MAX_IN_FLIGHT orders were already waiting (error "overloaded": nothing was started; retry after Retry-After).',
       headers: {
         'Retry-After': { schema: { type: 'integer' } },
         'X-Order-Id': { schema: { type: 'string' }, description: 'The id the order has if it was started' },

@@ -103,6 +103,10 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
   const router = new Router();
 
   const auth = authenticate(cfg, redis);
+  // Order starts waiting on Temporal right now (this process). Past ORDER_MAX_IN_FLIGHT the server is
+  // behind: a new order is refused at once, before any workflow exists, instead of queueing until
+  // ORDER_START_TIMEOUT and leaving a started order behind a 503.
+  let inFlight = 0;
   const asUser = requireRole('user');
 
   const placeOrder: RouterMiddleware = async (ctx) => {
@@ -124,7 +128,22 @@ export function createOrderRouter(deps: OrderRoutesDeps): Router {
     await checkUserAndStock(redis, req);
 
     const orderId = idempotencyKey ? orderIdForIdempotencyKey(req.user, idempotencyKey) : randomUUID();
-    const state = await startOrder(deps, orderId, req);
+    if (inFlight >= cfg.ORDER_MAX_IN_FLIGHT) {
+      throw new HttpError(
+        503,
+        'overloaded',
+        `${inFlight} orders are already waiting for their credit check; nothing was started, retry shortly`,
+        undefined,
+        { 'Retry-After': '1' },
+      );
+    }
+    inFlight += 1;
+    let state: OrderState;
+    try {
+      state = await startOrder(deps, orderId, req);
+    } finally {
+      inFlight -= 1;
+    }
     if (state.stockId !== req.stockId || state.quantity !== req.quantity) {
       throw new HttpError(
         422,

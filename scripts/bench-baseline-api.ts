@@ -12,7 +12,6 @@ import { userKey } from '../lib/keys';
 import { readLatestTick } from '../lib/price-history';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
-import type { Producer } from 'kafkajs';
 
 runProcess('bench-baseline-api', async (cfg, log) => {
   const redis = createRedis(cfg);
@@ -22,7 +21,7 @@ runProcess('bench-baseline-api', async (cfg, log) => {
   };
   const { reserveCredit } = createOrderActivities({
     redis,
-    producer: unused as unknown as Producer,
+    sender: { send: unused, close: unused },
     verifier: { kind: 'simulated', verify: unused } as unknown as Verifier,
     log,
   });

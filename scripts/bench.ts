@@ -189,6 +189,27 @@ async function load(
 
 const WARMUP_SECONDS = 3;
 
+/**
+ * Waits until no buyOrder workflow is running, so one phase's backlog (orders still being verified or
+ * settled) never loads the next phase's measurement. Says how long it took; gives up after 3 minutes.
+ */
+async function drain(cfg: Config): Promise<void> {
+  const temporal = createTemporalClient(cfg);
+  const started = Date.now();
+  try {
+    let running = 0;
+    while (Date.now() - started < 180_000) {
+      running = (await temporal.workflow.count('WorkflowType = "buyOrder" AND ExecutionStatus = "Running"')).count;
+      if (running === 0) break;
+      await sleep(500);
+    }
+    if (running > 0) say(`drain: ${running} orders still running after 180 s; measuring anyway`);
+    else if (Date.now() - started > 1_000) say(`drain: backlog gone after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
 async function acceptance(cfg: Config) {
   const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
   const baseline = orderApi(`http://127.0.0.1:${BASELINE_PORT}`);
@@ -202,7 +223,9 @@ async function acceptance(cfg: Config) {
       ['temporal', api],
     ] as const) {
       await load(target, user, rate, WARMUP_SECONDS); // warm-up, discarded
+      if (name === 'temporal') await drain(cfg);
       const f = await load(target, user, rate, DURATION);
+      if (name === 'temporal') await drain(cfg);
       figures[name] = { ...f, orderIds: undefined } as LoadFigures;
       say(`accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}`);
     }
@@ -224,6 +247,7 @@ async function completion(cfg: Config) {
   const warm = await newUser(cfg, 'complete-warm');
   await untilAccepting(api, warm);
   await load(api, warm, COMPLETE_RATE, WARMUP_SECONDS);
+  await drain(cfg);
   const user = await newUser(cfg, 'complete');
   const f = await load(api, user, COMPLETE_RATE, DURATION);
   const { orderIds, ...accepted } = f;

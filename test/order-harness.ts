@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Consumer, Producer } from 'kafkajs';
-import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
+import type { Consumer } from 'kafkajs';
+import { createOrderActivities } from '../activities/orders';
+import { connectKafkaSender, type KafkaSender } from '../lib/kafka-sender';
 import { createHttpVerifier, type Verifier } from '../activities/verifier';
 import type { Config } from '../lib/config';
 import { issueApiKey } from '../lib/auth';
@@ -123,7 +124,7 @@ export async function startScriptedVerifier(): Promise<ScriptedVerifier> {
 
 export interface OrderWorker {
   redis: Redis;
-  producer: Producer;
+  sender: KafkaSender;
   stop(): Promise<void>;
 }
 
@@ -131,8 +132,7 @@ export interface OrderWorker {
 export async function startOrderWorker(verifier: Verifier, cfg: Config = testConfig()): Promise<OrderWorker> {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
-  const producer = createOrderEventProducer(createKafka(cfg));
-  await producer.connect();
+  const sender = await connectKafkaSender(createKafka(cfg));
   const worker = await Worker.create({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -140,7 +140,7 @@ export async function startOrderWorker(verifier: Verifier, cfg: Config = testCon
     workflowsPath: require.resolve('../workflows'),
     activities: createOrderActivities({
       redis,
-      producer,
+      sender,
       verifier,
       log: createLogger('worker-test', 'error'),
     }),
@@ -149,12 +149,12 @@ export async function startOrderWorker(verifier: Verifier, cfg: Config = testCon
   const running = worker.run();
   return {
     redis,
-    producer,
+    sender,
     async stop() {
       worker.shutdown();
       await running;
       await connection.close();
-      await producer.disconnect();
+      await sender.close();
       redis.disconnect();
     },
   };

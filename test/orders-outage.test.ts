@@ -3,7 +3,9 @@
 import { startService, stopService } from '../scripts/local-stack';
 import type { OrderView } from '../api/orders-routes';
 import { orderIdForIdempotencyKey } from '../api/orders-routes';
-import { ORDER_STATUS_TEXT } from '../lib/orders';
+import { buyOrderWorkflowId, ORDER_STATUS_TEXT } from '../lib/orders';
+import { createTemporalClient } from '../lib/temporal';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { createRedis } from '../lib/redis';
 import { startApi, type Api } from './app-harness';
 import {
@@ -57,6 +59,40 @@ async function postUntilAccepted(body: { user: string; stockid: string; quantity
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }
+
+test('past ORDER_MAX_IN_FLIGHT an order is refused at once and nothing is started', async () => {
+  const small = await startApi(
+    testConfig({ ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms`, ORDER_MAX_IN_FLIGHT: '1' }),
+  );
+  const temporal = createTemporalClient(testConfig());
+  try {
+    const user = newUser('ok');
+    await putUser(redis, user, 1_000_000);
+    const order = { user, stockid: SAIPA, quantity: 10 };
+    const postTo = (key: string) =>
+      http<OrderView & { error?: string }>(`${small.url}/orders`, {
+        json: order,
+        headers: { 'Idempotency-Key': key, ...authOf(user) },
+      });
+    // No worker: the first order waits for its credit check until ORDER_START_TIMEOUT.
+    const held = postTo('held');
+    await new Promise((r) => setTimeout(r, 500));
+    const refused = await postTo('refused');
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('overloaded');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('x-order-id')).toBeNull();
+    expect(refused.ms).toBeLessThan(START_TIMEOUT_MS);
+    expect((await held).body.error).toBe('unavailable');
+    const refusedId = buyOrderWorkflowId(orderIdForIdempotencyKey(user, 'refused'));
+    await expect(temporal.workflow.getHandle(refusedId).describe()).rejects.toThrow(WorkflowNotFoundError);
+    // The slot is free again: the next order goes through to Temporal (and waits for a worker).
+    expect((await postTo('after')).body.error).toBe('unavailable');
+  } finally {
+    await temporal.connection.close();
+    await small.close();
+  }
+});
 
 test('worker down: 503 within seconds, and the same key then finds the order', async () => {
   const user = newUser('ok');

@@ -17,7 +17,8 @@ import { createPriceActivities } from '../activities/price-activities';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
 import { startPriceConsumer, type RunningPriceConsumer } from '../lib/price-ingest';
-import { createPricePublisher, type PricePublisher } from '../lib/price-publisher';
+import { createPricePublisher } from '../lib/price-publisher';
+import { connectKafkaSender } from '../lib/kafka-sender';
 import { createSimulatedSource } from '../lib/price-sources/simulated';
 import { createRedis, type Redis } from '../lib/redis';
 import { createTemporalClient } from '../lib/temporal';
@@ -66,7 +67,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
   const kafka = createKafka(cfg);
   const redis = createRedis(cfg);
   const client = createTemporalClient(cfg);
-  const publisher: PricePublisher = await createPricePublisher(kafka);
+  const sender = await connectKafkaSender(kafka);
   const consumer: RunningPriceConsumer = await startPriceConsumer({
     kafka,
     redis,
@@ -78,7 +79,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
   });
   const activities = createPriceActivities({
     source: createSimulatedSource(),
-    publisher,
+    publisher: createPricePublisher(sender),
     watchList: async () => pipeline.stocks,
     log,
   });
@@ -110,7 +111,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
     async close() {
       await pipeline.stopWorker();
       await consumer.stop();
-      await publisher.close();
+      await sender.close();
       await client.connection.close();
       redis.disconnect();
     },

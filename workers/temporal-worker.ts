@@ -6,12 +6,13 @@ import {
   bundleWorkflowCode,
   makeTelemetryFilterString,
 } from '@temporalio/worker';
-import { createOrderActivities, createOrderEventProducer } from '../activities/orders';
+import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier } from '../activities/verifier';
 import { createKafka } from '../lib/kafka';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/price-schedule';
 import { createPricePublisher } from '../lib/price-publisher';
+import { connectKafkaSender } from '../lib/kafka-sender';
 import { createPriceSource } from '../lib/price-sources';
 import { runProcess } from '../lib/process';
 import { createRedis } from '../lib/redis';
@@ -44,19 +45,18 @@ runProcess('temporal-worker', async (cfg, log) => {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
   const kafka = createKafka(cfg);
-  const producer = createOrderEventProducer(kafka);
-  await producer.connect();
-  const publisher = await createPricePublisher(kafka);
+  // One idempotent producer for the process: price ticks and order events share its group commit.
+  const sender = await connectKafkaSender(kafka);
   const activitiesByQueue: Record<string, object> = {
     [TASK_QUEUES.prices]: createPriceActivities({
       source: createPriceSource(cfg, log),
-      publisher,
+      publisher: createPricePublisher(sender),
       watchList: () => watchedStocks(redis, cfg),
       log: log.child({ taskQueue: TASK_QUEUES.prices }),
     }),
     [TASK_QUEUES.orders]: createOrderActivities({
       redis,
-      producer,
+      sender,
       verifier: createVerifier(cfg),
       log: log.child({ taskQueue: TASK_QUEUES.orders }),
     }),
@@ -94,7 +94,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     for (const w of workers) w.shutdown();
     await running;
     await connection.close();
-    await Promise.all([producer.disconnect(), publisher.close()]);
+    await sender.close();
     redis.disconnect();
   };
 });

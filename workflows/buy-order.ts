@@ -10,7 +10,6 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders';
@@ -64,8 +63,9 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
       status: ORDER_STATUS_TEXT[phase],
       updatedAt: new Date().toISOString(),
     };
+    // One search attribute upsert per change (the UI finds orders by OrderStatus); the status text and
+    // any reason are in the current details, the query and the result, which cost the server nothing.
     upsertSearchAttributes([{ key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD[phase] }]);
-    upsertMemo({ status: state.status, ...(state.reason ? { reason: state.reason } : {}) });
     setCurrentDetails(describe(state));
     seq += 1;
     await publishOrderEvent({ eventId: `${orderId}:${seq}`, orderId, seq, before, after: state });
