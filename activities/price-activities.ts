@@ -1,37 +1,153 @@
-// The prices task queue's activities: fetch one minute's prices from the source and publish them.
-import { ApplicationFailure } from '@temporalio/activity';
+// The prices task queue's activities: fetch a minute's prices from the source and publish them — one
+// minute (the schedule's priceFetch runs) or a range of minutes (priceBackfill's blocks).
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../lib/logger';
-import type { PriceActivities } from '../lib/price-fetch-contract';
+import type { PriceActivities, RangeProgress } from '../lib/price-fetch-contract';
 import type { PricePublisher } from '../lib/price-publisher';
-import type { PriceSource } from '../lib/price-sources/source';
+import { MINUTE_MS, type PriceSource } from '../lib/price-sources/source';
 
 export interface PriceActivityDeps {
   source: PriceSource;
   publisher: PricePublisher;
   /** The stocks to fetch, asked at each run (the watch list may change between minutes). */
   watchList: () => Promise<string[]>;
+  /** Whether the schedule fires on a minute (priceMinuteRule in lib/market-calendar.ts): a range fetches only those. */
+  isPriceMinute: (minute: Date) => boolean;
   log: Logger;
+  /**
+   * Minutes of a range fetched and published at once. The process's one Kafka sender sends what is
+   * queued while its request is in flight together, so a few minutes in flight keep its requests full.
+   */
+  rangeConcurrency?: number;
+}
+
+const RANGE_CONCURRENCY = 8;
+/** Heartbeats at least this often while a range runs, however slow one minute is (the SDK throttles them). */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+function wholeMinute(field: string, value: string, type: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime()) || at.getTime() % MINUTE_MS !== 0) {
+    throw ApplicationFailure.nonRetryable(`${field}: not a whole minute: ${value}`, type);
+  }
+  return at;
+}
+
+/** The progress a previous attempt heartbeated, if it is one of this range; else undefined. */
+function resumePoint(details: unknown, fromMs: number, toMs: number): RangeProgress | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const d = details as Partial<Record<keyof RangeProgress, unknown>>;
+  const nextMs = typeof d.next === 'string' ? Date.parse(d.next) : NaN;
+  const counts = [d.minutes, d.skipped, d.published];
+  if (!(nextMs >= fromMs && nextMs <= toMs && nextMs % MINUTE_MS === 0)) return undefined;
+  if (!counts.every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) return undefined;
+  return details as RangeProgress;
 }
 
 export function createPriceActivities(deps: PriceActivityDeps): PriceActivities {
+  /** One minute's prices of `stocks`, fetched and published; the number of ticks published. */
+  async function publishMinute(stocks: readonly string[], at: Date): Promise<number> {
+    const ticks = await deps.source.pricesAt(stocks, at);
+    await deps.publisher.publish(ticks);
+    return ticks.length;
+  }
+
   return {
     async fetchAndPublishPrices({ minute }) {
-      const at = new Date(minute);
-      if (Number.isNaN(at.getTime()) || at.getTime() % 60_000 !== 0) {
-        throw ApplicationFailure.nonRetryable(`not a whole minute: ${minute}`, 'InvalidMinute');
-      }
+      const at = wholeMinute('minute', minute, 'InvalidMinute');
       const stocks = await deps.watchList();
       const started = Date.now();
-      const ticks = await deps.source.pricesAt(stocks, at);
-      await deps.publisher.publish(ticks);
+      const published = await publishMinute(stocks, at);
       const result = {
         minute: at.toISOString(),
         source: deps.source.name,
         stocks: stocks.length,
-        published: ticks.length,
+        published,
       };
       deps.log.info('prices published', { ...result, ms: Date.now() - started });
       return result;
     },
+
+    async fetchAndPublishRange({ from, to }) {
+      const fromMs = wholeMinute('from', from, 'InvalidRange').getTime();
+      const toMs = wholeMinute('to', to, 'InvalidRange').getTime();
+      if (toMs <= fromMs)
+        throw ApplicationFailure.nonRetryable(`to: not after from: ${from}`, 'InvalidRange');
+      const ctx = Context.current();
+      const total = (toMs - fromMs) / MINUTE_MS;
+      const resumed = resumePoint(ctx.info.heartbeatDetails, fromMs, toMs);
+      let progress: RangeProgress = resumed ?? {
+        next: new Date(fromMs).toISOString(),
+        minutes: 0,
+        skipped: 0,
+        published: 0,
+      };
+      const first = (Date.parse(progress.next) - fromMs) / MINUTE_MS;
+      const stocks = first < total ? await deps.watchList() : [];
+      const started = Date.now();
+
+      // Minutes finish out of order; progress moves only over the contiguous prefix that is done, so a
+      // retry that resumes from `next` redoes at most the minutes that were in flight (harmless: every
+      // write downstream is keyed by (stock, minute)).
+      const outcome: (number | 'skipped' | undefined)[] = new Array<undefined>(total);
+      let contiguous = first;
+      let cursor = first;
+      let stopped = false;
+      const advance = () => {
+        let { minutes, skipped, published } = progress;
+        while (contiguous < total && outcome[contiguous] !== undefined) {
+          const o = outcome[contiguous]!;
+          if (o === 'skipped') skipped += 1;
+          else {
+            minutes += 1;
+            published += o;
+          }
+          contiguous += 1;
+        }
+        progress = {
+          next: new Date(fromMs + contiguous * MINUTE_MS).toISOString(),
+          minutes,
+          skipped,
+          published,
+        };
+      };
+      const lane = async () => {
+        while (!stopped && cursor < total) {
+          const i = cursor++;
+          const at = new Date(fromMs + i * MINUTE_MS);
+          outcome[i] = deps.isPriceMinute(at) ? await publishMinute(stocks, at) : 'skipped';
+          advance();
+          if (!stopped) ctx.heartbeat(progress);
+        }
+      };
+      const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
+      try {
+        const lanes = Array.from({ length: deps.rangeConcurrency ?? RANGE_CONCURRENCY }, lane);
+        // A cancellation (the workflow's, or a lost heartbeat the server noticed) ends the wait at once;
+        // the minutes in flight finish, no new one starts.
+        await Promise.race([Promise.all(lanes), ctx.cancelled]);
+      } catch (err) {
+        deps.log.warn('price range stopped', { from, to, next: progress.next, err });
+        throw err;
+      } finally {
+        stopped = true;
+        clearInterval(beat);
+      }
+      const result = {
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        ...counts(progress),
+      };
+      deps.log.info('price range published', {
+        ...result,
+        source: deps.source.name,
+        stocks: stocks.length,
+        resumedFrom: resumed?.next,
+        ms: Date.now() - started,
+      });
+      return result;
+    },
   };
 }
+
+const counts = ({ minutes, skipped, published }: RangeProgress) => ({ minutes, skipped, published });

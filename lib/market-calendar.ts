@@ -49,13 +49,30 @@ export function sessionCalendars(hours: MarketHours): CalendarSpec[] {
   return specs;
 }
 
+type PriceCalendarConfig = Pick<
+  Config,
+  'PRICE_SOURCE' | 'MARKET_TIMEZONE' | 'MARKET_DAYS' | 'MARKET_OPEN' | 'MARKET_CLOSE'
+>;
+
+/**
+ * The session prices are fetched in, for the configured source: the TSE session with `tsetmc`; none
+ * (every minute) with `simulated`, so a demo works at any hour. The schedule and backfills both ask here.
+ */
+export function priceSession(cfg: PriceCalendarConfig): MarketHours | undefined {
+  return cfg.PRICE_SOURCE === 'simulated' ? undefined : marketHours(cfg);
+}
+
 /** The schedule spec of `price-fetch` for the configured source. */
-export function priceScheduleSpec(
-  cfg: Pick<Config, 'PRICE_SOURCE' | 'MARKET_TIMEZONE' | 'MARKET_DAYS' | 'MARKET_OPEN' | 'MARKET_CLOSE'>,
-): ScheduleSpec {
-  if (cfg.PRICE_SOURCE === 'simulated') return { intervals: [{ every: '1m' }] };
-  const hours = marketHours(cfg);
+export function priceScheduleSpec(cfg: PriceCalendarConfig): ScheduleSpec {
+  const hours = priceSession(cfg);
+  if (!hours) return { intervals: [{ every: '1m' }] };
   return { calendars: sessionCalendars(hours), timezone: hours.timezone };
+}
+
+/** Whether the `price-fetch` schedule fires on a minute, for the configured source: what a backfill fetches. */
+export function priceMinuteRule(cfg: PriceCalendarConfig): (minute: Date) => boolean {
+  const hours = priceSession(cfg);
+  return hours ? (minute) => isMarketMinute(hours, minute) : () => true;
 }
 
 /** Whether `minute` falls in the session: the rule sessionCalendars encodes, spelled out for tests and operators. */

@@ -1,5 +1,8 @@
 // What both sides of the priceFetch wire agree on: the workflow type, its input and result, and the
-// activity interface the workflow proxies. Small payloads only: the stock list never crosses history.
+// activity interface the price workflows (priceFetch, priceBackfill) proxy. Small payloads only: the
+// stock list never crosses history.
+import type { PriceRange, PriceRangeResult } from './price-backfill';
+
 export const PRICE_FETCH_WORKFLOW = 'priceFetch';
 
 export interface PriceFetchInput {
@@ -17,4 +20,17 @@ export interface PriceFetchResult {
 
 export interface PriceActivities {
   fetchAndPublishPrices(input: { minute: string }): Promise<PriceFetchResult>;
+  /**
+   * Every market minute of [from, to): fetched and published, several minutes at once. Heartbeats the
+   * first minute not yet done (RangeProgress); a retry resumes there.
+   */
+  fetchAndPublishRange(input: PriceRange): Promise<PriceRangeResult>;
+}
+
+/** fetchAndPublishRange's heartbeat details: `next` is the first minute not yet done; counts are before it. */
+export interface RangeProgress {
+  next: string;
+  minutes: number;
+  skipped: number;
+  published: number;
 }

@@ -4,16 +4,22 @@
 //  - catch-up: a gap for N simulated stocks filled with the documented `temporal schedule backfill`
 //    command on the running `price-fetch` schedule (the real worker and consumer processes), timed
 //    until every (stock, minute) is in Redis;
+//  - catch-up by workflow: the same gap for N other new stocks filled by the priceBackfill workflow
+//    (what `npm run prices:backfill` starts), timed the same way;
 //  - freshness: for the live schedule, the delay from each scheduled minute to its ticks in Redis.
 import { spawnSync } from 'node:child_process';
 import { Partitioners } from 'kafkajs';
 import type { Config } from '../lib/config';
 import { createKafka } from '../lib/kafka';
+import { BACKFILL_DEFAULTS, isoMinute } from '../lib/price-backfill';
 import { priceIndexKey, WATCHLIST_KEY } from '../lib/keys';
 import { createLogger } from '../lib/logger';
 import { startPriceConsumer } from '../lib/price-ingest';
 import { simulatedTick } from '../lib/price-sources/simulated';
 import { createRedis, type Redis } from '../lib/redis';
+import { TASK_QUEUES } from '../lib/task-queues';
+import { createTemporalClient } from '../lib/temporal';
+import { startPriceBackfill } from './backfill-prices';
 import { say, sleep, stats, type Stats } from './bench-lib';
 import { temporalBinary } from './local-stack';
 
@@ -136,6 +142,14 @@ export async function watchNewStocks(cfg: Config, count: number): Promise<string
   return stocks;
 }
 
+/** Takes stocks off the watch list again (so the next figure fetches only its own new stocks). */
+export async function unwatchStocks(cfg: Config, stocks: readonly string[]): Promise<void> {
+  if (stocks.length === 0) return;
+  const redis = createRedis(cfg);
+  await redis.srem(WATCHLIST_KEY, ...stocks);
+  redis.disconnect();
+}
+
 export interface CatchupFigures {
   stocks: number;
   minutes: number;
@@ -157,13 +171,9 @@ export async function benchCatchup(
 ): Promise<CatchupFigures> {
   const stocks = await watchNewStocks(cfg, stockCount);
   stocksOut?.push(...stocks);
-  const redis = createRedis(cfg);
-  const end = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * MINUTE;
-  const start = end - hours * 60 * MINUTE + MINUTE;
-  const minutes = (end - start) / MINUTE + 1;
-  const expected = stocks.length * minutes;
+  const { start, end, minutes } = gapOf(hours);
   say(
-    `catch-up: backfilling ${hours} h (${minutes} minutes) for ${stocks.length} stocks = ${expected} ticks`,
+    `catch-up: backfilling ${hours} h (${minutes} minutes) for ${stocks.length} stocks = ${stocks.length * minutes} ticks`,
   );
   const started = Date.now();
   const cli = spawnSync(
@@ -185,6 +195,25 @@ export async function benchCatchup(
     { encoding: 'utf8' },
   );
   if (cli.status !== 0) throw new Error(`backfill failed: ${cli.stderr}`);
+  return await untilStored(cfg, stocks, { start, end, minutes }, started);
+}
+
+/** The bench's gap: `hours` of whole minutes ending two minutes ago, both ends included. */
+function gapOf(hours: number): { start: number; end: number; minutes: number } {
+  const end = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * MINUTE;
+  const start = end - hours * 60 * MINUTE + MINUTE;
+  return { start, end, minutes: (end - start) / MINUTE + 1 };
+}
+
+/** Polls Redis every second until every (stock, minute) of the gap is there, or nothing arrived for 2 minutes. */
+async function untilStored(
+  cfg: Config,
+  stocks: string[],
+  { start, end, minutes }: { start: number; end: number; minutes: number },
+  started: number,
+): Promise<CatchupFigures> {
+  const redis = createRedis(cfg);
+  const expected = stocks.length * minutes;
   let stored = 0;
   let lastProgress = Date.now();
   let lastStored = -1;
@@ -211,6 +240,66 @@ export async function benchCatchup(
     secondsAtQuarter: marks,
     ticksPerSecond: Math.round(stored / seconds),
   };
+}
+
+export interface CatchupWorkflowFigures extends CatchupFigures {
+  workflowId: string;
+  blockMinutes: number;
+  parallel: number;
+  /** Start → the workflow's result (every tick published to Kafka; Redis may still be catching up). */
+  workflowSeconds?: number;
+  published?: number;
+}
+
+/**
+ * The same gap as benchCatchup, for `stocks` other new simulated stocks, filled by the priceBackfill
+ * workflow on the prices task queue (as `npm run prices:backfill` starts it), served by the real
+ * worker and consumer processes. Timed the same way: until Redis holds every (stock, minute).
+ */
+export async function benchCatchupWorkflow(
+  cfg: Config,
+  {
+    stocks: stockCount,
+    hours,
+    blockMinutes = BACKFILL_DEFAULTS.blockMinutes,
+    parallel = BACKFILL_DEFAULTS.parallel,
+    stocksOut,
+  }: { stocks: number; hours: number; blockMinutes?: number; parallel?: number; stocksOut?: string[] },
+): Promise<CatchupWorkflowFigures> {
+  const stocks = await watchNewStocks(cfg, stockCount);
+  stocksOut?.push(...stocks);
+  const gap = gapOf(hours);
+  say(
+    `catch-up by workflow: priceBackfill of ${hours} h (${gap.minutes} minutes, blocks of ${blockMinutes}, ` +
+      `${parallel} at once) for ${stocks.length} stocks = ${stocks.length * gap.minutes} ticks`,
+  );
+  const client = createTemporalClient(cfg);
+  try {
+    const started = Date.now();
+    const handle = await startPriceBackfill(
+      client,
+      { from: isoMinute(gap.start), to: isoMinute(gap.end + MINUTE), blockMinutes, parallel },
+      TASK_QUEUES.prices,
+    );
+    let workflowSeconds: number | undefined;
+    let published: number | undefined;
+    let measured = false;
+    const finished = handle.result().then(
+      (r) => {
+        workflowSeconds = (Date.now() - started) / 1000;
+        published = r.published;
+      },
+      (err: unknown) => {
+        if (!measured) say(`catch-up by workflow: ${handle.workflowId} failed: ${(err as Error).message}`);
+      },
+    );
+    const figures = await untilStored(cfg, stocks, gap, started);
+    await Promise.race([finished, sleep(5_000)]);
+    measured = true;
+    return { ...figures, workflowId: handle.workflowId, blockMinutes, parallel, workflowSeconds, published };
+  } finally {
+    await client.connection.close();
+  }
 }
 
 export interface FreshnessFigures {

@@ -7,7 +7,8 @@
 //   --complete-rate 200  offered rate for the completion scenario
 //   --samples 200        long-poll samples for the result-delivery scenario
 //   --stocks 700 --hours 24 --ingest-minutes 300 --fresh-minutes 2
-//   --only accept,complete,delivery,ingest,catchup,freshness
+//   --backfill-block 60 --backfill-parallel 4   the priceBackfill workflow's blocks in the `backfill` figure
+//   --only accept,complete,delivery,ingest,catchup,backfill,freshness
 //   --profile            run worker, consumer and API under node --cpu-prof; print their hottest functions
 //   --keep-stack         leave the bench stack running (the next run reuses it instead of starting afresh)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,6 +18,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../lib/config';
 import { latestPriceKey, userKey } from '../lib/keys';
+import { BACKFILL_DEFAULTS } from '../lib/price-backfill';
 import { flatTick } from '../lib/price-tick';
 import { buyOrderWorkflowId } from '../lib/orders';
 import { createRedis } from '../lib/redis';
@@ -35,7 +37,14 @@ import {
   type OrderApi,
   type Stats,
 } from './bench-lib';
-import { benchCatchup, benchFreshness, benchIngest, watchNewStocks } from './bench-prices';
+import {
+  benchCatchup,
+  benchCatchupWorkflow,
+  benchFreshness,
+  benchIngest,
+  unwatchStocks,
+  watchNewStocks,
+} from './bench-prices';
 import { portOpen, ROOT, SERVICES, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 
 const argv = process.argv.slice(2);
@@ -54,7 +63,9 @@ const STOCKS = num('stocks', 700);
 const HOURS = num('hours', 24);
 const INGEST_MINUTES = num('ingest-minutes', 300);
 const FRESH_MINUTES = num('fresh-minutes', 2);
-const ALL = ['accept', 'complete', 'delivery', 'ingest', 'catchup', 'freshness'];
+const BACKFILL_BLOCK = num('backfill-block', BACKFILL_DEFAULTS.blockMinutes);
+const BACKFILL_PARALLEL = num('backfill-parallel', BACKFILL_DEFAULTS.parallel);
+const ALL = ['accept', 'complete', 'delivery', 'ingest', 'catchup', 'backfill', 'freshness'];
 const ONLY = new Set(opt('only', ALL.join(',')).split(','));
 const PROFILE = flag('profile');
 
@@ -381,6 +392,8 @@ async function main(): Promise<void> {
       HOURS,
       INGEST_MINUTES,
       FRESH_MINUTES,
+      BACKFILL_BLOCK,
+      BACKFILL_PARALLEL,
       profile: PROFILE,
     },
     stackReused: reuse,
@@ -407,6 +420,18 @@ async function main(): Promise<void> {
   const liveStocks: string[] = [];
   if (ONLY.has('catchup'))
     results.catchup = await benchCatchup(cfg, { stocks: STOCKS, hours: HOURS, stocksOut: liveStocks });
+  if (ONLY.has('backfill')) {
+    // The same gap for new stocks; the schedule figure's stocks leave the watch list first, so each
+    // figure fetches the same number of stocks a minute. Freshness then watches these.
+    await unwatchStocks(cfg, liveStocks.splice(0));
+    results.catchupWorkflow = await benchCatchupWorkflow(cfg, {
+      stocks: STOCKS,
+      hours: HOURS,
+      blockMinutes: BACKFILL_BLOCK,
+      parallel: BACKFILL_PARALLEL,
+      stocksOut: liveStocks,
+    });
+  }
   if (ONLY.has('freshness')) {
     // Without the catch-up, the stocks join the watch list here.
     if (liveStocks.length === 0) liveStocks.push(...(await watchNewStocks(cfg, STOCKS)));
@@ -463,10 +488,19 @@ function printTable(r: Record<string, any>): void {
     ]);
   if (r.catchup)
     rows.push([
-      `catch-up ${r.catchup.minutes} min × ${r.catchup.stocks} stocks`,
+      `catch-up ${r.catchup.minutes} min × ${r.catchup.stocks} stocks, schedule backfill`,
       `${r.catchup.seconds.toFixed(1)} s, ${r.catchup.ticksPerSecond} ticks/s`,
       `stored ${r.catchup.storedTicks}/${r.catchup.expectedTicks}`,
     ]);
+  if (r.catchupWorkflow) {
+    const c = r.catchupWorkflow;
+    rows.push([
+      `catch-up ${c.minutes} min × ${c.stocks} stocks, priceBackfill workflow`,
+      `${c.seconds.toFixed(1)} s, ${c.ticksPerSecond} ticks/s`,
+      `stored ${c.storedTicks}/${c.expectedTicks}; blocks of ${c.blockMinutes} min, ${c.parallel} at once; ` +
+        `workflow done at ${c.workflowSeconds === undefined ? '—' : `${c.workflowSeconds.toFixed(1)} s`}`,
+    ]);
+  }
   if (r.freshness)
     rows.push([
       `live freshness (${r.freshness.stocks} stocks, ${r.freshness.minutesObserved} min)`,

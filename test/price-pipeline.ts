@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { createPriceActivities } from '../activities/price-activities';
 import { createKafka } from '../lib/kafka';
 import { createLogger } from '../lib/logger';
+import { priceMinuteRule } from '../lib/market-calendar';
 import { startPriceConsumer, type RunningPriceConsumer } from '../lib/price-ingest';
 import { createPricePublisher } from '../lib/price-publisher';
 import { connectKafkaSender } from '../lib/kafka-sender';
@@ -81,6 +82,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
     source: createSimulatedSource(),
     publisher: createPricePublisher(sender),
     watchList: async () => pipeline.stocks,
+    isPriceMinute: priceMinuteRule(cfg),
     log,
   });
   let worker: { w: Worker; connection: NativeConnection; running: Promise<void> } | undefined;

@@ -10,6 +10,7 @@ import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier } from '../activities/verifier';
 import { createKafka } from '../lib/kafka';
+import { priceMinuteRule } from '../lib/market-calendar';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/price-schedule';
 import { createPricePublisher } from '../lib/price-publisher';
 import { connectKafkaSender } from '../lib/kafka-sender';
@@ -52,6 +53,7 @@ runProcess('temporal-worker', async (cfg, log) => {
       source: createPriceSource(cfg, log),
       publisher: createPricePublisher(sender),
       watchList: () => watchedStocks(redis, cfg),
+      isPriceMinute: priceMinuteRule(cfg),
       log: log.child({ taskQueue: TASK_QUEUES.prices }),
     }),
     [TASK_QUEUES.orders]: createOrderActivities({
