@@ -210,12 +210,14 @@ async function drain(cfg: Config): Promise<void> {
   try {
     let running = 0;
     while (Date.now() - started < 180_000) {
-      running = (await temporal.workflow.count('WorkflowType = "buyOrder" AND ExecutionStatus = "Running"')).count;
+      running = (await temporal.workflow.count('WorkflowType = "buyOrder" AND ExecutionStatus = "Running"'))
+        .count;
       if (running === 0) break;
       await sleep(500);
     }
     if (running > 0) say(`drain: ${running} orders still running after 180 s; measuring anyway`);
-    else if (Date.now() - started > 1_000) say(`drain: backlog gone after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    else if (Date.now() - started > 1_000)
+      say(`drain: backlog gone after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await temporal.connection.close();
   }
