@@ -50,17 +50,20 @@ function withRecordScript(redis: Redis): RedisWithRecord {
  * Writes ticks, one script call per stock, all in one pipeline round trip. Resolves to one entry per
  * stock: null on success, or the error Redis answered for that stock's write. A connection-level
  * failure rejects instead (nothing is known to be written; the caller retries the whole batch).
+ * `json[i]`, if given, is ticks[i] already serialised (parseTickMessage's `json`): not stringified again.
  */
 export async function writeTicks(
   redis: Redis,
   ticks: readonly PriceTick[],
+  json?: readonly string[],
 ): Promise<Map<string, Error | null>> {
   const r = withRecordScript(redis);
   const byStock = new Map<string, string[]>();
-  for (const t of ticks) {
+  for (let i = 0; i < ticks.length; i++) {
+    const t = ticks[i]!;
     let args = byStock.get(t.stockId);
     if (!args) byStock.set(t.stockId, (args = []));
-    args.push(t.minute, String(Date.parse(t.minute)), JSON.stringify(t));
+    args.push(t.minute, String(Date.parse(t.minute)), json?.[i] ?? JSON.stringify(t));
   }
   const pipeline = r.pipeline() as unknown as {
     recordPriceTicks: RecordTicks;
@@ -80,15 +83,19 @@ export async function writeTicks(
   return new Map(stocks.map((id, i) => [id, results[i]?.[0] ?? null]));
 }
 
-export type ParsedMessage = { ok: true; tick: PriceTick } | { ok: false; reason: string };
+/** A usable message: the tick, and the JSON the history stores for it. */
+export type ParsedMessage = { ok: true; tick: PriceTick; json: string } | { ok: false; reason: string };
+
+const TICK_FIELDS = Object.keys(priceTickSchema.shape).length;
 
 /** Validates one `stock-prices` message; a message that fails here can never succeed (no retry). */
 export function parseTickMessage(message: Pick<KafkaMessage, 'key' | 'value'>): ParsedMessage {
   if (message.value === null || message.value.length === 0)
     return { ok: false, reason: 'empty message value' };
+  const text = message.value.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(message.value.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     return { ok: false, reason: `value is not JSON: ${(err as Error).message}` };
   }
@@ -110,7 +117,14 @@ export function parseTickMessage(message: Pick<KafkaMessage, 'key' | 'value'>): 
       reason: `message key ${JSON.stringify(key)} is not the tick's stockId ${tick.stockId}`,
     };
   }
-  return { ok: true, tick: { ...tick, minute: new Date(ms).toISOString() } };
+  const minute = new Date(ms).toISOString();
+  // The publisher's own messages are already what the history stores (the schema's fields only, the
+  // minute in canonical form): stored as they came, not parsed-then-stringified again.
+  if (minute === tick.minute && Object.keys(json as object).length === TICK_FIELDS) {
+    return { ok: true, tick, json: text };
+  }
+  const normalised = { ...tick, minute };
+  return { ok: true, tick: normalised, json: JSON.stringify(normalised) };
 }
 
 export interface PriceIngestOptions {
@@ -192,12 +206,15 @@ export function createPriceBatchHandler(
   }
 
   /** Writes the chunk's good ticks, retrying what Redis rejects; returns what never succeeded. */
-  async function writeWithRetries(good: { tick: PriceTick; message: KafkaMessage }[]): Promise<DeadLetter[]> {
+  async function writeWithRetries(
+    good: { tick: PriceTick; json: string; message: KafkaMessage }[],
+  ): Promise<DeadLetter[]> {
     let pending = good;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const errors = await writeTicks(
         opts.redis,
         pending.map((g) => g.tick),
+        pending.map((g) => g.json),
       );
       const failed = pending.filter((g) => errors.get(g.tick.stockId));
       if (failed.length === 0) return [];
@@ -222,11 +239,11 @@ export function createPriceBatchHandler(
     for (let i = 0; i < messages.length; i += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(i, i + chunkSize);
-      const good: { tick: PriceTick; message: KafkaMessage }[] = [];
+      const good: { tick: PriceTick; json: string; message: KafkaMessage }[] = [];
       const bad: DeadLetter[] = [];
       for (const message of chunk) {
         const parsed = parseTickMessage(message);
-        if (parsed.ok) good.push({ tick: parsed.tick, message });
+        if (parsed.ok) good.push({ tick: parsed.tick, json: parsed.json, message });
         else bad.push({ message, reason: parsed.reason, attempts: 1 });
       }
       // A Redis outage rejects here and KafkaJS redelivers from the last commit: nothing is lost, and

@@ -42,8 +42,10 @@ const redis = () => worker.redis;
 beforeAll(async () => {
   verifier = await startScriptedVerifier();
   worker = await startOrderWorker(httpVerifier(verifier.url));
-  // Generous start timeout: on a busy 2-core machine pass/fail must not depend on speed.
-  api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s' }));
+  // Generous start timeout and in-flight limit: on a busy 2-core machine pass/fail must not depend on
+  // speed (the 50-order burst below tests the credit check, not the admission limit, which
+  // orders-outage.test.ts tests).
+  api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s', ORDER_MAX_IN_FLIGHT: '100' }));
   orderEvents = await watchOrderEvents();
   await putPrice(redis(), SAIPA, PRICE);
 });

@@ -3,6 +3,7 @@ import { loadConfig } from '../lib/config';
 import { isMarketMinute, marketHours, priceScheduleSpec, sessionCalendars } from '../lib/market-calendar';
 import { createSimulatedSource, roundToTick, simulatedTick, tickSize } from '../lib/price-sources/simulated';
 import { priceTickSchema } from '../lib/price-tick';
+import { parseTickMessage } from '../lib/price-ingest';
 
 const t0 = Date.UTC(2025, 9, 8, 5, 30);
 const at = (i: number) => new Date(t0 + i * 60_000);
@@ -96,5 +97,28 @@ describe('market calendar', () => {
     ['2025-10-11T06:00:00Z', true], // Saturday
   ])('%s in session: %s', (iso, expected) => {
     expect(isMarketMinute(tse, new Date(iso))).toBe(expected);
+  });
+});
+
+describe('price message parsing', () => {
+  const tick = simulatedTick(DEMO[1]!, at(3), new Date(0));
+  const msg = (value: unknown) => ({
+    key: Buffer.from(DEMO[1]!),
+    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  });
+
+  it("stores the publisher's message as it came, without stringifying it again", () => {
+    const text = JSON.stringify(tick);
+    expect(parseTickMessage(msg(text))).toEqual({ ok: true, tick, json: text });
+  });
+
+  it('stores a normalised tick when the minute is not canonical or fields are unknown', () => {
+    const loose = { ...tick, minute: tick.minute.replace('.000Z', 'Z') };
+    const a = parseTickMessage(msg(loose));
+    expect(a.ok && a.tick).toEqual(tick);
+    expect(a.ok && JSON.parse(a.json)).toEqual(tick);
+    const extra = parseTickMessage(msg({ ...tick, note: 'not a tick field' }));
+    expect(extra.ok && extra.json).not.toContain('note');
+    expect(extra.ok && JSON.parse(extra.json)).toEqual(tick);
   });
 });
