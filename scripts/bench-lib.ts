@@ -75,7 +75,7 @@ export async function openLoop<T>(
 
 export interface OrderAnswer {
   status: number;
-  body: { orderId?: string; status?: string; final?: boolean; phase?: string };
+  body: { orderId?: string; status?: string; final?: boolean; phase?: string; error?: string };
 }
 
 /**

@@ -174,6 +174,8 @@ interface LoadFigures {
   sent: number;
   ok: number;
   errors: number;
+  /** Errors by kind: "503 overloaded" (refused, nothing started), "503 unavailable" (timed out), ... */
+  errorKinds: Record<string, number>;
   achievedPerSecond: number;
   latencyMs: Stats;
 }
@@ -186,12 +188,19 @@ async function load(
 ): Promise<LoadFigures & { orderIds: string[] }> {
   const { results, elapsedSeconds } = await openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK));
   const ok = results.filter((r) => r.value?.status === 201);
+  const errorKinds: Record<string, number> = {};
+  for (const r of results) {
+    if (r.value?.status === 201) continue;
+    const kind = r.value ? `${r.value.status} ${r.value.body.error ?? ''}`.trim() : `failed: ${r.error}`;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  }
   return {
     offeredPerSecond: rate,
     seconds,
     sent: results.length,
     ok: ok.length,
     errors: results.length - ok.length,
+    errorKinds,
     achievedPerSecond: Math.round((ok.length / elapsedSeconds) * 10) / 10,
     latencyMs: stats(ok.map((r) => r.ms)),
     orderIds: ok.map((r) => r.value!.body.orderId!),
@@ -240,7 +249,10 @@ async function acceptance(cfg: Config) {
       const f = await load(target, user, rate, DURATION);
       if (name === 'temporal') await drain(cfg);
       figures[name] = { ...f, orderIds: undefined } as LoadFigures;
-      say(`accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}`);
+      const kinds = errorKindsText(f.errorKinds);
+      say(
+        `accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
+      );
     }
     const t = figures.temporal!;
     const b = figures.baseline!;
@@ -264,29 +276,34 @@ async function completion(cfg: Config) {
   const user = await newUser(cfg, 'complete');
   const f = await load(api, user, COMPLETE_RATE, DURATION);
   const { orderIds, ...accepted } = f;
-  // Wait (up to 60 s after the last POST) for every accepted order's workflow to close.
+  // Wait (up to 60 s after the last POST) for every accepted order's workflow to close. Completed
+  // counts every order of the run that finished, also one whose POST timed out (503 unavailable: its
+  // workflow had started); notCompleted counts accepted orders that did not finish.
   const temporal = createTemporalClient(cfg);
   const query = `WorkflowType = "buyOrder" AND OrderUser = "${user}" AND ExecutionStatus = "Completed"`;
+  const accepted201 = new Set(orderIds.map(buyOrderWorkflowId));
   const deadline = Date.now() + 60_000;
-  let completed = 0;
-  while (Date.now() < deadline) {
-    completed = (await temporal.workflow.count(query)).count;
-    if (completed >= orderIds.length) break;
+  let closed: { id: string; start: number; close: number }[] = [];
+  for (;;) {
+    closed = [];
+    for await (const wf of temporal.workflow.list({ query })) {
+      closed.push({ id: wf.workflowId, start: wf.startTime.getTime(), close: wf.closeTime?.getTime() ?? 0 });
+    }
+    const done = new Set(closed.map((c) => c.id));
+    if ([...accepted201].every((id) => done.has(id)) || Date.now() > deadline) break;
     await sleep(1_000);
   }
-  let firstStart = Infinity;
-  let lastClose = 0;
-  for await (const wf of temporal.workflow.list({ query })) {
-    firstStart = Math.min(firstStart, wf.startTime.getTime());
-    lastClose = Math.max(lastClose, wf.closeTime?.getTime() ?? 0);
-  }
   await temporal.connection.close();
+  const completed = closed.length;
+  const firstStart = Math.min(...closed.map((c) => c.start));
+  const lastClose = Math.max(...closed.map((c) => c.close));
   const seconds = (lastClose - firstStart) / 1000;
+  const done = new Set(closed.map((c) => c.id));
   return {
     verificationDelay: '200ms',
     accepted,
     completed,
-    notCompleted: orderIds.length - completed,
+    notCompleted: [...accepted201].filter((id) => !done.has(id)).length,
     firstStartToLastCloseSeconds: seconds,
     completedPerSecond: Math.round((completed / seconds) * 10) / 10,
   };
@@ -460,13 +477,19 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
+/** "3 × 503 overloaded, 1 × 503 unavailable", or "" for none. */
+const errorKindsText = (kinds: Record<string, number> = {}) =>
+  Object.entries(kinds)
+    .map(([k, n]) => `${n} × ${k}`)
+    .join(', ');
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON just written, read back for display
 function printTable(r: Record<string, any>): void {
   const rows: [string, string, string][] = [];
   for (const a of r.accept ?? []) {
     rows.push([
       `accept @ ${a.rate}/s offered`,
-      `${fmt(a.temporal.latencyMs)}; ${a.temporal.achievedPerSecond}/s; errors ${a.temporal.errors}`,
+      `${fmt(a.temporal.latencyMs)}; ${a.temporal.achievedPerSecond}/s; errors ${a.temporal.errors}${a.temporal.errors ? ` (${errorKindsText(a.temporal.errorKinds)})` : ''}`,
       `baseline ${fmt(a.baseline.latencyMs)}; ratio p50 ×${a.p50Ratio}, p99 ×${a.p99Ratio}`,
     ]);
   }
@@ -474,7 +497,7 @@ function printTable(r: Record<string, any>): void {
     rows.push([
       `complete @ ${r.complete.accepted.offeredPerSecond}/s offered, verify 200 ms`,
       `${r.complete.completedPerSecond} completed/s (n=${r.complete.completed})`,
-      `not completed ${r.complete.notCompleted}; accept ${fmt(r.complete.accepted.latencyMs)}`,
+      `not completed ${r.complete.notCompleted}; refused ${r.complete.accepted.errors}${r.complete.accepted.errors ? ` (${errorKindsText(r.complete.accepted.errorKinds)})` : ''}; accept ${fmt(r.complete.accepted.latencyMs)}`,
     ]);
   if (r.delivery)
     rows.push([
