@@ -82,7 +82,7 @@ const variables = {
   VERIFY_TIMEOUT: [duration, '60s'],
   VERIFIER_URL: [z.union([z.literal(''), z.url()]), ''],
   ORDER_START_TIMEOUT: [duration, '5s'],
-  ORDER_MAX_IN_FLIGHT: [positiveInt.max(100_000), '32'],
+  ORDER_MAX_IN_FLIGHT: [positiveInt.max(100_000), '16'],
   RESULT_WAIT_MAX: [duration, '60s'],
   SHUTDOWN_GRACE: [duration, '30s'],
   READY_CHECK_TIMEOUT: [duration, '2s'],
