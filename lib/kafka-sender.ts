@@ -9,10 +9,17 @@ export interface KafkaSender {
 
 /** One produce request carries at most this many messages (a 700-stock minute fits in one). */
 export const MESSAGES_PER_REQUEST = 1_000;
+/**
+ * Callers are grouped into one request only up to about this many bytes (keys, values, headers), well
+ * under the broker's 1 MiB message.max.bytes. One caller's messages are never split by size: a caller
+ * whose own messages are too large gets the broker's MESSAGE_TOO_LARGE alone, not its neighbours.
+ */
+export const BYTES_PER_REQUEST = 512 * 1024;
 
 interface Pending {
   topic: string;
   messages: Message[];
+  bytes: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -28,6 +35,7 @@ interface Pending {
 export function createKafkaSender(
   producer: Producer,
   maxPerRequest: number = MESSAGES_PER_REQUEST,
+  maxBytesPerRequest: number = BYTES_PER_REQUEST,
 ): KafkaSender {
   const queue: Pending[] = [];
   let flushing = false;
@@ -37,10 +45,14 @@ export function createKafkaSender(
     while (queue.length > 0) {
       const batch: Pending[] = [];
       let count = 0;
-      while (queue.length > 0 && (batch.length === 0 || count + queue[0]!.messages.length <= maxPerRequest)) {
+      let bytes = 0;
+      const fits = (p: Pending) =>
+        count + p.messages.length <= maxPerRequest && bytes + p.bytes <= maxBytesPerRequest;
+      while (queue.length > 0 && (batch.length === 0 || fits(queue[0]!))) {
         const next = queue.shift()!;
         batch.push(next);
         count += next.messages.length;
+        bytes += next.bytes;
       }
       const byTopic = new Map<string, Message[]>();
       for (const p of batch) {
@@ -63,9 +75,10 @@ export function createKafkaSender(
     send(topic, messages) {
       const parts: Promise<void>[] = [];
       for (let i = 0; i < messages.length; i += maxPerRequest) {
+        const part = messages.slice(i, i + maxPerRequest);
         parts.push(
           new Promise<void>((resolve, reject) => {
-            queue.push({ topic, messages: messages.slice(i, i + maxPerRequest), resolve, reject });
+            queue.push({ topic, messages: part, bytes: sizeOf(part), resolve, reject });
           }),
         );
       }
@@ -74,6 +87,20 @@ export function createKafkaSender(
     },
     close: () => producer.disconnect(),
   };
+}
+
+const lengthOf = (v: Buffer | string | null | undefined) => v?.length ?? 0;
+
+/** Roughly what the messages weigh on the wire (keys, values, headers). */
+function sizeOf(messages: readonly Message[]): number {
+  let n = 0;
+  for (const m of messages) {
+    n += lengthOf(m.key) + lengthOf(m.value);
+    for (const [k, v] of Object.entries(m.headers ?? {})) {
+      n += k.length + (Array.isArray(v) ? v.reduce((s, x) => s + lengthOf(x), 0) : lengthOf(v));
+    }
+  }
+  return n;
 }
 
 /** The producer every bourse process writes with: idempotent, one request in flight, keyed partitioning. */

@@ -1,16 +1,9 @@
 // The price consumer's core: Kafka `stock-prices` batches → Redis price history, offsets committed
 // only after the write, unusable messages to `stock-prices.dlq` with the reason. The process
 // (workers/price-consumer.ts), the rebuild command and the tests all run this same code.
-import {
-  Partitioners,
-  type Consumer,
-  type EachBatchPayload,
-  type IHeaders,
-  type Kafka,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import { TOPICS } from './kafka';
+import { connectKafkaSender, type KafkaSender } from './kafka-sender';
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from './keys';
 import type { Logger } from './logger';
 import { priceTickSchema, type PriceTick } from './price-tick';
@@ -129,8 +122,8 @@ export function parseTickMessage(message: Pick<KafkaMessage, 'key' | 'value'>): 
 
 export interface PriceIngestOptions {
   redis: Redis;
-  /** Producer for the dead-letter topic. */
-  dlq: Producer;
+  /** The process's Kafka sender, for the dead-letter topic (partitions handled at once share it). */
+  dlq: KafkaSender;
   dlqTopic?: string;
   log: Logger;
   /** Attempts at a write Redis rejects before its messages go to the DLQ. */
@@ -175,31 +168,37 @@ export function createPriceBatchHandler(
         attempts: l.attempts,
       });
     }
-    const toMessage = (l: DeadLetter, truncate: boolean) => ({
-      key: l.message.key,
-      value: truncate ? (l.message.value?.subarray(0, DLQ_TRUNCATE_BYTES) ?? null) : l.message.value,
-      headers: {
-        ...copyHeaders(l.message.headers),
-        'dlq-reason': l.reason,
-        'dlq-attempts': String(l.attempts),
-        'dlq-source-topic': topic,
-        'dlq-source-partition': String(partition),
-        'dlq-source-offset': l.message.offset,
-        'dlq-failed-at': new Date().toISOString(),
-        ...(truncate ? { 'dlq-value-truncated-to': String(DLQ_TRUNCATE_BYTES) } : {}),
-      },
-    });
+    const toMessage = (l: DeadLetter, truncate: boolean) => {
+      const cut = truncate && (l.message.value?.length ?? 0) > DLQ_TRUNCATE_BYTES;
+      return {
+        key: l.message.key,
+        value: cut ? l.message.value!.subarray(0, DLQ_TRUNCATE_BYTES) : l.message.value,
+        headers: {
+          ...copyHeaders(l.message.headers),
+          'dlq-reason': l.reason,
+          'dlq-attempts': String(l.attempts),
+          'dlq-source-topic': topic,
+          'dlq-source-partition': String(partition),
+          'dlq-source-offset': l.message.offset,
+          'dlq-failed-at': new Date().toISOString(),
+          ...(cut ? { 'dlq-value-truncated-to': String(DLQ_TRUNCATE_BYTES) } : {}),
+        },
+      };
+    };
     // Small sends: a whole chunk of dead letters would exceed the broker's request size limit.
     for (let i = 0; i < letters.length; i += DLQ_MESSAGES_PER_SEND) {
       const slice = letters.slice(i, i + DLQ_MESSAGES_PER_SEND);
       try {
-        await opts.dlq.send({ topic: dlqTopic, acks: -1, messages: slice.map((l) => toMessage(l, false)) });
+        await opts.dlq.send(
+          dlqTopic,
+          slice.map((l) => toMessage(l, false)),
+        );
       } catch (err) {
         if ((err as { type?: string }).type !== 'MESSAGE_TOO_LARGE') throw err;
         // A letter too big to send with its headers would otherwise block the partition forever:
         // keep its reason and the start of its value.
         for (const l of slice) {
-          await opts.dlq.send({ topic: dlqTopic, acks: -1, messages: [toMessage(l, true)] });
+          await opts.dlq.send(dlqTopic, [toMessage(l, true)]);
         }
       }
     }
@@ -297,12 +296,7 @@ export async function startPriceConsumer(opts: PriceConsumerOptions): Promise<Ru
     sessionTimeout,
     heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
   });
-  const dlq = opts.kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await Promise.all([consumer.connect(), dlq.connect()]);
+  const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     opts.log.error('price consumer crashed', { error: payload.error.message, restart: payload.restart });
     if (!payload.restart) opts.onFatal?.(payload.error);
@@ -327,7 +321,7 @@ export async function startPriceConsumer(opts: PriceConsumerOptions): Promise<Ru
     consumer,
     async stop() {
       await consumer.disconnect();
-      await dlq.disconnect();
+      await dlq.close();
     },
   };
 }

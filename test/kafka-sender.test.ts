@@ -97,6 +97,33 @@ test('a send larger than a request is split, and resolves when all its parts are
   expect(done).toBe(true);
 });
 
+test('callers are grouped only up to the byte limit; a caller too large on its own goes alone', async () => {
+  const { producer, calls } = scriptedProducer();
+  const sender = createKafkaSender(producer, 1_000, 100);
+  const blob = (prefix: string, bytes: number) => [{ key: prefix, value: prefix + 'x'.repeat(bytes - 2) }];
+  const first = sender.send('t', blob('a', 10));
+  await flushMicrotasks();
+  const rest = [
+    sender.send('t', blob('b', 40)),
+    sender.send('t', blob('c', 40)), // b + c = 80 bytes: one request
+    sender.send('t', blob('d', 40)), // would make 120: next request
+    sender.send('t', blob('e', 500)), // too large alone: a request of its own
+  ];
+  calls[0]!.finish();
+  await first;
+  await flushMicrotasks();
+  expect(values(calls[1]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:b', 't:c']);
+  calls[1]!.finish();
+  await flushMicrotasks();
+  expect(values(calls[2]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:d']);
+  calls[2]!.finish();
+  await flushMicrotasks();
+  expect(values(calls[3]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:e']);
+  calls[3]!.finish(new Error('MESSAGE_TOO_LARGE'));
+  await expect(rest[3]).rejects.toThrow('MESSAGE_TOO_LARGE');
+  await Promise.all(rest.slice(0, 3));
+});
+
 test('a failed request rejects only the callers it carried; later callers still get through', async () => {
   const { producer, calls } = scriptedProducer();
   const sender = createKafkaSender(producer, 10);
