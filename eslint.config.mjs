@@ -38,7 +38,7 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['../activities/*', '../lib/redis', '../lib/kafka'],
+              group: ['../activities/*', '../lib/infra/*', '../lib/store/*'],
               // `import type` is how a workflow learns its activities' signatures (proxyActivities).
               allowTypeImports: true,
               message: 'Workflows do no I/O.',

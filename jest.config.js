@@ -1,12 +1,26 @@
-/** Jest: unit tests and integration tests against a test stack of real services (see test/global-setup.ts). */
-module.exports = {
+/**
+ * Jest projects: `unit` (pure logic, no services, seconds) and `integration` (a test stack of real
+ * Temporal, Kafka and Redis processes, started once by test/support/global-setup.ts).
+ * `npm run test:unit` runs the first alone; `npm test` runs both.
+ */
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
-  // One worker: integration tests stop and restart the shared test stack's services.
-  maxWorkers: 1,
+};
+
+module.exports = {
   testTimeout: 120_000,
   verbose: true,
+  // One worker: integration tests stop and restart the shared test stack's services.
+  maxWorkers: 1,
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };

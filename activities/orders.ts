@@ -1,13 +1,13 @@
 // The buyOrder workflow's effects on the world: credit in Redis, user verification, order events on
 // Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { TOPICS } from '../lib/kafka';
-import type { KafkaSender } from '../lib/kafka-sender';
-import { holdingsKey, orderKey, userKey } from '../lib/keys';
-import type { Logger } from '../lib/logger';
-import type { OrderEvent } from '../lib/orders';
-import { readLatestTick } from '../lib/price-history';
-import type { Redis } from '../lib/redis';
+import { TOPICS } from '../lib/infra/kafka';
+import type { KafkaSender } from '../lib/infra/kafka-sender';
+import { holdingsKey, orderKey, userKey } from '../lib/store/keys';
+import type { Logger } from '../lib/infra/logger';
+import type { OrderEvent } from '../lib/contracts/orders';
+import { readLatestTick } from '../lib/store/price-history';
+import type { Redis } from '../lib/infra/redis';
 import { VerifierError, type Verifier } from './verifier';
 
 export interface OrderRef {

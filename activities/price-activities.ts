@@ -1,10 +1,10 @@
 // The prices task queue's activities: fetch a minute's prices from the source and publish them — one
 // minute (the schedule's priceFetch runs) or a range of minutes (priceBackfill's blocks).
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Logger } from '../lib/logger';
-import type { PriceActivities, RangeProgress } from '../lib/price-fetch-contract';
-import type { PricePublisher } from '../lib/price-publisher';
-import { MINUTE_MS, type PriceSource } from '../lib/price-sources/source';
+import type { Logger } from '../lib/infra/logger';
+import type { PriceActivities, RangeProgress } from '../lib/contracts/price-fetch';
+import type { PricePublisher } from '../lib/prices/publisher';
+import { MINUTE_MS, type PriceSource } from '../lib/prices/sources/source';
 
 export interface PriceActivityDeps {
   source: PriceSource;

@@ -2,7 +2,7 @@
 // simulates the original challenge's verify_user (a random 1–100 s delay, then yes); the HTTP adapter
 // asks a real verifier. Both stop the moment their abort signal fires.
 import { z } from 'zod';
-import type { Config } from '../lib/config';
+import type { Config } from '../lib/infra/config';
 
 export interface VerificationRequest {
   orderId: string;

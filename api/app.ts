@@ -6,16 +6,16 @@ import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { Config } from '../lib/config';
-import type { ReadinessCheck } from '../lib/health';
-import type { Logger } from '../lib/logger';
-import { createApiMetrics, type ApiMetrics } from '../lib/metrics';
-import type { Redis } from '../lib/redis';
+import type { Config } from '../lib/infra/config';
+import type { ReadinessCheck } from '../lib/infra/health';
+import type { Logger } from '../lib/infra/logger';
+import { createApiMetrics, type ApiMetrics } from '../lib/infra/metrics';
+import type { Redis } from '../lib/infra/redis';
 import { HttpError } from './errors';
-import { createAdminRouter } from './admin-routes';
+import { createAdminRouter } from './routes/admin';
 import { openApiJson } from './openapi';
-import { createOrderRouter } from './orders-routes';
-import { pricesRouter } from './prices-routes';
+import { createOrderRouter } from './routes/orders';
+import { pricesRouter } from './routes/prices';
 
 export interface AppDeps {
   cfg: Config;

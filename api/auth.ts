@@ -1,9 +1,9 @@
 // Authentication (Bearer API keys), per-key rate limiting and role checks, as Koa middleware.
 // The key itself never reaches a log line: only the principal's id does.
 import type Koa from 'koa';
-import { apiKeyHash, principalOfKey, takeRateToken, type Principal, type Role } from '../lib/auth';
-import type { Config } from '../lib/config';
-import type { Redis } from '../lib/redis';
+import { apiKeyHash, principalOfKey, takeRateToken, type Principal, type Role } from '../lib/store/api-keys';
+import type { Config } from '../lib/infra/config';
+import type { Redis } from '../lib/infra/redis';
 import { HttpError } from './errors';
 
 export interface AuthState {

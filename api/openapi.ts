@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document of the HTTP API, served at GET /openapi.json.
-import { MAX_ORDER_QUANTITY, ORDER_BODY_LIMIT_BYTES, ORDER_STATUS_TEXT } from '../lib/orders';
+import { MAX_ORDER_QUANTITY, ORDER_BODY_LIMIT_BYTES, ORDER_STATUS_TEXT } from '../lib/contracts/orders';
 
 // JavaScript cannot hold 44891482026867833 as a number; the served text has it, exactly.
 const STOCK_ID_NUMBER = '__STOCK_ID_NUMBER__';

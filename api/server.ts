@@ -1,10 +1,10 @@
 // The API process: wires real clients into createApp and listens.
 import type { AddressInfo } from 'node:net';
-import { createReadinessCheck } from '../lib/health';
-import { createKafka } from '../lib/kafka';
-import { runProcess } from '../lib/process';
-import { createRedis } from '../lib/redis';
-import { createTemporalClient } from '../lib/temporal';
+import { createReadinessCheck } from '../lib/infra/health';
+import { createKafka } from '../lib/infra/kafka';
+import { runProcess } from '../lib/infra/process';
+import { createRedis } from '../lib/infra/redis';
+import { createTemporalClient } from '../lib/infra/temporal';
 import { createApp, listenApp } from './app';
 
 runProcess('api', async (cfg, log) => {

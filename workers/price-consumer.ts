@@ -1,8 +1,8 @@
 // The price consumer process: Kafka `stock-prices` → Redis price history (see lib/price-ingest.ts).
-import { createKafka } from '../lib/kafka';
-import { startPriceConsumer } from '../lib/price-ingest';
-import { runProcess } from '../lib/process';
-import { createRedis } from '../lib/redis';
+import { createKafka } from '../lib/infra/kafka';
+import { startPriceConsumer } from '../lib/prices/ingest/consumer';
+import { runProcess } from '../lib/infra/process';
+import { createRedis } from '../lib/infra/redis';
 
 runProcess('price-consumer', async (cfg, log) => {
   const redis = createRedis(cfg);

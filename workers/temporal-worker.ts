@@ -9,17 +9,17 @@ import {
 import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier } from '../activities/verifier';
-import { createKafka } from '../lib/kafka';
-import { priceMinuteRule } from '../lib/market-calendar';
-import { ensurePriceSchedule, priceScheduleOptions } from '../lib/price-schedule';
-import { createPricePublisher } from '../lib/price-publisher';
-import { connectKafkaSender } from '../lib/kafka-sender';
-import { createPriceSource } from '../lib/price-sources';
-import { runProcess } from '../lib/process';
-import { createRedis } from '../lib/redis';
-import { TASK_QUEUES } from '../lib/task-queues';
-import { createTemporalClient } from '../lib/temporal';
-import { watchedStocks } from '../lib/watch-list';
+import { createKafka } from '../lib/infra/kafka';
+import { priceMinuteRule } from '../lib/prices/market-calendar';
+import { ensurePriceSchedule, priceScheduleOptions } from '../lib/prices/schedule';
+import { createPricePublisher } from '../lib/prices/publisher';
+import { connectKafkaSender } from '../lib/infra/kafka-sender';
+import { createPriceSource } from '../lib/prices/sources';
+import { runProcess } from '../lib/infra/process';
+import { createRedis } from '../lib/infra/redis';
+import { TASK_QUEUES } from '../lib/contracts/task-queues';
+import { createTemporalClient } from '../lib/infra/temporal';
+import { watchedStocks } from '../lib/store/watch-list';
 
 runProcess('temporal-worker', async (cfg, log) => {
   Runtime.install({

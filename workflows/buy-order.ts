@@ -22,7 +22,7 @@ import {
   type BuyOrderInput,
   type OrderPhase,
   type OrderState,
-} from '../lib/orders';
+} from '../lib/contracts/orders';
 
 // Redis and Kafka steps: milliseconds each, so local activities (run by the worker inside the workflow
 // task, no task-queue round trip: the credit check answers sooner and the server does less per order).

@@ -20,8 +20,8 @@ import {
   type PriceBackfillInput,
   type PriceBackfillResult,
   type PriceRangeCounts,
-} from '../lib/price-backfill';
-import type { PriceActivities } from '../lib/price-fetch-contract';
+} from '../lib/prices/backfill-plan';
+import type { PriceActivities } from '../lib/contracts/price-fetch';
 
 const { fetchAndPublishRange } = proxyActivities<PriceActivities>({
   // A block of 60 minutes takes seconds with the simulated source; TSETMC is slower, and a retry

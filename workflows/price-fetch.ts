@@ -2,7 +2,7 @@
 // Kafka — in one activity, so a large watch list never passes through workflow history.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { PriceActivities, PriceFetchInput, PriceFetchResult } from '../lib/price-fetch-contract';
+import type { PriceActivities, PriceFetchInput, PriceFetchResult } from '../lib/contracts/price-fetch';
 
 const { fetchAndPublishPrices } = proxyActivities<PriceActivities>({
   // One attempt may take a while with the TSETMC source (hundreds of rate-limited HTTP calls).

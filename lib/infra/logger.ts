@@ -1,0 +1,51 @@
+// Structured logs: one JSON object per line, with the domain's ids as fields. Anything shaped like an
+// API key is masked on the way out, whatever field it hides in (a client may paste its key into a URL
+// or a body field; no code logs a key on purpose).
+import { API_KEY_ANYWHERE } from '../store/api-keys';
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+function serialise(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] =
+      v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v;
+  }
+  return out;
+}
+
+export function createLogger(
+  name: string,
+  level: Level = 'info',
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Logger {
+  const emit = (lvl: Level, msg: string, fields: Record<string, unknown> = {}) => {
+    if (rank[lvl] < rank[level]) return;
+    write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        name,
+        msg,
+        ...serialise(base),
+        ...serialise(fields),
+      }).replace(API_KEY_ANYWHERE, 'bourse_[redacted]') + '\n',
+    );
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(name, level, { ...base, ...fields }, write),
+  };
+}

@@ -1,0 +1,57 @@
+// The benchmark's baseline for POST /orders: the same validation, the same user/price reads and the
+// same credit reservation (the real reserveCredit and its Lua script from activities/orders.ts), done
+// by a bare Koa handler on Redis with no Temporal. Run by `npm run bench` as its own process, on
+// API_PORT, so it pays for its own HTTP like the real API does. Not part of the product.
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import { createOrderActivities } from '../../activities/orders';
+import type { Verifier } from '../../activities/verifier';
+import { parseJsonLossless } from '../../api/json-body';
+import { validateOrderRequest } from '../../api/routes/orders';
+import { userKey } from '../../lib/store/keys';
+import { readLatestTick } from '../../lib/store/price-history';
+import { runProcess } from '../../lib/infra/process';
+import { createRedis } from '../../lib/infra/redis';
+
+runProcess('bench-baseline-api', async (cfg, log) => {
+  const redis = createRedis(cfg);
+  await redis.ping();
+  const unused = () => {
+    throw new Error('not used by the baseline');
+  };
+  const { reserveCredit } = createOrderActivities({
+    redis,
+    sender: { send: unused, close: unused },
+    verifier: { kind: 'simulated', verify: unused } as unknown as Verifier,
+    log,
+  });
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/orders') {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found' };
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const req = validateOrderRequest(parseJsonLossless(Buffer.concat(chunks).toString('utf8')));
+    const [exists, tick] = await Promise.all([
+      redis.exists(userKey(req.user)),
+      readLatestTick(redis, req.stockId),
+    ]);
+    if (!exists || !tick) {
+      ctx.status = 422;
+      ctx.body = { error: exists ? 'no_price' : 'unknown_user' };
+      return;
+    }
+    const orderId = randomUUID();
+    const credit = await reserveCredit({ orderId, ...req });
+    ctx.status = 201;
+    ctx.body = { orderId, status: credit.outcome, ...credit };
+  });
+  const server = app.listen(cfg.API_PORT, cfg.API_HOST);
+  return async () => {
+    server.close();
+    redis.disconnect();
+  };
+});

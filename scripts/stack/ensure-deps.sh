@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what bourse's npm scripts need and the machine lacks:
+#   always      npm packages from package-lock.json (npm ci) when missing or older than the lockfile
+#   with "test" Debian's docker-compose (v1), used only to validate docker-compose.yml statically
+# Temporal, Kafka and Redis themselves are provisioned by scripts/stack/local-stack.ts on first start.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v node >/dev/null || { echo "bourse needs Node.js 20 (https://nodejs.org) — or run: docker compose up" >&2; exit 1; }
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[bourse] installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+if [ "${1:-}" = "test" ] && ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[bourse] installing Debian's docker-compose (to validate docker-compose.yml)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+  else
+    echo "bourse's tests need docker-compose to validate docker-compose.yml: apt-get install docker-compose" >&2
+    exit 1
+  fi
+fi

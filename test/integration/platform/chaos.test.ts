@@ -1,0 +1,25 @@
+// The short fault-injection run inside npm test: orders at a steady rate while API, worker, consumer,
+// Kafka, Redis and the Temporal server are SIGKILLed and restarted; then every invariant must hold.
+// It runs on a stack of its own (TEST_STACK_PORT_OFFSET + 70), so the test stack is left alone.
+// The long run is `npm run chaos`.
+import { formatReport, runChaos } from '../../../scripts/chaos/chaos';
+import { testConfig } from '../../support/test-stack';
+
+test('a short chaos run: every invariant holds', async () => {
+  const report = await runChaos({
+    seed: 20261122,
+    durationMs: 0,
+    killEachOnce: true,
+    portOffset: testConfig().TEST_STACK_PORT_OFFSET + 70,
+    rate: 3,
+    users: 4,
+    settleMs: 90_000,
+    log: (line) => process.stderr.write(`[chaos] ${line}\n`),
+  });
+  process.stderr.write(`${formatReport(report)}\n`);
+  expect(report.invariants.map((i) => [i.name, i.violations])).toEqual(
+    report.invariants.map((i) => [i.name, []]),
+  );
+  expect(report.orders.accepted).toBeGreaterThan(20);
+  expect(report.kills).toEqual({ api: 1, worker: 1, consumer: 1, kafka: 1, redis: 1, temporal: 1 });
+}, 300_000);

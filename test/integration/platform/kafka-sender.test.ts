@@ -1,0 +1,177 @@
+// The group-commit sender: one request in flight, callers that arrive meanwhile share the next one,
+// a failed request rejects exactly its callers. Logic with a scripted producer, then the real broker.
+import type { Producer, ProducerBatch } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { createKafka } from '../../../lib/infra/kafka';
+import { connectKafkaSender, createKafkaSender } from '../../../lib/infra/kafka-sender';
+import { testConfig } from '../../support/test-stack';
+
+/** A producer whose sendBatch calls are recorded and finished by the test. */
+function scriptedProducer() {
+  const calls: { batch: ProducerBatch; finish: (err?: Error) => void }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const producer = {
+    sendBatch: (batch: ProducerBatch) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      return new Promise((resolve, reject) => {
+        calls.push({
+          batch,
+          finish: (err) => {
+            inFlight -= 1;
+            if (err) reject(err);
+            else resolve([]);
+          },
+        });
+      });
+    },
+    disconnect: async () => undefined,
+  } as unknown as Producer;
+  return { producer, calls, maxInFlight: () => maxInFlight };
+}
+
+const flushMicrotasks = () => new Promise((r) => setImmediate(r));
+const msgs = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ key: prefix, value: `${prefix}-${i}` }));
+const values = (batch: ProducerBatch) =>
+  (batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => `${t.topic}:${String(m.value)}`));
+
+test('callers arriving during a request share the next one; one request in flight; acks = all', async () => {
+  const { producer, calls, maxInFlight } = scriptedProducer();
+  const sender = createKafkaSender(producer, 10);
+  const settled: string[] = [];
+  const first = sender.send('t', msgs('a', 1)).then(() => settled.push('a'));
+  await flushMicrotasks();
+  expect(calls).toHaveLength(1);
+  const rest = [
+    sender.send('t', msgs('b', 2)).then(() => settled.push('b')),
+    sender.send('u', msgs('c', 3)).then(() => settled.push('c')),
+    sender.send('t', msgs('d', 5)).then(() => settled.push('d')), // 2 + 3 + 5 = 10: fits
+    sender.send('t', msgs('e', 1)).then(() => settled.push('e')), // the 11th message waits
+  ];
+  await flushMicrotasks();
+  expect(calls).toHaveLength(1); // nothing sent while the first request is in flight
+  calls[0]!.finish();
+  await first;
+  await flushMicrotasks();
+  expect(calls).toHaveLength(2);
+  expect(calls[1]!.batch.acks).toBe(-1);
+  expect(values(calls[1]!.batch)).toEqual([
+    't:b-0',
+    't:b-1',
+    't:d-0',
+    't:d-1',
+    't:d-2',
+    't:d-3',
+    't:d-4',
+    'u:c-0',
+    'u:c-1',
+    'u:c-2',
+  ]);
+  calls[1]!.finish();
+  await flushMicrotasks();
+  expect(settled).toEqual(['a', 'b', 'c', 'd']);
+  expect(values(calls[2]!.batch)).toEqual(['t:e-0']);
+  calls[2]!.finish();
+  await Promise.all(rest);
+  expect(settled).toEqual(['a', 'b', 'c', 'd', 'e']);
+  expect(maxInFlight()).toBe(1);
+});
+
+test('a send larger than a request is split, and resolves when all its parts are acknowledged', async () => {
+  const { producer, calls } = scriptedProducer();
+  const sender = createKafkaSender(producer, 4);
+  let done = false;
+  const big = sender.send('t', msgs('x', 9)).then(() => (done = true));
+  await flushMicrotasks();
+  expect(values(calls[0]!.batch)).toEqual(['t:x-0', 't:x-1', 't:x-2', 't:x-3']);
+  calls[0]!.finish();
+  await flushMicrotasks();
+  expect(values(calls[1]!.batch)).toEqual(['t:x-4', 't:x-5', 't:x-6', 't:x-7']);
+  calls[1]!.finish();
+  await flushMicrotasks();
+  expect(done).toBe(false);
+  calls[2]!.finish();
+  await big;
+  expect(done).toBe(true);
+});
+
+test('callers are grouped only up to the byte limit; a caller too large on its own goes alone', async () => {
+  const { producer, calls } = scriptedProducer();
+  const sender = createKafkaSender(producer, 1_000, 100);
+  const blob = (prefix: string, bytes: number) => [{ key: prefix, value: prefix + 'x'.repeat(bytes - 2) }];
+  const first = sender.send('t', blob('a', 10));
+  await flushMicrotasks();
+  const rest = [
+    sender.send('t', blob('b', 40)),
+    sender.send('t', blob('c', 40)), // b + c = 80 bytes: one request
+    sender.send('t', blob('d', 40)), // would make 120: next request
+    sender.send('t', blob('e', 500)), // too large alone: a request of its own
+  ];
+  calls[0]!.finish();
+  await first;
+  await flushMicrotasks();
+  expect(values(calls[1]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:b', 't:c']);
+  calls[1]!.finish();
+  await flushMicrotasks();
+  expect(values(calls[2]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:d']);
+  calls[2]!.finish();
+  await flushMicrotasks();
+  expect(values(calls[3]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:e']);
+  calls[3]!.finish(new Error('MESSAGE_TOO_LARGE'));
+  await expect(rest[3]).rejects.toThrow('MESSAGE_TOO_LARGE');
+  await Promise.all(rest.slice(0, 3));
+});
+
+test('a failed request rejects only the callers it carried; later callers still get through', async () => {
+  const { producer, calls } = scriptedProducer();
+  const sender = createKafkaSender(producer, 10);
+  const a = sender.send('t', msgs('a', 1));
+  await flushMicrotasks();
+  const b = sender.send('t', msgs('b', 1));
+  calls[0]!.finish(new Error('broker gone'));
+  await expect(a).rejects.toThrow('broker gone');
+  await flushMicrotasks();
+  calls[1]!.finish();
+  await expect(b).resolves.toBeUndefined();
+});
+
+test('against the real broker: 300 concurrent callers, every message once, in each caller order', async () => {
+  const cfg = testConfig();
+  const kafka = createKafka(cfg);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `test-sender-${randomUUID()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  const sender = await connectKafkaSender(kafka);
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+  try {
+    const callers = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    await Promise.all(
+      callers.map((k) =>
+        sender.send(topic, [
+          { key: k, value: `${k}:1` },
+          { key: k, value: `${k}:2` },
+        ]),
+      ),
+    );
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(600);
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(String(message.value));
+          if (seen.length === 600) resolve();
+        },
+      });
+    });
+    expect(new Set(seen).size).toBe(600);
+    for (const k of callers) expect(seen.indexOf(`${k}:1`)).toBeLessThan(seen.indexOf(`${k}:2`));
+  } finally {
+    await Promise.all([consumer.disconnect(), sender.close(), admin.disconnect()]);
+  }
+});

@@ -1,0 +1,6 @@
+import { stopStack } from '../../scripts/stack/local-stack';
+import { testLog, testStackSpec } from './test-stack';
+
+export default async function globalTeardown(): Promise<void> {
+  await stopStack(testStackSpec(), testLog);
+}
