@@ -3,7 +3,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TOPICS } from '../lib/infra/kafka';
 import type { KafkaSender } from '../lib/infra/kafka-sender';
-import { holdingsKey, orderKey, userKey } from '../lib/store/keys';
+import { stalePriceError } from '../lib/orders/tradable';
+import {
+  orderMoneyState,
+  releaseOrderCredit,
+  reserveOrderCredit,
+  settleOrderCredit,
+} from '../lib/store/credit';
 import type { Logger } from '../lib/infra/logger';
 import type { OrderEvent } from '../lib/contracts/orders';
 import { readLatestTick } from '../lib/store/price-history';
@@ -18,65 +24,24 @@ export interface OrderRef {
 export interface ReserveRequest extends OrderRef {
   stockId: string;
   quantity: number;
+  /** How old (by its minute) the price may be; absent in orders started before the rule existed. */
+  priceMaxAgeMs?: number;
 }
 
 export interface CreditChecked {
   outcome: 'reserved' | 'denied';
   price: number;
+  /** The minute of the price used. */
+  priceMinute?: string;
   amount: number;
   /** credit − reserved when the check ran. */
   availableCredit: number;
 }
-export type ReserveResult = CreditChecked | { outcome: 'unknown_user' } | { outcome: 'no_price' };
-
-/**
- * One atomic step on the user's keys (one hash tag): reserve `amount` if credit − reserved covers it,
- * and record the order's money state. A second call for the same order returns the first's outcome.
- * Amounts go in and out as strings and are moved with HINCRBY, so Lua's doubles never format them.
- * KEYS: user hash, order hash. ARGV: amount, stockId, quantity, price.
- */
-const RESERVE_SCRIPT = `
-local state = redis.call('HGET', KEYS[2], 'state')
-if not state then
-  if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown_user'} end
-  local credit = redis.call('HGET', KEYS[1], 'credit') or '0'
-  local reserved = redis.call('HGET', KEYS[1], 'reserved') or '0'
-  state = 'denied'
-  if tonumber(ARGV[1]) <= tonumber(credit) - tonumber(reserved) then
-    redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
-    state = 'reserved'
-  end
-  redis.call('HSET', KEYS[2], 'state', state, 'amount', ARGV[1], 'stockId', ARGV[2], 'quantity', ARGV[3],
-    'price', ARGV[4], 'credit', credit, 'reserved', reserved)
-end
-return {state, redis.call('HGET', KEYS[2], 'amount'), redis.call('HGET', KEYS[2], 'price'),
-  redis.call('HGET', KEYS[2], 'credit'), redis.call('HGET', KEYS[2], 'reserved')}
-`;
-
-/** reserved → settled: the reserved amount leaves credit and the shares join the holdings. KEYS: user, order, holdings. */
-const SETTLE_SCRIPT = `
-local state = redis.call('HGET', KEYS[2], 'state')
-if state == 'reserved' then
-  local amount = redis.call('HGET', KEYS[2], 'amount')
-  redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. amount)
-  redis.call('HINCRBY', KEYS[1], 'credit', '-' .. amount)
-  redis.call('HINCRBY', KEYS[3], redis.call('HGET', KEYS[2], 'stockId'), redis.call('HGET', KEYS[2], 'quantity'))
-  redis.call('HSET', KEYS[2], 'state', 'settled')
-  return 'settled'
-end
-return state or 'missing'
-`;
-
-/** reserved → released: the reservation is given back. KEYS: user, order. */
-const RELEASE_SCRIPT = `
-local state = redis.call('HGET', KEYS[2], 'state')
-if state == 'reserved' then
-  redis.call('HINCRBY', KEYS[1], 'reserved', '-' .. redis.call('HGET', KEYS[2], 'amount'))
-  redis.call('HSET', KEYS[2], 'state', 'released')
-  return 'released'
-end
-return state or 'missing'
-`;
+export type ReserveResult =
+  | CreditChecked
+  | { outcome: 'unknown_user' }
+  | { outcome: 'no_price' }
+  | { outcome: 'no_fresh_price'; message: string };
 
 export interface OrderActivityDeps {
   redis: Redis;
@@ -91,13 +56,18 @@ const HEARTBEAT_EVERY_MS = 1_000;
 
 export function createOrderActivities({ redis, sender, verifier, log }: OrderActivityDeps) {
   return {
-    /** Reads the latest price, then reserves price × quantity in one atomic script. */
-    async reserveCredit({ orderId, user, stockId, quantity }: ReserveRequest): Promise<ReserveResult> {
+    /**
+     * Reads the latest price, refuses it if stale (PRICE_MAX_AGE, by its minute), then reserves
+     * price × quantity in one atomic script. An order already recorded keeps its first outcome.
+     */
+    async reserveCredit(req: ReserveRequest): Promise<ReserveResult> {
+      const { orderId, user, stockId, quantity } = req;
       const tick = await readLatestTick(redis, stockId);
-      if (!tick) {
-        // A retry may find the price a moment later, but an order already recorded keeps its own.
-        const recorded = await redis.hget(orderKey(user, orderId), 'state');
-        if (!recorded) return { outcome: 'no_price' };
+      // Orders started before PRICE_MAX_AGE existed carry no age: any price then.
+      const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
+      if (stale && !(await orderMoneyState(redis, user, orderId))) {
+        // A retry may find a price a moment later, but an order already recorded keeps its own.
+        return tick ? { outcome: 'no_fresh_price', message: stale.message } : { outcome: 'no_price' };
       }
       const price = tick?.price ?? 0;
       const amount = price * quantity;
@@ -107,27 +77,22 @@ export function createOrderActivities({ redis, sender, verifier, log }: OrderAct
           'AmountOverflow',
         );
       }
-      const [state, amt, recordedPrice, credit, reserved] = (await redis.eval(
-        RESERVE_SCRIPT,
-        2,
-        userKey(user),
-        orderKey(user, orderId),
-        String(amount),
-        stockId,
-        String(quantity),
-        String(price),
-      )) as [string, string?, string?, string?, string?];
-      if (state === 'unknown_user') return { outcome: 'unknown_user' };
-      if (state === 'settled' || state === 'released') {
+      const r = await reserveOrderCredit(redis, { user, orderId, amount, stockId, quantity, price });
+      if (r.state === 'unknown_user' || !('amount' in r)) return { outcome: 'unknown_user' };
+      if (r.state === 'settled' || r.state === 'released') {
         // A replay after the order moved on: it had been reserved.
-      } else if (state !== 'reserved' && state !== 'denied') {
-        throw ApplicationFailure.nonRetryable(`order ${orderId} in unexpected state ${state}`, 'OrderState');
+      } else if (r.state !== 'reserved' && r.state !== 'denied') {
+        throw ApplicationFailure.nonRetryable(
+          `order ${orderId} in unexpected state ${r.state}`,
+          'OrderState',
+        );
       }
       const result: CreditChecked = {
-        outcome: state === 'denied' ? 'denied' : 'reserved',
-        price: Number(recordedPrice),
-        amount: Number(amt),
-        availableCredit: Number(credit) - Number(reserved),
+        outcome: r.state === 'denied' ? 'denied' : 'reserved',
+        price: r.price,
+        ...(tick && tick.price === r.price ? { priceMinute: tick.minute } : {}),
+        amount: r.amount,
+        availableCredit: r.credit - r.reserved,
       };
       log.info('credit checked', { orderId, user, stockId, quantity, ...result });
       return result;
@@ -176,13 +141,7 @@ export function createOrderActivities({ redis, sender, verifier, log }: OrderAct
     },
 
     async settleOrder({ orderId, user }: OrderRef): Promise<void> {
-      const state = (await redis.eval(
-        SETTLE_SCRIPT,
-        3,
-        userKey(user),
-        orderKey(user, orderId),
-        holdingsKey(user),
-      )) as string;
+      const state = await settleOrderCredit(redis, user, orderId);
       if (state !== 'settled') {
         throw ApplicationFailure.nonRetryable(
           `cannot settle order ${orderId} in state ${state}`,
@@ -193,7 +152,7 @@ export function createOrderActivities({ redis, sender, verifier, log }: OrderAct
     },
 
     async releaseCredit({ orderId, user }: OrderRef): Promise<void> {
-      const state = (await redis.eval(RELEASE_SCRIPT, 2, userKey(user), orderKey(user, orderId))) as string;
+      const state = await releaseOrderCredit(redis, user, orderId);
       if (state !== 'released') {
         throw ApplicationFailure.nonRetryable(
           `cannot release order ${orderId} in state ${state}`,

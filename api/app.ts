@@ -11,11 +11,16 @@ import type { ReadinessCheck } from '../lib/infra/health';
 import type { Logger } from '../lib/infra/logger';
 import { createApiMetrics, type ApiMetrics } from '../lib/infra/metrics';
 import type { Redis } from '../lib/infra/redis';
+import type { Duplex } from 'node:stream';
+import { createOrderClient } from '../lib/orders/client';
+import { createOrderPlacer } from '../lib/orders/place';
+import { createStore } from '../lib/store';
 import { HttpError } from './errors';
 import { createAdminRouter } from './routes/admin';
-import { openApiJson } from './openapi';
+import type { RouteDeps } from './routes/deps';
 import { createOrderRouter } from './routes/orders';
-import { pricesRouter } from './routes/prices';
+import { createPricesRouter } from './routes/prices';
+import { createSystemRouter } from './routes/system';
 
 export interface AppDeps {
   cfg: Config;
@@ -35,32 +40,54 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLogAndErrors(deps.log, metrics));
   app.use(requestDeadline(deps.cfg.REQUEST_TIMEOUT));
 
-  const router = new Router();
-  router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  });
-  // Public, no key: health for probes, the API's own description (and market data, once prices land).
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = openApiJson;
-  });
-  router.get('/readyz', async (ctx) => {
-    const r = await deps.readiness.check();
-    ctx.status = r.ready ? 200 : 503;
-    ctx.body = { status: r.ready ? 'ready' : 'unavailable', down: r.down, checks: r.checks };
-  });
-
-  // Public: /stocks/:id/prices (market data). Behind API keys: orders and /admin.
-  for (const r of [router, pricesRouter(deps), createOrderRouter(deps), createAdminRouter(deps)]) {
-    app.use(r.routes());
-    // A known path with another method is a 405 with Allow, not a 404.
-    app.use(r.allowedMethods());
+  const orders = createOrderClient(deps);
+  const routeDeps: RouteDeps = {
+    cfg: deps.cfg,
+    log: deps.log,
+    orders,
+    placer: createOrderPlacer({ cfg: deps.cfg, redis: deps.redis, orders }),
+    store: createStore(deps.redis, deps.cfg),
+    authRedis: deps.redis,
+    stopping: deps.stopping,
+  };
+  const root = new Router();
+  for (const r of [
+    createSystemRouter(routeDeps, deps.readiness, metrics.registry),
+    createPricesRouter(routeDeps),
+    createOrderRouter(routeDeps),
+    createAdminRouter(routeDeps),
+  ]) {
+    root.use(r.routes());
   }
+  app.use(root.routes());
+  app.use(noRoute(root));
   return app;
+}
+
+/**
+ * What no route answered: a known path with another method is a 405 with Allow (any method, TRACE
+ * included), OPTIONS lists the methods, and anything else is a 404 — all as JSON.
+ */
+function noRoute(root: Router): Koa.Middleware {
+  return (ctx) => {
+    const allowed = [...new Set(root.match(ctx.path, ctx.method).path.flatMap((layer) => layer.methods))];
+    if (allowed.length === 0) throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+    const allow = allowed.join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      ctx.set('Allow', allow);
+      return;
+    }
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allow}`,
+      undefined,
+      {
+        Allow: allow,
+      },
+    );
+  };
 }
 
 /** Request id, one log line per request, and errors mapped to JSON (never a stack to the client). */
@@ -71,22 +98,15 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body == null) {
-        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
-      }
-      if (ctx.status === 405 && ctx.body == null) {
-        ctx.status = 405; // keeps the Allow header allowedMethods set
-        ctx.body = { error: 'method_not_allowed', message: `${ctx.method} is not allowed on ${ctx.path}` };
-      }
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.set(err.headers);
-        ctx.body = { error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) };
+        ctx.body = err.body();
       } else if (isKoaHttpError(err)) {
         ctx.status = err.status;
         if (err.headers) ctx.set(err.headers);
-        ctx.body = { error: 'http_error', message: err.message };
+        ctx.body = { error: 'invalid_request', message: err.message };
       } else {
         ctx.status = 500;
         ctx.body = {
@@ -160,6 +180,7 @@ export async function listenApp(
     },
     app.callback(),
   );
+  server.on('clientError', answerClientError);
   server.listen(port, host);
   await once(server, 'listening');
   return server;
@@ -175,4 +196,41 @@ function isKoaHttpError(
     status < 500 &&
     (err as { expose?: boolean }).expose === true
   );
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'request_timeout',
+    'the request did not arrive within REQUEST_READ_TIMEOUT',
+  ],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers_too_large',
+    'the request headers exceed 16 KiB',
+  ],
+};
+
+/**
+ * Errors Node's HTTP server meets before Koa runs (a slow sender, headers too large, a malformed
+ * request) get the same JSON error shape as every other answer, then the connection closes.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const res = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !res?.headersSent && err.code !== 'ECONNRESET') {
+    const [status, reason, error, message] = CLIENT_ERRORS[err.code ?? ''] ?? [
+      400,
+      'Bad Request',
+      'invalid_request',
+      'the request is not valid HTTP/1.1',
+    ];
+    const body = JSON.stringify({ error, message });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -22,6 +22,15 @@ export function authenticate(
   redis: Redis,
 ): Koa.Middleware {
   return async (ctx, next) => {
+    const sent = ctx.req.rawHeaders.filter((v, i) => i % 2 === 0 && v.toLowerCase() === 'authorization');
+    if (sent.length > 1) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'send one Authorization header: two credentials are ambiguous',
+        'Authorization',
+      );
+    }
     const header = ctx.get('Authorization');
     if (!header) throw unauthorized('an API key is required: Authorization: Bearer <key>', 'missing');
     const m = /^Bearer +(\S+) *$/i.exec(header);
@@ -70,6 +79,17 @@ export function requireRole(role: Role): Koa.Middleware {
     }
     await next();
   };
+}
+
+/** The middleware an operation's access needs: nothing, any key, or a key of one role. */
+export function guard(
+  access: 'public' | 'user' | 'operator' | 'key',
+  cfg: Pick<Config, 'RATE_LIMIT_REQUESTS' | 'RATE_LIMIT_WINDOW'>,
+  redis: Redis,
+): Koa.Middleware[] {
+  if (access === 'public') return [];
+  const auth = authenticate(cfg, redis);
+  return access === 'key' ? [auth] : [auth, requireRole(access)];
 }
 
 export const principalOf = (ctx: Koa.Context): Principal => {

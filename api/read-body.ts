@@ -1,7 +1,7 @@
 // Request bodies read by hand: content type, size and syntax each get a precise 4xx, numbers stay exact.
 import type Koa from 'koa';
 import { badRequest, HttpError } from './errors';
-import { DuplicateKeyError, JsonSyntaxError, parseJsonLossless, type JsonValue } from './json-body';
+import { DuplicateKeyError, JsonSyntaxError, parseJsonLossless, type JsonValue } from '../lib/contracts/json';
 
 /** Reads and parses a JSON body ourselves: content type, size and syntax each get a precise 4xx. */
 export async function readJsonBody(ctx: Koa.Context, limit: number): Promise<JsonValue> {

@@ -34,7 +34,7 @@ const { reserveCredit, settleOrder, releaseCredit, publishOrderEvent } =
   });
 
 export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
-  const { orderId, user, stockId, quantity, verifyTimeoutMs } = input;
+  const { orderId, user, stockId, quantity, verifyTimeoutMs, priceMaxAgeMs } = input;
   let state: OrderState = {
     orderId,
     user,
@@ -71,12 +71,24 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     await publishOrderEvent({ eventId: `${orderId}:${seq}`, orderId, seq, before, after: state });
   }
 
-  const credit = await reserveCredit({ orderId, user, stockId, quantity });
-  if (credit.outcome === 'unknown_user' || credit.outcome === 'no_price') {
-    // The API checks both before starting an order; this is a race with a deleted user or price.
-    throw ApplicationFailure.nonRetryable(`order ${orderId}: ${credit.outcome}`, credit.outcome);
+  const credit = await reserveCredit({ orderId, user, stockId, quantity, priceMaxAgeMs });
+  if (
+    credit.outcome === 'unknown_user' ||
+    credit.outcome === 'no_price' ||
+    credit.outcome === 'no_fresh_price'
+  ) {
+    // The API checks these before starting an order; this is a race with a deleted user or a price
+    // that went stale meanwhile. The update fails with the reason; no money moved.
+    const message =
+      credit.outcome === 'no_fresh_price' ? credit.message : `order ${orderId}: ${credit.outcome}`;
+    throw ApplicationFailure.nonRetryable(message, credit.outcome);
   }
-  const checked = { price: credit.price, amount: credit.amount, availableCredit: credit.availableCredit };
+  const checked = {
+    price: credit.price,
+    ...(credit.priceMinute ? { priceMinute: credit.priceMinute } : {}),
+    amount: credit.amount,
+    availableCredit: credit.availableCredit,
+  };
   if (credit.outcome === 'denied') {
     await moveTo('denied', checked);
     await condition(allHandlersFinished);

@@ -1,135 +1,113 @@
-// Administration with an operator key: load a user's credit, issue a user's API key, edit the watch list.
+// Administration with an operator key: users' credit (set, or adjusted as a recorded event), users'
+// API keys, the watch list. credit ≥ reserved ≥ 0 holds whatever an operator does.
 import Router from '@koa/router';
-import { issueApiKey } from '../../lib/store/api-keys';
-import type { Config } from '../../lib/infra/config';
-import { userKey, WATCHLIST_KEY } from '../../lib/store/keys';
-import type { Logger } from '../../lib/infra/logger';
-import type { Redis } from '../../lib/infra/redis';
-import { authenticate, principalOf, requireRole } from '../auth';
-import { badRequest, HttpError } from '../errors';
-import { jsonTypeOf, JsonNumber, type JsonValue } from '../json-body';
-import { readJsonBody } from '../read-body';
-import { STOCK_ID, USER_ID } from './orders';
+import { MAX_CREDIT } from '../../lib/contracts/http/admin';
+import type { Money } from '../../lib/store/credit';
+import { principalOf } from '../auth';
+import { HttpError, notFound } from '../errors';
+import type { RouteDeps } from './deps';
+import { fromStore, mount } from './mount';
 
-export interface AdminRoutesDeps {
-  cfg: Config;
-  log: Logger;
-  redis: Redis;
-}
+const moneyView = (user: string, m: Money) => ({
+  user,
+  credit: m.credit,
+  reserved: m.reserved,
+  available: m.credit - m.reserved,
+});
 
-/** Largest credit an operator may load: keeps every sum of rials an exact integer. */
-export const MAX_CREDIT = 1_000_000_000_000_000; // 10^15 rials
+const belowReserved = (reserved: number, wanted: number) =>
+  new HttpError(
+    409,
+    'credit_below_reserved',
+    `credit ${wanted} would be below the ${reserved} rials open orders hold reserved; wait for them to settle or set at least ${reserved}`,
+    'credit',
+    {},
+    { reserved },
+  );
 
-const redisDown = () =>
-  new HttpError(503, 'unavailable', 'Redis is unavailable', undefined, { 'Retry-After': '5' });
+export function createAdminRouter(deps: RouteDeps): Router {
+  const { log, store } = deps;
+  const router = new Router();
 
-export function createAdminRouter({ cfg, log, redis }: AdminRoutesDeps): Router {
-  const router = new Router({ prefix: '/admin' });
-  const guard = [authenticate(cfg, redis), requireRole('operator')] as const;
-
-  router.put('/users/:id', ...guard, async (ctx) => {
-    const user = userParam(ctx.params.id);
-    const body = await readJsonBody(ctx, 1024);
-    const credit = creditOf(body);
-    try {
-      // Credit is set; what orders hold reserved stays as it is.
-      await redis
-        .multi()
-        .hset(userKey(user), 'credit', String(credit))
-        .hsetnx(userKey(user), 'reserved', '0')
-        .exec();
-      const h = await redis.hgetall(userKey(user));
-      log.info('user credit loaded', { user, credit, by: principalOf(ctx).id });
-      ctx.body = { user, credit: Number(h.credit), reserved: Number(h.reserved) };
-    } catch {
-      throw redisDown();
-    }
+  mount(router, deps, 'loadUserCredit', async (ctx, { params, body }) => {
+    const user = params.id as string;
+    const { credit } = body as { credit: number };
+    const r = await fromStore(() => store.setCredit(user, credit));
+    if (!r.ok) throw belowReserved(r.reserved, credit);
+    log.info('user credit loaded', { user, credit, by: principalOf(ctx).id });
+    ctx.body = moneyView(user, r.money);
   });
 
-  router.post('/users/:id/keys', ...guard, async (ctx) => {
-    const user = userParam(ctx.params.id);
-    try {
-      if (!(await redis.exists(userKey(user)))) {
-        throw new HttpError(404, 'not_found', `no user "${user}"; load its credit first`, 'id');
-      }
-      const key = await issueApiKey(redis, { id: user, role: 'user' });
-      log.info('API key issued', { user, by: principalOf(ctx).id });
-      ctx.status = 201;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { user, key, note: 'shown once; only its hash is stored' };
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw redisDown();
+  mount(router, deps, 'adjustUserCredit', async (ctx, { params, body, headers }) => {
+    const user = params.id as string;
+    const { delta } = body as { delta: number };
+    if (delta === 0)
+      throw new HttpError(422, 'zero_delta', '"delta" must not be 0: nothing to adjust', 'delta');
+    const by = principalOf(ctx).id;
+    const idempotencyKey = headers['idempotency-key'] as string | undefined;
+    const r = await fromStore(() =>
+      store.adjustCredit({ user, delta, maxCredit: MAX_CREDIT, by, idempotencyKey }),
+    );
+    switch (r.outcome) {
+      case 'unknown_user':
+        throw notFound(`no user "${user}"; load its credit first`, 'id');
+      case 'below_reserved':
+        throw belowReserved(r.reserved, r.credit + delta);
+      case 'above_max':
+        throw new HttpError(
+          409,
+          'credit_above_max',
+          `credit ${r.credit} + ${delta} would exceed ${MAX_CREDIT}`,
+          'delta',
+        );
+      case 'key_reused':
+        throw new HttpError(
+          422,
+          'idempotency_key_reused',
+          `Idempotency-Key already applied a delta of ${r.delta}; use a new key for another adjustment`,
+          'Idempotency-Key',
+        );
     }
+    if (r.outcome === 'applied') log.info('user credit adjusted', { user, delta, by, eventId: r.eventId });
+    ctx.body = {
+      ...moneyView(user, r.money),
+      event: { id: r.eventId, delta, by, at: r.at, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      replayed: r.outcome === 'replayed',
+    };
   });
 
-  router.get('/watchlist', ...guard, async (ctx) => {
-    try {
-      ctx.body = { stocks: (await redis.smembers(WATCHLIST_KEY)).sort() };
-    } catch {
-      throw redisDown();
+  mount(router, deps, 'issueUserKey', async (ctx, { params }) => {
+    const user = params.id as string;
+    if (!(await fromStore(() => store.readMoney(user)))) {
+      throw notFound(`no user "${user}"; load its credit first`, 'id');
     }
+    const key = await fromStore(() => store.issueUserKey(user));
+    log.info('API key issued', { user, by: principalOf(ctx).id });
+    ctx.status = 201;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { user, key, note: 'shown once; only its hash is stored' };
   });
 
-  router.put('/watchlist/:stockid', ...guard, async (ctx) => {
-    const stockId = stockParam(ctx.params.stockid);
-    try {
-      const added = await redis.sadd(WATCHLIST_KEY, stockId);
-      log.info('watch list changed', { stockId, added: added === 1, by: principalOf(ctx).id });
-      ctx.status = added ? 201 : 200;
-      ctx.body = { stockid: stockId, watched: true };
-    } catch {
-      throw redisDown();
-    }
+  mount(router, deps, 'getWatchList', async (ctx) => {
+    ctx.body = { stocks: await fromStore(() => store.watchList()) };
   });
 
-  router.delete('/watchlist/:stockid', ...guard, async (ctx) => {
-    const stockId = stockParam(ctx.params.stockid);
-    try {
-      const removed = await redis.srem(WATCHLIST_KEY, stockId);
-      if (!removed)
-        throw new HttpError(404, 'not_found', `stock ${stockId} is not on the watch list`, 'stockid');
-      log.info('watch list changed', { stockId, removed: true, by: principalOf(ctx).id });
-      ctx.body = { stockid: stockId, watched: false };
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw redisDown();
+  mount(router, deps, 'watchStock', async (ctx, { params }) => {
+    const stockId = params.stockid as string;
+    const added = await fromStore(() => store.watch(stockId));
+    log.info('watch list changed', { stockId, added, by: principalOf(ctx).id });
+    ctx.status = added ? 201 : 200;
+    ctx.body = { stockid: stockId, watched: true };
+  });
+
+  mount(router, deps, 'unwatchStock', async (ctx, { params }) => {
+    const stockId = params.stockid as string;
+    if (!(await fromStore(() => store.unwatch(stockId)))) {
+      throw notFound(`stock ${stockId} is not on the watch list`, 'stockid');
     }
+    log.info('watch list changed', { stockId, removed: true, by: principalOf(ctx).id });
+    ctx.body = { stockid: stockId, watched: false };
   });
 
   return router;
-}
-
-function userParam(id: string | undefined): string {
-  if (!id || !USER_ID.test(id)) {
-    throw badRequest(
-      'id',
-      'user id must be 1–64 letters, digits or _ . @ -, starting with a letter or digit',
-    );
-  }
-  return id;
-}
-
-function stockParam(id: string | undefined): string {
-  if (!id || !STOCK_ID.test(id))
-    throw badRequest('stockid', 'stockid must be a 15–17 digit TSE instrument code');
-  return id;
-}
-
-function creditOf(body: JsonValue): number {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof JsonNumber) {
-    throw badRequest('body', `the body must be a JSON object {"credit": <rials>}, not ${jsonTypeOf(body)}`);
-  }
-  for (const key of Object.keys(body)) {
-    if (key !== 'credit') throw badRequest(key, `unknown field "${key}"; the body has exactly "credit"`);
-  }
-  const credit = body.credit;
-  if (credit === undefined) throw badRequest('credit', '"credit" is required');
-  if (!(credit instanceof JsonNumber) || !/^\d+$/.test(credit.raw)) {
-    throw badRequest('credit', '"credit" must be a whole, non-negative number of rials');
-  }
-  if (credit.raw.length > 16 || Number(credit.raw) > MAX_CREDIT) {
-    throw badRequest('credit', `"credit" must be at most ${MAX_CREDIT}`);
-  }
-  return Number(credit.raw);
 }

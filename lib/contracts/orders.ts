@@ -3,9 +3,7 @@
 // sandbox-safe (no Node built-ins, no I/O).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { TASK_QUEUES } from './task-queues';
 
-export const ORDERS_TASK_QUEUE = TASK_QUEUES.orders;
 export const BUY_ORDER_WORKFLOW_TYPE = 'buyOrder';
 
 const WORKFLOW_ID_PREFIX = 'buy-order-';
@@ -37,6 +35,7 @@ export const ORDER_STATUS_KEYWORD: Record<OrderPhase, string> = {
   failed: 'Failure',
 };
 
+/** The custom search attributes that make orders findable in the Web UI (registered by the stack). */
 export const ORDER_SEARCH_KEYS = {
   user: defineSearchAttributeKey('OrderUser', SearchAttributeType.KEYWORD),
   stock: defineSearchAttributeKey('OrderStock', SearchAttributeType.KEYWORD),
@@ -57,6 +56,8 @@ export interface BuyOrderInput {
   quantity: number;
   /** Start-to-close (and schedule-to-close) timeout of verifyUser, ms; from VERIFY_TIMEOUT. */
   verifyTimeoutMs: number;
+  /** How old (by its minute) the price the credit check uses may be, ms; from PRICE_MAX_AGE. */
+  priceMaxAgeMs?: number;
   /** When the API received the order, ISO UTC. */
   receivedAt: string;
 }
@@ -71,6 +72,8 @@ export interface OrderState {
   status: string;
   /** Latest price (rials) the credit check used, once it ran. */
   price?: number;
+  /** The minute of that price (ISO UTC). */
+  priceMinute?: string;
   /** price × quantity, rials. */
   amount?: number;
   /** Credit − reserved at the moment of the check, rials. */

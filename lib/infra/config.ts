@@ -1,6 +1,7 @@
 // Every setting bourse reads, from the environment, with local defaults; validated once at start.
 // No other module reads process.env.
 import { z } from 'zod';
+import { STOCK_ID, STOCK_ID_RULE } from '../contracts/ids';
 
 export class ConfigError extends Error {
   constructor(
@@ -18,7 +19,7 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port');
-const stockId = z.string().regex(/^\d{15,17}$/, 'must be a 15–17 digit TSE instrument code');
+const stockId = z.string().regex(STOCK_ID, `must be ${STOCK_ID_RULE}`);
 const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 30s, 5m, 2h or 1d')
@@ -68,6 +69,8 @@ const variables = {
   MARKET_DAYS: [weekdays, 'sat,sun,mon,tue,wed'],
   MARKET_OPEN: [hhmm, '09:00'],
   MARKET_CLOSE: [hhmm, '12:30'],
+  MARKET_CALENDAR: [z.enum(['auto', 'on', 'off']), 'auto'],
+  PRICE_MAX_AGE: [duration, '2m'],
   PRICE_SCHEDULE_ID: [z.string().min(1), 'price-fetch'],
   PRICE_CATCHUP_WINDOW: [duration, '1d'],
   PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
@@ -83,7 +86,8 @@ const variables = {
   VERIFIER_URL: [z.union([z.literal(''), z.url()]), ''],
   ORDER_START_TIMEOUT: [duration, '5s'],
   ORDER_MAX_IN_FLIGHT: [positiveInt.max(100_000), '16'],
-  RESULT_WAIT_MAX: [duration, '60s'],
+  ORDER_QUEUE_MAX: [positiveInt.max(1_000_000), '1000'],
+  RESULT_WAIT_MAX: [duration, '75s'],
   SHUTDOWN_GRACE: [duration, '30s'],
   READY_CHECK_TIMEOUT: [duration, '2s'],
   TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],

@@ -1,5 +1,6 @@
 // The one way bourse opens a Temporal client connection.
 import { Client, Connection } from '@temporalio/client';
+import { ORDER_SEARCH_KEYS } from '../contracts/orders';
 import type { Config } from './config';
 
 /**
@@ -11,13 +12,10 @@ export function createTemporalClient(cfg: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEM
   return new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE });
 }
 
-/** The custom search attributes that make orders findable in the Web UI. */
-export const ORDER_SEARCH_ATTRIBUTES = {
-  OrderUser: 'Keyword',
-  OrderStock: 'Keyword',
-  OrderStatus: 'Keyword',
-  OrderQuantity: 'Int',
-} as const;
+/** The order search attributes by name and type, as `temporal --search-attribute` and the operator API want them. */
+export const ORDER_SEARCH_ATTRIBUTES = Object.fromEntries(
+  Object.values(ORDER_SEARCH_KEYS).map((k) => [k.name, k.type === 'INT' ? 'Int' : 'Keyword']),
+) as Record<string, 'Int' | 'Keyword'>;
 
 const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const; // temporal.api.enums.v1.IndexedValueType
 

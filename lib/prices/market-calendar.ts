@@ -3,6 +3,7 @@
 // so a demo works at any hour.
 import type { CalendarSpec, DayOfWeek, ScheduleSpec } from '@temporalio/client';
 import type { Config } from '../infra/config';
+import { MINUTE_MS } from '../contracts/time';
 
 type Weekday = Config['MARKET_DAYS'][number];
 export interface MarketHours {
@@ -75,17 +76,48 @@ export function priceMinuteRule(cfg: PriceCalendarConfig): (minute: Date) => boo
   return hours ? (minute) => isMarketMinute(hours, minute) : () => true;
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timezone, f);
+  }
+  return f;
+}
+
 /** Whether `minute` falls in the session: the rule sessionCalendars encodes, spelled out for tests and operators. */
 export function isMarketMinute(hours: MarketHours, minute: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: hours.timezone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(minute);
+  const parts = formatterFor(hours.timezone).formatToParts(minute);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = get('weekday').toLowerCase() as Weekday;
   const hhmm = `${get('hour')}:${get('minute')}`;
   return hours.days.includes(day) && hhmm >= hours.open && hhmm <= hours.close;
+}
+
+/** The first session minute after `after` (within 8 days), or undefined if the calendar has none. */
+export function nextMarketOpen(hours: MarketHours, after: Date): Date | undefined {
+  let t = Math.floor(after.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  for (let i = 0; i < 8 * 1_440; i++, t += MINUTE_MS) {
+    if (isMarketMinute(hours, new Date(t))) return new Date(t);
+  }
+  return undefined;
+}
+
+type TradingCalendarConfig = PriceCalendarConfig & Pick<Config, 'MARKET_CALENDAR'>;
+
+/**
+ * The session orders are taken in, when the market calendar is on: `on` always, `off` never, `auto`
+ * (the default) with the TSETMC source only, so the simulated demo trades around the clock.
+ */
+export function tradingSession(cfg: TradingCalendarConfig): MarketHours | undefined {
+  if (cfg.MARKET_CALENDAR === 'off') return undefined;
+  if (cfg.MARKET_CALENDAR === 'on') return marketHours(cfg);
+  return priceSession(cfg);
 }

@@ -33,3 +33,9 @@ export const operatorApiKeysKey = (operator: string) => `{operator:${operator}}:
 export const apiKeyKey = (keyHash: string) => `{apikey:${keyHash}}`;
 /** Counter of one rate-limit window of one API key (by the key's hash), expiring with the window. */
 export const rateLimitKey = (keyHash: string, window: number) => `{apikey:${keyHash}}:rate:${window}`;
+
+/** Stream: the user's credit events (operator deposits and withdrawals), one entry per adjustment. */
+export const creditEventsKey = (user: string) => `{user:${user}}:credit-events`;
+/** Hash: an applied credit adjustment by its Idempotency-Key (delta, event id), so a retry applies once. */
+export const creditAdjustmentKey = (user: string, idempotencyKey: string) =>
+  `{user:${user}}:credit-adjustment:${idempotencyKey}`;

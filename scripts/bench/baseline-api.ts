@@ -6,8 +6,9 @@ import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import { createOrderActivities } from '../../activities/orders';
 import type { Verifier } from '../../activities/verifier';
-import { parseJsonLossless } from '../../api/json-body';
-import { validateOrderRequest } from '../../api/routes/orders';
+import { parse } from '../../api/validate';
+import { orderRequestSchema } from '../../lib/contracts/http/orders';
+import { parseJsonLossless } from '../../lib/contracts/json';
 import { userKey } from '../../lib/store/keys';
 import { readLatestTick } from '../../lib/store/price-history';
 import { runProcess } from '../../lib/infra/process';
@@ -34,7 +35,8 @@ runProcess('bench-baseline-api', async (cfg, log) => {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const req = validateOrderRequest(parseJsonLossless(Buffer.concat(chunks).toString('utf8')));
+    const body = parse(orderRequestSchema, parseJsonLossless(Buffer.concat(chunks).toString('utf8')), 'body');
+    const req = { user: body.user, stockId: body.stockid, quantity: body.quantity };
     const [exists, tick] = await Promise.all([
       redis.exists(userKey(req.user)),
       readLatestTick(redis, req.stockId),

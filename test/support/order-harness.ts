@@ -15,7 +15,8 @@ import { issueApiKey } from '../../lib/store/api-keys';
 import { createKafka, TOPICS } from '../../lib/infra/kafka';
 import { latestPriceKey, userKey } from '../../lib/store/keys';
 import { createLogger } from '../../lib/infra/logger';
-import { ORDERS_TASK_QUEUE, type OrderEvent } from '../../lib/contracts/orders';
+import { type OrderEvent } from '../../lib/contracts/orders';
+import { TASK_QUEUES } from '../../lib/contracts/task-queues';
 import { flatTick } from '../../lib/contracts/price-tick';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { testConfig } from './test-stack';
@@ -136,7 +137,7 @@ export async function startOrderWorker(verifier: Verifier, cfg: Config = testCon
   const worker = await Worker.create({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
-    taskQueue: ORDERS_TASK_QUEUE,
+    taskQueue: TASK_QUEUES.orders,
     workflowsPath: require.resolve('../../workflows'),
     activities: createOrderActivities({
       redis,

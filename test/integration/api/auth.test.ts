@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OrderView } from '../../../api/routes/orders';
+import type { OrderView } from '../../../lib/orders/view';
 import { apiKeyHash, issueApiKey, principalOfKey, revokeApiKeys } from '../../../lib/store/api-keys';
 import { apiKeyKey, userApiKeysKey, userKey, WATCHLIST_KEY } from '../../../lib/store/keys';
 import { createLogger } from '../../../lib/infra/logger';

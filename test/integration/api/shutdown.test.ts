@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import type { OrderView } from '../../../api/routes/orders';
+import type { OrderView } from '../../../lib/orders/view';
 import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { startApi, type Api } from '../../support/app-harness';

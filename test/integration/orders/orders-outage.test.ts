@@ -1,8 +1,8 @@
 // With the worker or Temporal itself down, POST /orders answers 503 within seconds instead of hanging,
 // and a retry with the same Idempotency-Key finds the order once things are back.
 import { startService, stopService } from '../../../scripts/stack/local-stack';
-import type { OrderView } from '../../../api/routes/orders';
-import { orderIdForIdempotencyKey } from '../../../api/routes/orders';
+import type { OrderView } from '../../../lib/orders/view';
+import { orderIdForIdempotencyKey } from '../../../lib/orders/order-id';
 import { buyOrderWorkflowId, ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { createTemporalClient } from '../../../lib/infra/temporal';
 import { WorkflowNotFoundError } from '@temporalio/client';

@@ -2,7 +2,7 @@
 // in-process, Redis, Kafka and Temporal; only the external verifier is a scripted HTTP server.
 import { holdingsKey, orderKey } from '../../../lib/store/keys';
 import { buyOrderWorkflowId, ORDER_STATUS_TEXT, type OrderEvent } from '../../../lib/contracts/orders';
-import type { OrderView } from '../../../api/routes/orders';
+import type { OrderView } from '../../../lib/orders/view';
 import { startApi, type Api } from '../../support/app-harness';
 import {
   authOf,

@@ -1,4 +1,4 @@
-// A strict JSON reader for request bodies that keeps every number's text: TSE stock ids (15–17 digits)
+// Lossless JSON for request bodies: a strict reader that keeps every number's text. TSE stock ids
 // lie beyond JavaScript's safe integers, so JSON.parse would silently round 44891482026867833.
 
 /** A JSON number as written; its meaning is up to the field that holds it. */
@@ -148,4 +148,31 @@ export function jsonTypeOf(v: JsonValue): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
   return typeof v === 'string' ? 'a string' : 'a boolean';
+}
+
+/**
+ * The exact integer a JSON number literal denotes, as digits (sign kept), or undefined when it is not
+ * an integer: `1869.0`, `1.869e3` and `1869` are all 1869; `4.4891482026867833e16` is
+ * 44891482026867833 exactly. JSON Schema's "integer" means exactly this.
+ */
+export function exactInteger(raw: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(raw);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const e = Number(exp);
+  if (!Number.isSafeInteger(e) || Math.abs(e) > 400) {
+    // 1e-9999 is no integer; 1e9999 is far beyond any field's maximum: say "not an integer" either way
+    // unless it is zero.
+    return /^0*$/.test(int! + frac) ? '0' : undefined;
+  }
+  let digits = int! + frac;
+  let point = int!.length + e; // digits before the decimal point
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits.padEnd(point, '0');
+  const whole = digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0';
+  if (!/^0*$/.test(digits.slice(point))) return undefined;
+  return whole === '0' ? '0' : `${sign}${whole}`;
 }

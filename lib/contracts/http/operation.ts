@@ -1,0 +1,62 @@
+// One HTTP operation of the API, described once: the route, who may call it, the zod schemas of its
+// path, query, headers and body (which validate the request), and its answers (which the OpenAPI
+// document lists). api/validate.ts applies the schemas; api/openapi.ts publishes them.
+import type { z } from 'zod';
+
+/** Who may call: anyone, a user key, an operator key, or either kind of key. */
+export type Access = 'public' | 'user' | 'operator' | 'key';
+
+export interface Answer {
+  description: string;
+  /** The JSON body's schema; an error answer's is the Error schema. */
+  body?: z.ZodType;
+  /** A body that is not JSON (the metrics text). */
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Operation {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** Koa style: /orders/:id. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: Access;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** Request headers the operation reads (by lower-case name), each validated when present. */
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
+  body?: { schema: z.ZodType; maxBytes: number; example?: unknown; description?: string };
+  /** Success answers by status. */
+  ok: Record<number, Answer>;
+  /** Errors this operation itself may answer, by status, besides those its shape implies. */
+  errors?: Record<number, string>;
+  /** Depends on Temporal, Kafka or Redis: may answer 503 with Retry-After. Default true. */
+  mayBeUnavailable?: boolean;
+}
+
+export const op = (o: Operation): Operation => o;
+
+/** The errors an operation's shape implies, so none is forgotten in its document. */
+export function impliedErrors(o: Operation): Record<number, string> {
+  const out: Record<number, string> = {};
+  if (o.params || o.query || o.headers || o.body || o.access !== 'public') {
+    out[400] = 'A parameter, header or the body is malformed; `field` names it';
+  }
+  if (o.access !== 'public') {
+    out[401] = 'No API key, or not a valid one';
+    out[429] = 'More than RATE_LIMIT_REQUESTS requests in RATE_LIMIT_WINDOW with this key';
+  }
+  if (o.access === 'user') out[403] = 'An operator key, or a user key acting for another user';
+  if (o.access === 'operator') out[403] = 'Not an operator key';
+  if (o.body) {
+    out[413] = 'The body is larger than the operation allows';
+    out[415] = 'Content-Type is not application/json';
+  }
+  if (o.mayBeUnavailable !== false) {
+    out[503] = 'A service it needs did not answer in time (Retry-After says when to retry)';
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+// The price operations: public market data read from the Redis price history.
+import { z } from 'zod';
+import { priceTickSchema } from '../price-tick';
+import { dateTimeText, stockIdText } from '../schema';
+import { op } from './operation';
+
+const tick = priceTickSchema;
+const stockParams = z.object({ id: stockIdText });
+
+export const priceOperations = [
+  op({
+    operationId: 'getPriceHistory',
+    method: 'get',
+    path: '/stocks/:id/prices',
+    summary: "A stock's minute price history, oldest first (public market data: no key)",
+    description:
+      'from and to are RFC 3339 date-times, both included; default the last hour (or the hour after from); at most 7 days.',
+    tags: ['prices'],
+    access: 'public',
+    params: stockParams,
+    query: z.strictObject({ from: dateTimeText.optional(), to: dateTimeText.optional() }),
+    ok: {
+      200: {
+        description: 'The minutes in [from, to] that have a price',
+        body: z.object({
+          stockId: z.string(),
+          from: z.string().meta({ format: 'date-time' }),
+          to: z.string().meta({ format: 'date-time' }),
+          count: z.int(),
+          prices: z.array(tick),
+        }),
+      },
+    },
+    errors: { 404: 'No prices recorded for this stock' },
+  }),
+  op({
+    operationId: 'getLatestPrice',
+    method: 'get',
+    path: '/stocks/:id/price',
+    summary: "A stock's latest price tick (public market data: no key)",
+    tags: ['prices'],
+    access: 'public',
+    params: stockParams,
+    ok: { 200: { description: 'The newest minute recorded', body: tick } },
+    errors: { 404: 'No prices recorded for this stock' },
+  }),
+];

@@ -1,0 +1,202 @@
+// The order client: every Temporal call the API makes for orders. Start one with Update-with-Start
+// (answered by its credit check), describe it, read its state, wait for its result. Failures come out
+// as OrderError values; nothing here speaks HTTP.
+import {
+  ApplicationFailure,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import {
+  BUY_ORDER_WORKFLOW_TYPE,
+  buyOrderWorkflowId,
+  ORDER_SEARCH_KEYS,
+  ORDER_STATUS_KEYWORD,
+  ORDER_STATUS_TEXT,
+  placeOrderUpdate,
+  statusQuery,
+  type BuyOrderInput,
+  type OrderState,
+} from '../contracts/orders';
+import { TASK_QUEUES } from '../contracts/task-queues';
+import type { Config } from '../infra/config';
+import type { Logger } from '../infra/logger';
+import { OrderError } from './errors';
+import { isPermanentRpcError, within } from './temporal-call';
+
+/** A buy order request, validated: what the original BuyStock endpoint took. */
+export interface OrderRequest {
+  user: string;
+  stockId: string;
+  quantity: number;
+}
+
+type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+
+const notFound = (orderId: string) => new OrderError('not_found', 'not_found', `no order ${orderId}`, 'id');
+const unavailable = (orderId: string, err: unknown, what: string) =>
+  new OrderError(
+    'unavailable',
+    'unavailable',
+    `${what}: ${(err as Error)?.message ?? err}. Retry with the same Idempotency-Key to find this order.`,
+    undefined,
+    { orderId },
+  );
+
+/** Refusals the workflow's credit check can raise (a race with the API's own checks). */
+const REFUSALS: Record<string, (req: OrderRequest, message: string) => OrderError> = {
+  unknown_user: (req) => new OrderError('unprocessable', 'unknown_user', `no user "${req.user}"`, 'user'),
+  no_price: (req) =>
+    new OrderError('conflict', 'no_fresh_price', `no price recorded for stock ${req.stockId}`, 'stockid'),
+  no_fresh_price: (_req, message) => new OrderError('conflict', 'no_fresh_price', message, 'stockid'),
+};
+
+export function createOrderClient(deps: {
+  cfg: Pick<Config, 'ORDER_START_TIMEOUT' | 'VERIFY_TIMEOUT' | 'PRICE_MAX_AGE'>;
+  log: Logger;
+  temporal: Client;
+}) {
+  const { cfg, log, temporal } = deps;
+  const handleOf = (orderId: string) =>
+    temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
+
+  /** The workflow's description (no worker needed), if `readerUser` may see it (undefined: anyone). */
+  async function describe(orderId: string, readerUser?: string): Promise<OrderDescription> {
+    try {
+      const desc = await within(temporal, cfg.ORDER_START_TIMEOUT, () => handleOf(orderId).describe());
+      if (desc.type !== BUY_ORDER_WORKFLOW_TYPE) throw notFound(orderId);
+      // Another user's order is a 404, the same answer as for one that does not exist: ids leak nothing.
+      if (readerUser !== undefined && desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) !== readerUser) {
+        throw notFound(orderId);
+      }
+      return desc;
+    } catch (err) {
+      if (err instanceof OrderError) throw err;
+      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      throw unavailable(orderId, err, 'the order service did not answer in time');
+    }
+  }
+
+  /** The order's current state: its result once finished (no worker needed), else its status query. */
+  async function read(orderId: string, readerUser?: string): Promise<OrderState> {
+    const desc = await describe(orderId, readerUser);
+    const handle = handleOf(orderId);
+    try {
+      return await within(temporal, cfg.ORDER_START_TIMEOUT, async () => {
+        if (desc.status.name === 'COMPLETED') return handle.result();
+        if (desc.status.name === 'RUNNING') return handle.query(statusQuery);
+        throw new OrderError(
+          'gone',
+          'order_aborted',
+          `order ${orderId} ended abnormally (${desc.status.name})`,
+          'id',
+        );
+      });
+    } catch (err) {
+      if (err instanceof OrderError) throw err;
+      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      throw unavailable(orderId, err, 'the order service did not answer in time');
+    }
+  }
+
+  /** Update-with-Start within `timeoutMs`: the answer is the credit check's. */
+  async function start(
+    orderId: string,
+    req: OrderRequest,
+    timeoutMs: number,
+    receivedAt: Date,
+  ): Promise<OrderState> {
+    const input: BuyOrderInput = {
+      orderId,
+      user: req.user,
+      stockId: req.stockId,
+      quantity: req.quantity,
+      verifyTimeoutMs: cfg.VERIFY_TIMEOUT,
+      priceMaxAgeMs: cfg.PRICE_MAX_AGE,
+      receivedAt: receivedAt.toISOString(),
+    };
+    const summary = `${req.user} buys ${req.quantity} × ${req.stockId}`;
+    const startWorkflowOperation = new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
+      workflowId: buyOrderWorkflowId(orderId),
+      taskQueue: TASK_QUEUES.orders,
+      args: [input],
+      // A retry finds the running order; a finished order's id is never reused for a second one.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: ORDER_SEARCH_KEYS.user, value: req.user },
+        { key: ORDER_SEARCH_KEYS.stock, value: req.stockId },
+        { key: ORDER_SEARCH_KEYS.quantity, value: req.quantity },
+        { key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD.pending },
+      ],
+      memo: { summary, user: req.user, stockId: req.stockId, quantity: req.quantity },
+      staticSummary: summary,
+      staticDetails: `Buy order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
+    });
+    try {
+      return await within(temporal, timeoutMs, () =>
+        temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
+          startWorkflowOperation,
+          // One update id per order: a retried POST attaches to the first one's update.
+          updateId: `place-${orderId}`,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return read(orderId);
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const refusal = REFUSALS[err.cause.type ?? ''];
+        if (refusal) throw refusal(req, err.cause.message);
+      }
+      if (isPermanentRpcError(err)) throw err; // a bug or misconfiguration: 500, not "retry later"
+      log.warn('order not started', { orderId, err, stack: (err as Error)?.stack });
+      throw unavailable(orderId, err, 'the order service did not answer in time');
+    }
+  }
+
+  /**
+   * Parks on the workflow's completion (the SDK's long poll for the close event) until `signal` aborts.
+   * Resolves with the final state, or undefined when the wait was cut.
+   */
+  async function awaitResult(orderId: string, signal: AbortSignal): Promise<OrderState | undefined> {
+    try {
+      return await temporal.withAbortSignal(signal, () => handleOf(orderId).result());
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      if (err instanceof WorkflowFailedError) {
+        throw new OrderError(
+          'gone',
+          'order_aborted',
+          `order ${orderId} ended abnormally: ${err.message}`,
+          'id',
+        );
+      }
+      throw unavailable(orderId, err, 'the order service did not answer');
+    }
+  }
+
+  return { describe, read, start, awaitResult };
+}
+
+export type OrderClient = ReturnType<typeof createOrderClient>;
+
+/** What the description alone says of a running order (its search attributes), without a worker. */
+export function stateFromDescription(orderId: string, desc: OrderDescription): OrderState {
+  const keyword = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.status);
+  const phase =
+    (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
+    'pending';
+  return {
+    orderId,
+    user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
+    stockId: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.stock) ?? '',
+    quantity: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.quantity) ?? 0,
+    phase,
+    status: ORDER_STATUS_TEXT[phase],
+    receivedAt: desc.startTime.toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,82 @@
+// Placing a buy order: the rules checked before anything exists (user, stock, session, fresh price),
+// admission to Temporal in turn, then Update-with-Start. Throws OrderError for every refusal.
+import type { Config } from '../infra/config';
+import type { Redis } from '../infra/redis';
+import type { OrderState } from '../contracts/orders';
+import { tradingSession } from '../prices/market-calendar';
+import { readStockFacts } from '../store/stock-facts';
+import { userKey } from '../store/keys';
+import { Admission } from './admission';
+import type { OrderClient, OrderRequest } from './client';
+import { OrderError } from './errors';
+import { newOrderId } from './order-id';
+import { tradeError, type TradeRules } from './tradable';
+
+type PlaceConfig = Pick<
+  Config,
+  | 'ORDER_MAX_IN_FLIGHT'
+  | 'ORDER_QUEUE_MAX'
+  | 'ORDER_START_TIMEOUT'
+  | 'PRICE_MAX_AGE'
+  | 'STOCKS'
+  | 'PRICE_SOURCE'
+  | 'MARKET_CALENDAR'
+  | 'MARKET_TIMEZONE'
+  | 'MARKET_DAYS'
+  | 'MARKET_OPEN'
+  | 'MARKET_CLOSE'
+>;
+
+export function createOrderPlacer({
+  cfg,
+  redis,
+  orders,
+}: {
+  cfg: PlaceConfig;
+  redis: Redis;
+  orders: OrderClient;
+}) {
+  const admission = new Admission(cfg.ORDER_MAX_IN_FLIGHT, cfg.ORDER_QUEUE_MAX);
+  const rules: TradeRules = { priceMaxAgeMs: cfg.PRICE_MAX_AGE, session: tradingSession(cfg) };
+
+  /** Unknown users, untradable stocks, a closed market and stale prices are refused here, before any order. */
+  async function precheck(req: OrderRequest, now: number): Promise<void> {
+    let userExists: number;
+    let facts: Awaited<ReturnType<typeof readStockFacts>>;
+    try {
+      [userExists, facts] = await Promise.all([
+        redis.exists(userKey(req.user)),
+        readStockFacts(redis, cfg, req.stockId),
+      ]);
+    } catch (err) {
+      throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
+    }
+    if (!userExists) throw new OrderError('unprocessable', 'unknown_user', `no user "${req.user}"`, 'user');
+    const refusal = tradeError(facts, rules, now);
+    if (refusal) throw refusal;
+  }
+
+  async function place(
+    req: OrderRequest,
+    idempotencyKey: string | undefined,
+    receivedAt: Date,
+  ): Promise<OrderState> {
+    await precheck(req, receivedAt.getTime());
+    const orderId = newOrderId(req.user, idempotencyKey);
+    const deadline = receivedAt.getTime() + cfg.ORDER_START_TIMEOUT;
+    const state = await admission.run(deadline, (msLeft) => orders.start(orderId, req, msLeft, receivedAt));
+    if (state.stockId !== req.stockId || state.quantity !== req.quantity) {
+      throw new OrderError(
+        'unprocessable',
+        'idempotency_key_reused',
+        `Idempotency-Key already names order ${orderId} for ${state.quantity} × ${state.stockId}; use a new key for a different order`,
+        'Idempotency-Key',
+      );
+    }
+    return state;
+  }
+
+  return { place, admission };
+}
+
+export type OrderPlacer = ReturnType<typeof createOrderPlacer>;
