@@ -24,7 +24,7 @@ import { testConfig } from './test-stack';
 export const SAIPA = '44891482026867833';
 
 /** A unique user id with a behaviour prefix the scripted verifier understands. */
-export const newUser = (prefix: 'ok' | 'no' | 'slow' | 'stall' | 'val' | 'idem' | 'conc' | 'out') =>
+export const newUser = (prefix: 'ok' | 'no' | 'slow' | 'stall' | 'val' | 'idem' | 'conc' | 'out' | 'rule') =>
   `${prefix}-${randomUUID().slice(0, 8)}`;
 
 const apiKeys = new Map<string, string>();
@@ -64,8 +64,9 @@ export function authOf(user: string): Record<string, string> {
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-export async function putPrice(redis: Redis, stockId: string, price: number): Promise<void> {
-  await redis.set(latestPriceKey(stockId), JSON.stringify(flatTick(stockId, price)));
+/** Records `price` as the stock's latest tick, for the current minute (or the minute of `at`). */
+export async function putPrice(redis: Redis, stockId: string, price: number, at = new Date()): Promise<void> {
+  await redis.set(latestPriceKey(stockId), JSON.stringify(flatTick(stockId, price, at)));
 }
 
 export async function userMoney(redis: Redis, user: string): Promise<{ credit: number; reserved: number }> {

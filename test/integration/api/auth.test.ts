@@ -214,7 +214,7 @@ describe('operator endpoints', () => {
       headers: op,
     });
     expect(loaded.status).toBe(200);
-    expect(loaded.body).toEqual({ user, credit: 5_000_000, reserved: 0 });
+    expect(loaded.body).toEqual({ user, credit: 5_000_000, reserved: 0, available: 5_000_000 });
     const bad = await http(`${api.url}/admin/users/${user}`, {
       method: 'PUT',
       raw: '{"credit": -1}',

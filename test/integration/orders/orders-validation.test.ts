@@ -1,5 +1,5 @@
 // Every bad order input gets its 4xx naming the field, and leaves no workflow and no reservation.
-import { orderKey, stockInfoKey, userKey } from '../../../lib/store/keys';
+import { orderKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../../../lib/store/keys';
 import { startApi, type Api } from '../../support/app-harness';
 import {
   authOf,
@@ -22,6 +22,8 @@ import { testConfig } from '../../support/test-stack';
 
 const NO_PRICE_STOCK = '123456789012345'; // known (has a name) but never priced
 const UNKNOWN_STOCK = '999999999999999';
+// Put on the watch list here, never priced.
+const UNPRICED_WATCHED = `5${String(Date.now()).padStart(14, '0')}`;
 
 let verifier: ScriptedVerifier;
 let worker: OrderWorker;
@@ -36,9 +38,11 @@ beforeAll(async () => {
   await putUser(worker.redis, user, 1_000_000_000);
   await keyFor(worker.redis, 'nobody-here'); // a key whose user has no account
   await worker.redis.hset(stockInfoKey(NO_PRICE_STOCK), { name: 'test stock without a price' });
+  await worker.redis.sadd(WATCHLIST_KEY, UNPRICED_WATCHED);
 });
 
 afterAll(async () => {
+  await worker?.redis.srem(WATCHLIST_KEY, UNPRICED_WATCHED);
   await api?.close();
   await worker?.stop();
   await verifier?.close();
@@ -70,8 +74,8 @@ const cases: Case[] = [
   bad('stockid', { raw: json({ ...good(), stockid: 123 }) }, 'stockid too short'),
   bad(
     'stockid',
-    { raw: `{"user":"${user}","stockid":4.4891482026867833e16,"quantity":1}` },
-    'stockid in exponent form',
+    { raw: `{"user":"${user}","stockid":4.48914820268678331e16,"quantity":1}` },
+    'stockid in exponent form that is no integer',
   ),
   bad('quantity', { raw: json({ ...good(), quantity: 0 }) }, 'quantity zero'),
   bad('quantity', { raw: json({ ...good(), quantity: -5 }) }, 'quantity negative'),
@@ -102,12 +106,20 @@ const cases: Case[] = [
   ],
   ['unknown stock', 422, 'stockid', 'unknown_stock', { raw: json({ ...good(), stockid: UNKNOWN_STOCK }) }],
   [
-    'stock without a price yet',
+    'a known stock off the watch list',
     422,
     'stockid',
-    'no_price',
+    'not_tradable',
     { raw: json({ ...good(), stockid: NO_PRICE_STOCK }) },
   ],
+  [
+    'a watched stock without a price yet',
+    409,
+    'stockid',
+    'no_fresh_price',
+    { raw: json({ ...good(), stockid: UNPRICED_WATCHED }) },
+  ],
+  bad('Idempotency-Key', { raw: json(good()), headers: { 'idempotency-key': '' } }, 'empty Idempotency-Key'),
   [
     'wrong content type',
     415,
@@ -164,7 +176,9 @@ describe('reading orders refuses bad input', () => {
     ['/orders/not-an-id', 400, 'id'],
     ['/orders/00000000-0000-4000-8000-000000000000', 404, 'id'],
     ['/orders/00000000-0000-4000-8000-000000000000/result?wait=abc', 400, 'wait'],
-    ['/orders/00000000-0000-4000-8000-000000000000/result?wait=100000', 400, 'wait'],
+    ['/orders/00000000-0000-4000-8000-000000000000/result?wait=-1', 400, 'wait'],
+    // A longer wait than RESULT_WAIT_MAX is clamped, not refused: this one is unknown, so a 404.
+    ['/orders/00000000-0000-4000-8000-000000000000/result?wait=100000', 404, 'id'],
     ['/orders/00000000-0000-4000-8000-000000000000/result?wait=1', 404, 'id'],
   ])('GET %s → %i naming %s', async (path, status, field) => {
     const res = await http(`${api.url}${path}`, { headers: authOf(user) });
