@@ -30,6 +30,8 @@ const VERIFY_TIMEOUT_MS = loadConfig({}).VERIFY_TIMEOUT;
 /** Below verifyUser's 10 s heartbeat timeout, so a stalled-but-alive verifier heartbeats in between. */
 const STEP_MS = 5_000;
 const PRICE = 1_000;
+/** Each order takes about a second; a stuck time-skipping lock (sdk-java issue 2246) fails fast, not at 120 s. */
+const ORDER_TEST_TIMEOUT_MS = 30_000;
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
@@ -134,6 +136,7 @@ async function runOrder(
     activities: testActivities(verify, rec),
     // Heartbeats go out at once, not every 8 s of real time, so each reaches the server before a skip.
     maxHeartbeatThrottleInterval: '1ms',
+    // An abandoned attempt still running at shutdown is cancelled at once rather than waited for.
     shutdownGraceTime: '1s',
   });
   const input: BuyOrderInput = {
@@ -159,39 +162,47 @@ test('the rule under test is 60 s', () => {
   expect(VERIFY_TIMEOUT_MS).toBe(60_000);
 });
 
-test('a verification that stalls past 60 s fails the order once, releasing the reservation', async () => {
-  const started = Date.now();
-  const { result, rec, skippedMs } = await runOrder(`stall-${Date.now()}`, async () => {
-    // A retry would answer at once, so a retry past the 60 s shows as a settled order, not a hang.
-    if (Context.current().info.attempt > 1) return true;
-    await activitySleep(VERIFY_TIMEOUT_MS + 30_000);
-    return true; // too late: the server has cut the attempt at 60 s
-  });
-  expect(result.status).toBe('Failure: User verification unsuccessful.');
-  expect(result.status).toBe(ORDER_STATUS_TEXT.failed);
-  expect(result.reason).toBe(`verification timed out after ${VERIFY_TIMEOUT_MS} ms`);
-  expect(rec.verifyAttempts).toEqual([1]);
-  expect(rec.released).toEqual([result.orderId]);
-  expect(rec.settled).toEqual([]);
-  expect(rec.events.map((e) => e.after.phase)).toEqual(['inProgress', 'failed']);
-  expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS);
-  expect(Date.now() - started).toBeLessThan(20_000);
-});
+test(
+  'a verification that stalls past 60 s fails the order once, releasing the reservation',
+  async () => {
+    const started = Date.now();
+    const { result, rec, skippedMs } = await runOrder(`stall-${Date.now()}`, async () => {
+      // A retry would answer at once, so a retry past the 60 s shows as a settled order, not a hang.
+      if (Context.current().info.attempt > 1) return true;
+      await activitySleep(VERIFY_TIMEOUT_MS + 30_000);
+      return true; // too late: the server has cut the attempt at 60 s
+    });
+    expect(result.status).toBe('Failure: User verification unsuccessful.');
+    expect(result.status).toBe(ORDER_STATUS_TEXT.failed);
+    expect(result.reason).toBe(`verification timed out after ${VERIFY_TIMEOUT_MS} ms`);
+    expect(rec.verifyAttempts).toEqual([1]);
+    expect(rec.released).toEqual([result.orderId]);
+    expect(rec.settled).toEqual([]);
+    expect(rec.events.map((e) => e.after.phase)).toEqual(['inProgress', 'failed']);
+    expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  },
+  ORDER_TEST_TIMEOUT_MS,
+);
 
-test('a verification that answers at 59 s settles the order', async () => {
-  const started = Date.now();
-  const { result, rec, skippedMs } = await runOrder(`late-${Date.now()}`, async () => {
-    await activitySleep(VERIFY_TIMEOUT_MS - 1_000);
-    return true;
-  });
-  expect(result.status).toBe(ORDER_STATUS_TEXT.succeeded);
-  expect(rec.verifyAttempts).toEqual([1]);
-  expect(rec.settled).toEqual([result.orderId]);
-  expect(rec.released).toEqual([]);
-  expect(rec.events.map((e) => e.after.phase)).toEqual(['inProgress', 'succeeded']);
-  expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS - 1_000);
-  expect(Date.now() - started).toBeLessThan(20_000);
-});
+test(
+  'a verification that answers at 59 s settles the order',
+  async () => {
+    const started = Date.now();
+    const { result, rec, skippedMs } = await runOrder(`late-${Date.now()}`, async () => {
+      await activitySleep(VERIFY_TIMEOUT_MS - 1_000);
+      return true;
+    });
+    expect(result.status).toBe(ORDER_STATUS_TEXT.succeeded);
+    expect(rec.verifyAttempts).toEqual([1]);
+    expect(rec.settled).toEqual([result.orderId]);
+    expect(rec.released).toEqual([]);
+    expect(rec.events.map((e) => e.after.phase)).toEqual(['inProgress', 'succeeded']);
+    expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS - 1_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  },
+  ORDER_TEST_TIMEOUT_MS,
+);
 
 function quietLogger() {
   const none = () => undefined;
