@@ -17,7 +17,7 @@ export const ORDER_SEARCH_ATTRIBUTES = Object.fromEntries(
   Object.values(ORDER_SEARCH_KEYS).map((k) => [k.name, k.type === 'INT' ? 'Int' : 'Keyword']),
 ) as Record<string, 'Int' | 'Keyword'>;
 
-const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const; // temporal.api.enums.v1.IndexedValueType
+export const INDEXED_VALUE_TYPE = { Keyword: 2, Int: 3 } as const; // temporal.api.enums.v1.IndexedValueType
 
 /** Registers the order search attributes on a server that lacks them (the dev server does it at start). */
 export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
