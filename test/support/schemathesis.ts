@@ -59,6 +59,8 @@ export interface SchemathesisOptions {
   reportDir: string;
   /** Seconds one request may take before schemathesis calls it a failure. */
   requestTimeout: number;
+  /** A schemathesis.toml (dictionaries, parameter bindings), written beside the reports. */
+  config?: string;
 }
 
 export interface SchemathesisRun {
@@ -74,7 +76,11 @@ export interface SchemathesisRun {
 export async function runSchemathesis(bin: string, o: SchemathesisOptions): Promise<SchemathesisRun> {
   mkdirSync(o.reportDir, { recursive: true });
   const junitPath = join(o.reportDir, 'junit.xml');
+  const configPath = join(o.reportDir, 'schemathesis.toml');
+  writeFileSync(configPath, o.config ?? '');
   const args = [
+    '--config-file',
+    configPath,
     'run',
     o.schemaUrl,
     '--checks',
