@@ -39,7 +39,7 @@ export function provisionSchemathesis(log: Log): string {
   if (!ok || !existsSync(bin)) {
     rmSync(venv, { recursive: true, force: true });
     throw new Error(
-      `schemathesis ${version} could not be installed into ${venv}. It needs python3 (3.9+) with venv ` +
+      `schemathesis ${version} could not be installed into ${venv}. It needs python3 (3.11+) with venv ` +
         `and pip (apt-get install python3-venv python3-pip) and access to PyPI; by hand: ` +
         `python3 -m venv ${venv} && ${venv}/bin/pip install -r ${REQUIREMENTS}`,
     );
@@ -113,10 +113,13 @@ export async function runSchemathesis(bin: string, o: SchemathesisOptions): Prom
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // If jest stops this process first, schemathesis goes with it.
+  const stop = () => child.kill('SIGKILL');
+  process.once('exit', stop);
   const exitCode = await new Promise<number | null>((done, fail) => {
     child.on('error', fail);
     child.on('close', (code) => done(code));
-  });
+  }).finally(() => process.off('exit', stop));
   writeFileSync(join(o.reportDir, 'output.txt'), output);
   const shown = args.map((a) => (/^Authorization: /.test(a) ? "'Authorization: Bearer $KEY'" : a));
   return { exitCode, output, junitPath, command: `${bin} ${shown.join(' ')}` };
