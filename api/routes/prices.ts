@@ -1,6 +1,6 @@
 // Price routes: a stock's minute history and its latest price, read from the store.
 import Router from '@koa/router';
-import { badRequest, notFound } from '../errors';
+import { notFound } from '../errors';
 import type { RouteDeps } from './deps';
 import { fromStore, mount } from './mount';
 
@@ -17,15 +17,24 @@ export function createPricesRouter(deps: RouteDeps): Router {
     const stockId = params.id as string;
     const fromGiven = query.from as Date | undefined;
     const toGiven = query.to as Date | undefined;
-    const to = toGiven ?? (fromGiven ? new Date(fromGiven.getTime() + DEFAULT_RANGE_MS) : new Date());
-    const from = fromGiven ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
-    if (from > to) throw badRequest('from', 'from must not be after to');
-    if (to.getTime() - from.getTime() > MAX_RANGE_MS)
-      throw badRequest('to', 'from–to may span at most 7 days');
+    const from = fromGiven ?? new Date((toGiven ?? new Date()).getTime() - DEFAULT_RANGE_MS);
+    const asked = toGiven ?? (fromGiven ? new Date(from.getTime() + DEFAULT_RANGE_MS) : new Date());
+    // A range longer than a week is cut to its first week, and the answer says so; from after to is
+    // simply an empty range.
+    const to =
+      asked.getTime() - from.getTime() > MAX_RANGE_MS ? new Date(from.getTime() + MAX_RANGE_MS) : asked;
+    const truncated = to < asked;
     const latest = await fromStore(() => store.latestTick(stockId), WHAT);
     if (!latest) throw notFound(`No prices recorded for stock ${stockId}`, 'id');
-    const prices = await fromStore(() => store.priceHistory(stockId, from, to), WHAT);
-    ctx.body = { stockId, from: from.toISOString(), to: to.toISOString(), count: prices.length, prices };
+    const prices = from > to ? [] : await fromStore(() => store.priceHistory(stockId, from, to), WHAT);
+    ctx.body = {
+      stockId,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      ...(truncated ? { truncated: true } : {}),
+      count: prices.length,
+      prices,
+    };
   });
 
   mount(router, deps, 'getLatestPrice', async (ctx, { params }) => {

@@ -165,4 +165,15 @@ export const errorBody = z.object({
   error: z.string().meta({ examples: ['invalid_request'] }),
   message: z.string(),
   field: z.string().optional().meta({ description: 'The request field, header or parameter at fault' }),
+  requestId: z
+    .string()
+    .optional()
+    .meta({ description: 'An internal error: the id to quote (also in X-Request-Id)' }),
+  orderId: z.string().optional().meta({ description: 'The order this error concerns, when it may exist' }),
+  priceMinute: z
+    .string()
+    .optional()
+    .meta({ description: 'no_fresh_price: the minute of the newest price there is' }),
+  nextOpen: z.string().optional().meta({ description: 'market_closed: when the next session opens' }),
+  reserved: z.int().optional().meta({ description: 'credit_below_reserved: what open orders hold reserved' }),
 });

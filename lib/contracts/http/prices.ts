@@ -14,7 +14,7 @@ export const priceOperations = [
     path: '/stocks/:id/prices',
     summary: "A stock's minute price history, oldest first (public market data: no key)",
     description:
-      'from and to are RFC 3339 date-times, both included; default the last hour (or the hour after from); at most 7 days.',
+      'from and to are RFC 3339 date-times, both included; default the last hour (or the hour after from). A range longer than 7 days is cut to its first 7 (truncated: true, to says where); from after to is an empty range.',
     tags: ['prices'],
     access: 'public',
     params: stockParams,
@@ -26,6 +26,10 @@ export const priceOperations = [
           stockId: z.string(),
           from: z.string().meta({ format: 'date-time' }),
           to: z.string().meta({ format: 'date-time' }),
+          truncated: z
+            .literal(true)
+            .optional()
+            .meta({ description: 'The range asked for was longer than 7 days' }),
           count: z.int(),
           prices: z.array(tick),
         }),
