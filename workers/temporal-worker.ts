@@ -1,4 +1,6 @@
-// The Temporal worker process: serves the `prices` and `orders` task queues.
+// The Temporal worker process: serves the `prices` and `orders` task queues. Its ops server
+// (/metrics, /healthz, /readyz) is on WORKER_OPS_PORT; the Temporal SDK's own metrics (task latencies,
+// slots, sticky cache, activity outcomes) are on WORKER_TEMPORAL_METRICS_PORT, served by the SDK core.
 import {
   NativeConnection,
   Runtime,
@@ -8,7 +10,10 @@ import {
 } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
-import { createVerifier } from '../activities/verifier';
+import { createVerifier, observedVerifier } from '../activities/verifier';
+import { createReadinessCheck } from '../lib/infra/health';
+import { createOrderMetrics, createPriceFetchMetrics, createRegistry } from '../lib/infra/metrics';
+import { startOpsServer } from '../lib/infra/ops-server';
 import { createKafka } from '../lib/infra/kafka';
 import { priceMinuteRule } from '../lib/prices/market-calendar';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/prices/schedule';
@@ -41,13 +46,34 @@ runProcess('temporal-worker', async (cfg, log) => {
       warn: (m, meta) => log.warn(m, meta ?? {}),
       error: (m, meta) => log.error(m, meta ?? {}),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      metrics: {
+        // Prometheus conventions: `_total` counters, durations in seconds with the unit in the name.
+        prometheus: {
+          bindAddress: `${cfg.OPS_HOST}:${cfg.WORKER_TEMPORAL_METRICS_PORT}`,
+          countersTotalSuffix: true,
+          unitSuffix: true,
+          useSecondsForDurations: true,
+        },
+      },
+    },
   });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
   const kafka = createKafka(cfg);
   // One idempotent producer for the process: price ticks and order events share its group commit.
   const sender = await connectKafkaSender(kafka);
+  const registry = createRegistry();
+  const orderMetrics = createOrderMetrics(registry);
+  const readiness = createReadinessCheck(cfg, { kafka, redis });
+  const ops = await startOpsServer({
+    host: cfg.OPS_HOST,
+    port: cfg.WORKER_OPS_PORT,
+    registry,
+    ready: () => readiness.check(),
+    log,
+  });
   const activitiesByQueue: Record<string, object> = {
     [TASK_QUEUES.prices]: createPriceActivities({
       source: createPriceSource(cfg, log),
@@ -55,12 +81,14 @@ runProcess('temporal-worker', async (cfg, log) => {
       watchList: () => watchedStocks(redis, cfg),
       isPriceMinute: priceMinuteRule(cfg),
       log: log.child({ taskQueue: TASK_QUEUES.prices }),
+      metrics: createPriceFetchMetrics(registry),
     }),
     [TASK_QUEUES.orders]: createOrderActivities({
       redis,
       sender,
-      verifier: createVerifier(cfg),
+      verifier: observedVerifier(createVerifier(cfg), orderMetrics.verificationSeconds),
       log: log.child({ taskQueue: TASK_QUEUES.orders }),
+      onEventPublished: (event) => orderMetrics.orderFinal(event),
     }),
   };
   // One bundle of workflows/ for both task queues.
@@ -97,6 +125,8 @@ runProcess('temporal-worker', async (cfg, log) => {
     await running;
     await connection.close();
     await sender.close();
+    await ops.close();
+    await readiness.close();
     redis.disconnect();
   };
 });
