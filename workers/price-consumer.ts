@@ -1,13 +1,8 @@
 // The price consumer process: Kafka `stock-prices` → Redis price history (lib/prices/ingest/consumer.ts),
 // with its ops server (/metrics, /healthz, /readyz) on CONSUMER_OPS_PORT.
-import { TOPICS, createKafka } from '../lib/infra/kafka';
+import { createKafka } from '../lib/infra/kafka';
 import { createReadinessCheck } from '../lib/infra/health';
-import {
-  createPriceIngestMetrics,
-  createRegistry,
-  registerConsumerLag,
-  registerMarketOpen,
-} from '../lib/infra/metrics';
+import { createPriceIngestMetrics, createRegistry, registerMarketOpen } from '../lib/infra/metrics';
 import { startOpsServer } from '../lib/infra/ops-server';
 import { startPriceConsumer } from '../lib/prices/ingest/consumer';
 import { priceMinuteRule } from '../lib/prices/market-calendar';
@@ -21,9 +16,7 @@ runProcess('price-consumer', async (cfg, log) => {
   const registry = createRegistry();
   const metrics = createPriceIngestMetrics(registry);
   registerMarketOpen(registry, priceMinuteRule(cfg));
-  const admin = kafka.admin();
-  await admin.connect();
-  registerConsumerLag(registry, admin, [{ groupId: cfg.PRICE_CONSUMER_GROUP, topic: TOPICS.prices }]);
+  // Its lag is measured by the worker (a stopped consumer cannot report its own).
   const readiness = createReadinessCheck(cfg, { kafka, redis });
   const ops = await startOpsServer({
     host: cfg.OPS_HOST,
@@ -54,7 +47,6 @@ runProcess('price-consumer', async (cfg, log) => {
     await running.stop();
     await ops.close();
     await readiness.close();
-    await admin.disconnect();
     redis.disconnect();
   };
 });

@@ -12,9 +12,14 @@ import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier, observedVerifier } from '../activities/verifier';
 import { createReadinessCheck } from '../lib/infra/health';
-import { createOrderMetrics, createPriceFetchMetrics, createRegistry } from '../lib/infra/metrics';
+import {
+  createOrderMetrics,
+  createPriceFetchMetrics,
+  createRegistry,
+  registerConsumerLag,
+} from '../lib/infra/metrics';
 import { startOpsServer } from '../lib/infra/ops-server';
-import { createKafka } from '../lib/infra/kafka';
+import { TOPICS, createKafka } from '../lib/infra/kafka';
 import { priceMinuteRule } from '../lib/prices/market-calendar';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/prices/schedule';
 import { createPricePublisher } from '../lib/prices/publisher';
@@ -67,6 +72,13 @@ runProcess('temporal-worker', async (cfg, log) => {
   const registry = createRegistry();
   const orderMetrics = createOrderMetrics(registry);
   const readiness = createReadinessCheck(cfg, { kafka, redis });
+  // The consumers' lag, measured here: the worker produces both topics and runs while they stop.
+  const admin = kafka.admin();
+  await admin.connect();
+  registerConsumerLag(registry, admin, [
+    { groupId: cfg.PRICE_CONSUMER_GROUP, topic: TOPICS.prices },
+    { groupId: cfg.ORDER_EVENTS_CONSUMER_GROUP, topic: TOPICS.orderEvents },
+  ]);
   const ops = await startOpsServer({
     host: cfg.OPS_HOST,
     port: cfg.WORKER_OPS_PORT,
@@ -127,6 +139,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     await sender.close();
     await ops.close();
     await readiness.close();
+    await admin.disconnect();
     redis.disconnect();
   };
 });

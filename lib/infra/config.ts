@@ -76,6 +76,7 @@ const variables = {
   PRICE_SCHEDULE_ID: [z.string().min(1), 'price-fetch'],
   PRICE_CATCHUP_WINDOW: [duration, '1d'],
   PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
+  ORDER_EVENTS_CONSUMER_GROUP: [z.string().min(1), 'bourse-order-events'],
   PRICE_CONSUMER_CONCURRENCY: [positiveInt.max(256), '4'],
   PRICE_CONSUMER_MAX_ATTEMPTS: [positiveInt.max(20), '3'],
   PRICE_CONSUMER_SESSION_TIMEOUT: [duration, '30s'],

@@ -129,6 +129,16 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
     buckets: VERIFICATION_BUCKETS,
     registers: [registry],
   });
+  // Every outcome exported from the start at 0: rate() and increase() see the first order of each.
+  for (const [outcome, failure] of [
+    ['denied', 'none'],
+    ['succeeded', 'none'],
+    ['failed', 'refusal'],
+    ['failed', 'timeout'],
+    ['failed', 'error'],
+  ] as const) {
+    outcomes.inc({ outcome, failure }, 0);
+  }
   return {
     outcomes,
     leadTimeSeconds,
@@ -193,8 +203,19 @@ export interface PriceIngestMetrics {
   deadLetters: Counter<'topic' | 'reason'>;
 }
 
-export function createPriceIngestMetrics(registry: Registry): PriceIngestMetrics {
-  return {
+const DEAD_LETTER_REASONS = [
+  'empty',
+  'not_json',
+  'invalid',
+  'not_whole_minute',
+  'key_mismatch',
+  'store_rejected',
+  'other',
+] as const;
+
+/** `topic`: the topic consumed, whose dead-letter series are exported from the start at 0. */
+export function createPriceIngestMetrics(registry: Registry, topic = 'stock-prices'): PriceIngestMetrics {
+  const metrics: PriceIngestMetrics = {
     ticksStored: new Counter({
       name: 'bourse_price_ticks_stored_total',
       help: 'Price ticks written to the Redis price history, by source',
@@ -220,10 +241,13 @@ export function createPriceIngestMetrics(registry: Registry): PriceIngestMetrics
       registers: [registry],
     }),
   };
+  // At 0 from the start, so increase() sees the first dead letter (a series born at 1 shows none).
+  for (const reason of DEAD_LETTER_REASONS) metrics.deadLetters.inc({ topic, reason }, 0);
+  return metrics;
 }
 
 /** A dead letter's reason as a label: a few fixed words, never the free text (unbounded series). */
-export function deadLetterReason(reason: string): string {
+export function deadLetterReason(reason: string): (typeof DEAD_LETTER_REASONS)[number] {
   if (reason.startsWith('empty')) return 'empty';
   if (reason.startsWith('value is not JSON')) return 'not_json';
   if (reason.startsWith('not a price tick')) return 'invalid';
@@ -254,8 +278,10 @@ export interface LagWatch {
 
 /**
  * Consumer lag per (group, topic, partition), computed at scrape time: the topic's end offset minus
- * the group's committed offset (a partition the group never committed counts from the start). One
- * admin round trip per watch per scrape, bounded by `timeoutMs`; on failure the last values stay.
+ * the group's committed offset (a partition the group never committed counts from its start). A group
+ * that has committed nothing on the topic (not deployed yet) exports no series. Served by a process
+ * other than the consumer (the worker), so a stopped consumer's lag keeps being measured. One admin
+ * round trip per watch per scrape, bounded by `timeoutMs`; on failure the last values stay.
  */
 export function registerConsumerLag(
   registry: Registry,
@@ -282,6 +308,7 @@ export function registerConsumerLag(
           const done = new Map(
             (committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)] as const),
           );
+          if (![...done.values()].some((o) => o >= 0n)) continue;
           for (const p of ends) {
             const end = BigInt(p.high);
             const at = done.get(p.partition) ?? -1n;
