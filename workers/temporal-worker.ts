@@ -86,14 +86,15 @@ runProcess('temporal-worker', async (cfg, log) => {
     ready: () => readiness.check(),
     log,
   });
+  const source = createPriceSource(cfg, log);
   const activitiesByQueue: Record<string, object> = {
     [TASK_QUEUES.prices]: createPriceActivities({
-      source: createPriceSource(cfg, log),
+      source,
       publisher: createPricePublisher(sender),
       watchList: () => watchedStocks(redis, cfg),
       isPriceMinute: priceMinuteRule(cfg),
       log: log.child({ taskQueue: TASK_QUEUES.prices }),
-      metrics: createPriceFetchMetrics(registry),
+      metrics: createPriceFetchMetrics(registry, source.name),
     }),
     [TASK_QUEUES.orders]: createOrderActivities({
       redis,

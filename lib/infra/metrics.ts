@@ -31,10 +31,10 @@ export interface ApiMetrics {
   requestSeconds: Histogram<'method' | 'route'>;
   /**
    * Request received → the credit check's answer (reserved or denied), as the client sees it. The API
-   * observes it where POST /orders has the placeOrder update's result: `creditCheckSeconds.observe(
-   * { outcome: 'reserved' | 'denied' | 'unknown_user' | 'no_price' | 'error' }, seconds)`.
+   * observes it where POST /orders has the placeOrder update's result: `creditCheckSeconds.observe(s)`.
+   * No labels, so the series exists (at 0) before the first order and the dashboard never goes blank.
    */
-  creditCheckSeconds: Histogram<'outcome'>;
+  creditCheckSeconds: Histogram;
   /** Orders waiting for an admission slot now: inc() when a request starts waiting, dec() when it stops. */
   admissionWaiting: Gauge;
   /** How long an admitted order waited for its slot: observe(seconds) when the slot is granted. */
@@ -61,8 +61,7 @@ export function createApiMetrics(registry: Registry = createRegistry()): ApiMetr
     }),
     creditCheckSeconds: new Histogram({
       name: 'bourse_credit_check_duration_seconds',
-      help: 'Order request received to credit-check answer, by outcome',
-      labelNames: ['outcome'],
+      help: 'Order request received to credit-check answer',
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
@@ -165,8 +164,22 @@ export interface PriceFetchMetrics {
   minutes: Counter<'mode'>;
 }
 
-export function createPriceFetchMetrics(registry: Registry): PriceFetchMetrics {
-  return {
+/** The TSETMC client's failure kinds (lib/prices/sources/tsetmc.ts), and `other`. */
+const SOURCE_ERROR_KINDS = [
+  'blocked',
+  'block_page',
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'network',
+  'http_error',
+  'bad_response',
+  'other',
+] as const;
+
+/** `source`: the process's price source, whose series are exported from the start at 0. */
+export function createPriceFetchMetrics(registry: Registry, source: string): PriceFetchMetrics {
+  const metrics: PriceFetchMetrics = {
     ticksFetched: new Counter({
       name: 'bourse_price_ticks_fetched_total',
       help: 'Price ticks the source returned, by source',
@@ -192,6 +205,11 @@ export function createPriceFetchMetrics(registry: Registry): PriceFetchMetrics {
       registers: [registry],
     }),
   };
+  metrics.ticksFetched.inc({ source }, 0);
+  metrics.ticksPublished.inc({ source }, 0);
+  for (const kind of SOURCE_ERROR_KINDS) metrics.sourceErrors.inc({ source, kind }, 0);
+  for (const mode of ['on_time', 'caught_up', 'backfilled']) metrics.minutes.inc({ mode }, 0);
+  return metrics;
 }
 
 // ---------- prices: ingest (consumer) ----------
