@@ -129,14 +129,30 @@ test('every process serves /metrics, /healthz and /readyz, and every target is u
     expect(text).not.toMatch(/bourse_api_|bourse_worker_process/);
   }
   for (const job of JOBS) await until(`up{job="${job}"}`, 1, 120_000);
+  // The worker made its price schedule (the simulated source fires every minute): paused, so only
+  // this test's runs move the price series.
+  const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID!);
+  await waitFor('the price schedule', () => schedule.describe().then(() => true), 60_000);
+  await schedule.pause('observability test: only its own runs');
 });
 
 test('prices: fetched, published and stored by source, minutes by mode, freshness, lag back to 0', async () => {
   const n = stocks.length;
-  // Warm up: the first minute through, so the group has committed and every series exists.
+  // Warm up: a minute through, so the group has committed and every series exists; then settled
+  // (a scheduled run from before the pause may still have been landing): stored = published = n × minutes.
   await fetchPrices(minuteAgo(1));
-  await until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);
-  await until('sum(bourse_price_ticks_stored_total{source="simulated"})', n);
+  await waitFor(
+    'the price series to settle',
+    async () => {
+      const minutes = await v('sum(bourse_price_minutes_total)');
+      const published = await v('sum(bourse_price_ticks_published_total{source="simulated"})');
+      const stored = await v('sum(bourse_price_ticks_stored_total{source="simulated"})');
+      const lag = await prom.value(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`);
+      return minutes > 0 && published === n * minutes && stored === published && lag === 0;
+    },
+    60_000,
+    500,
+  );
   const before = {
     fetched: await v('sum(bourse_price_ticks_fetched_total{source="simulated"})'),
     published: await v('sum(bourse_price_ticks_published_total{source="simulated"})'),
