@@ -18,7 +18,9 @@ import {
   createRegistry,
   registerConsumerLag,
 } from '../lib/infra/metrics';
-import { startOpsServer } from '../lib/infra/ops-server';
+import { freePort, startOpsServer } from '../lib/infra/ops-server';
+import type { Config } from '../lib/infra/config';
+import type { Logger } from '../lib/infra/logger';
 import { TOPICS, createKafka } from '../lib/infra/kafka';
 import { priceMinuteRule } from '../lib/prices/market-calendar';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/prices/schedule';
@@ -31,7 +33,8 @@ import { TASK_QUEUES } from '../lib/contracts/task-queues';
 import { createTemporalClient } from '../lib/infra/temporal';
 import { watchedStocks } from '../lib/store/watch-list';
 
-runProcess('temporal-worker', async (cfg, log) => {
+/** The SDK runtime: its logs into ours, its metrics served by the core on `port`. */
+function installRuntime(log: Logger, cfg: Config, port: number): void {
   Runtime.install({
     logger: {
       log: (level, message, meta) => {
@@ -56,7 +59,7 @@ runProcess('temporal-worker', async (cfg, log) => {
       metrics: {
         // Prometheus conventions: `_total` counters, durations in seconds with the unit in the name.
         prometheus: {
-          bindAddress: `${cfg.OPS_HOST}:${cfg.WORKER_TEMPORAL_METRICS_PORT}`,
+          bindAddress: `${cfg.OPS_HOST}:${port}`,
           countersTotalSuffix: true,
           unitSuffix: true,
           useSecondsForDurations: true,
@@ -64,6 +67,21 @@ runProcess('temporal-worker', async (cfg, log) => {
       },
     },
   });
+}
+
+runProcess('temporal-worker', async (cfg, log) => {
+  try {
+    installRuntime(log, cfg, cfg.WORKER_TEMPORAL_METRICS_PORT);
+  } catch (err) {
+    if (!/already in use/i.test((err as Error).message)) throw err;
+    // As the ops server does: on one host with several workers, the second serves on a free port.
+    const port = await freePort(cfg.OPS_HOST);
+    log.warn('Temporal metrics port taken; serving on a free port instead', {
+      port: cfg.WORKER_TEMPORAL_METRICS_PORT,
+      instead: port,
+    });
+    installRuntime(log, cfg, port);
+  }
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
   const kafka = createKafka(cfg);

@@ -2,7 +2,7 @@
 // services answer). Every long-running process that is not the API serves one on a port of its own,
 // so Kubernetes probes and Prometheus reach each; the API keeps these routes on its own port.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger';
 
@@ -56,13 +56,24 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     }
     answer(404, 'application/json', JSON.stringify({ error: 'not found' }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  try {
+    await listen(opts.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    // Only on one host with several instances (a local HA run, tests side by side): each pod or
+    // container has its own. The process still runs and is measured; Prometheus sees the configured
+    // target down, which is what its alert is for.
+    opts.log.warn('ops port taken; serving on a free port instead', { host: opts.host, port: opts.port });
+    await listen(0);
+  }
   const port = (server.address() as AddressInfo).port;
   opts.log.info('ops server listening', { host: opts.host, port });
   return {
@@ -74,4 +85,16 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
         server.closeAllConnections();
       }),
   };
+}
+
+/** A port free on `host` now (a short race until it is bound again; for a fallback only). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createTcpServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
