@@ -49,6 +49,8 @@ let redis: Redis;
 let kafka: Kafka;
 let priceGroup: string;
 let stocks: string[];
+/** Other tests' schedules this test paused, resumed after it. */
+const paused: string[] = [];
 
 const minuteAgo = (n: number) => new Date((Math.floor(Date.now() / 60_000) - n) * 60_000).toISOString();
 
@@ -110,6 +112,11 @@ afterAll(async () => {
       .getHandle(schedule)
       .delete()
       .catch(() => undefined);
+  for (const id of paused)
+    await temporal?.schedule
+      .getHandle(id)
+      .unpause()
+      .catch(() => undefined);
   await temporal?.connection.close();
   redis?.disconnect();
 });
@@ -129,11 +136,17 @@ test('every process serves /metrics, /healthz and /readyz, and every target is u
     expect(text).not.toMatch(/bourse_api_|bourse_worker_process/);
   }
   for (const job of JOBS) await until(`up{job="${job}"}`, 1, 120_000);
-  // The worker made its price schedule (the simulated source fires every minute): paused, so only
-  // this test's runs move the price series.
+  // The worker made its price schedule (the simulated source fires every minute), and an earlier test's
+  // worker may have left one running on the shared `prices` queue: all paused, so only this test's runs
+  // move the price series (the others resumed afterwards).
   const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID!);
   await waitFor('the price schedule', () => schedule.describe().then(() => true), 60_000);
-  await schedule.pause('observability test: only its own runs');
+  for await (const s of temporal.schedule.list()) {
+    const handle = temporal.schedule.getHandle(s.scheduleId);
+    if ((await handle.describe()).state.paused) continue;
+    await handle.pause('observability test: only its own runs');
+    if (s.scheduleId !== schedule.scheduleId) paused.push(s.scheduleId);
+  }
 });
 
 test('prices: fetched, published and stored by source, minutes by mode, freshness, lag back to 0', async () => {
