@@ -49,12 +49,14 @@ export interface OrderActivityDeps {
   sender: KafkaSender;
   verifier: Verifier;
   log: Logger;
+  /** Called after each event is published; the worker counts the final ones (lib/infra/metrics.ts). */
+  onEventPublished?: (event: OrderEvent) => void;
 }
 
 /** How often a running verification tells Temporal it is alive (and learns of a timeout or cancel). */
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export function createOrderActivities({ redis, sender, verifier, log }: OrderActivityDeps) {
+export function createOrderActivities({ redis, sender, verifier, log, onEventPublished }: OrderActivityDeps) {
   return {
     /**
      * Reads the latest price, refuses it if stale (PRICE_MAX_AGE, by its minute), then reserves
@@ -170,6 +172,7 @@ export function createOrderActivities({ redis, sender, verifier, log }: OrderAct
           headers: { 'event-id': event.eventId, phase: event.after.phase },
         },
       ]);
+      onEventPublished?.(event);
     },
   };
 }

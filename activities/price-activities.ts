@@ -2,6 +2,7 @@
 // minute (the schedule's priceFetch runs) or a range of minutes (priceBackfill's blocks).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../lib/infra/logger';
+import type { PriceFetchMetrics } from '../lib/infra/metrics';
 import type { PriceActivities, RangeProgress } from '../lib/contracts/price-fetch';
 import type { PricePublisher } from '../lib/prices/publisher';
 import { MINUTE_MS, type PriceSource } from '../lib/prices/sources/source';
@@ -19,11 +20,23 @@ export interface PriceActivityDeps {
    * queued while its request is in flight together, so a few minutes in flight keep its requests full.
    */
   rangeConcurrency?: number;
+  /** Ticks fetched/published by source, source errors by kind, minutes by mode. */
+  metrics?: PriceFetchMetrics;
 }
 
 const RANGE_CONCURRENCY = 8;
 /** Heartbeats at least this often while a range runs, however slow one minute is (the SDK throttles them). */
 const HEARTBEAT_EVERY_MS = 5_000;
+/** A scheduled minute fetched later than this after its end was caught up (the schedule's catch-up). */
+const CAUGHT_UP_AFTER_MS = 2 * MINUTE_MS;
+
+/** A source failure's kind as a label: the TSETMC client's own kinds (blocked, block_page, timeout…). */
+function errorKind(err: unknown): string {
+  const kind = (err as { kind?: unknown } | null)?.kind;
+  if (typeof kind === 'string' && /^[a-z_]{1,32}$/.test(kind)) return kind;
+  const name = (err as Error | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'other';
+}
 
 function wholeMinute(field: string, value: string, type: string): Date {
   const at = new Date(value);
@@ -47,8 +60,18 @@ function resumePoint(details: unknown, fromMs: number, toMs: number): RangeProgr
 export function createPriceActivities(deps: PriceActivityDeps): PriceActivities {
   /** One minute's prices of `stocks`, fetched and published; the number of ticks published. */
   async function publishMinute(stocks: readonly string[], at: Date): Promise<number> {
-    const ticks = await deps.source.pricesAt(stocks, at);
+    const m = deps.metrics;
+    const source = deps.source.name;
+    let ticks;
+    try {
+      ticks = await deps.source.pricesAt(stocks, at);
+    } catch (err) {
+      m?.sourceErrors.inc({ source, kind: errorKind(err) });
+      throw err;
+    }
+    m?.ticksFetched.inc({ source }, ticks.length);
     await deps.publisher.publish(ticks);
+    m?.ticksPublished.inc({ source }, ticks.length);
     return ticks.length;
   }
 
@@ -58,6 +81,8 @@ export function createPriceActivities(deps: PriceActivityDeps): PriceActivities 
       const stocks = await deps.watchList();
       const started = Date.now();
       const published = await publishMinute(stocks, at);
+      const late = Date.now() - (at.getTime() + MINUTE_MS) > CAUGHT_UP_AFTER_MS;
+      deps.metrics?.minutes.inc({ mode: late ? 'caught_up' : 'on_time' });
       const result = {
         minute: at.toISOString(),
         source: deps.source.name,
@@ -116,6 +141,7 @@ export function createPriceActivities(deps: PriceActivityDeps): PriceActivities 
           const i = cursor++;
           const at = new Date(fromMs + i * MINUTE_MS);
           outcome[i] = deps.isPriceMinute(at) ? await publishMinute(stocks, at) : 'skipped';
+          if (outcome[i] !== 'skipped') deps.metrics?.minutes.inc({ mode: 'backfilled' });
           advance();
           if (!stopped) ctx.heartbeat(progress);
         }

@@ -2,6 +2,7 @@
 // simulates the original challenge's verify_user (a random 1–100 s delay, then yes); the HTTP adapter
 // asks a real verifier. Both stop the moment their abort signal fires.
 import { z } from 'zod';
+import type { Histogram } from 'prom-client';
 import type { Config } from '../lib/infra/config';
 
 export interface VerificationRequest {
@@ -92,4 +93,26 @@ export function createVerifier(
   return cfg.VERIFIER_URL
     ? createHttpVerifier(cfg.VERIFIER_URL)
     : createSimulatedVerifier(cfg.VERIFY_DELAY_MIN, cfg.VERIFY_DELAY_MAX);
+}
+
+/**
+ * The same verifier, each call's duration observed by result: verified, refused (answered no),
+ * timeout (cut by its abort signal: the 60 s deadline, a cancel or a shutdown) or error.
+ */
+export function observedVerifier(verifier: Verifier, seconds: Histogram<'result'>): Verifier {
+  return {
+    kind: verifier.kind,
+    async verify(req, signal) {
+      const started = performance.now();
+      const done = (result: string) => seconds.observe({ result }, (performance.now() - started) / 1000);
+      try {
+        const verified = await verifier.verify(req, signal);
+        done(verified ? 'verified' : 'refused');
+        return verified;
+      } catch (err) {
+        done(signal.aborted ? 'timeout' : 'error');
+        throw err;
+      }
+    },
+  };
 }

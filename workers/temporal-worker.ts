@@ -1,4 +1,6 @@
-// The Temporal worker process: serves the `prices` and `orders` task queues.
+// The Temporal worker process: serves the `prices` and `orders` task queues. Its ops server
+// (/metrics, /healthz, /readyz) is on WORKER_OPS_PORT; the Temporal SDK's own metrics (task latencies,
+// slots, sticky cache, activity outcomes) are on WORKER_TEMPORAL_METRICS_PORT, served by the SDK core.
 import {
   NativeConnection,
   Runtime,
@@ -8,8 +10,18 @@ import {
 } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
-import { createVerifier } from '../activities/verifier';
-import { createKafka } from '../lib/infra/kafka';
+import { createVerifier, observedVerifier } from '../activities/verifier';
+import { createReadinessCheck } from '../lib/infra/health';
+import {
+  createOrderMetrics,
+  createPriceFetchMetrics,
+  createRegistry,
+  registerConsumerLag,
+} from '../lib/infra/metrics';
+import { freePort, startOpsServer } from '../lib/infra/ops-server';
+import type { Config } from '../lib/infra/config';
+import type { Logger } from '../lib/infra/logger';
+import { TOPICS, createKafka } from '../lib/infra/kafka';
 import { priceMinuteRule } from '../lib/prices/market-calendar';
 import { ensurePriceSchedule, priceScheduleOptions } from '../lib/prices/schedule';
 import { createPricePublisher } from '../lib/prices/publisher';
@@ -21,7 +33,8 @@ import { TASK_QUEUES } from '../lib/contracts/task-queues';
 import { createTemporalClient } from '../lib/infra/temporal';
 import { watchedStocks } from '../lib/store/watch-list';
 
-runProcess('temporal-worker', async (cfg, log) => {
+/** The SDK runtime: its logs into ours, its metrics served by the core on `port`. */
+function installRuntime(log: Logger, cfg: Config, port: number): void {
   Runtime.install({
     logger: {
       log: (level, message, meta) => {
@@ -41,26 +54,72 @@ runProcess('temporal-worker', async (cfg, log) => {
       warn: (m, meta) => log.warn(m, meta ?? {}),
       error: (m, meta) => log.error(m, meta ?? {}),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      metrics: {
+        // Prometheus conventions: `_total` counters, durations in seconds with the unit in the name.
+        prometheus: {
+          bindAddress: `${cfg.OPS_HOST}:${port}`,
+          countersTotalSuffix: true,
+          unitSuffix: true,
+          useSecondsForDurations: true,
+        },
+      },
+    },
   });
+}
+
+runProcess('temporal-worker', async (cfg, log) => {
+  try {
+    installRuntime(log, cfg, cfg.WORKER_TEMPORAL_METRICS_PORT);
+  } catch (err) {
+    if (!/already in use/i.test((err as Error).message)) throw err;
+    // As the ops server does: on one host with several workers, the second serves on a free port.
+    const port = await freePort(cfg.OPS_HOST);
+    log.warn('Temporal metrics port taken; serving on a free port instead', {
+      port: cfg.WORKER_TEMPORAL_METRICS_PORT,
+      instead: port,
+    });
+    installRuntime(log, cfg, port);
+  }
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
   const kafka = createKafka(cfg);
   // One idempotent producer for the process: price ticks and order events share its group commit.
   const sender = await connectKafkaSender(kafka);
+  const registry = createRegistry();
+  const orderMetrics = createOrderMetrics(registry);
+  const readiness = createReadinessCheck(cfg, { kafka, redis });
+  // The consumers' lag, measured here: the worker produces both topics and runs while they stop.
+  const admin = kafka.admin();
+  await admin.connect();
+  registerConsumerLag(registry, admin, [
+    { groupId: cfg.PRICE_CONSUMER_GROUP, topic: TOPICS.prices },
+    { groupId: cfg.ORDER_EVENTS_CONSUMER_GROUP, topic: TOPICS.orderEvents },
+  ]);
+  const ops = await startOpsServer({
+    host: cfg.OPS_HOST,
+    port: cfg.WORKER_OPS_PORT,
+    registry,
+    ready: () => readiness.check(),
+    log,
+  });
+  const source = createPriceSource(cfg, log);
   const activitiesByQueue: Record<string, object> = {
     [TASK_QUEUES.prices]: createPriceActivities({
-      source: createPriceSource(cfg, log),
+      source,
       publisher: createPricePublisher(sender),
       watchList: () => watchedStocks(redis, cfg),
       isPriceMinute: priceMinuteRule(cfg),
       log: log.child({ taskQueue: TASK_QUEUES.prices }),
+      metrics: createPriceFetchMetrics(registry, source.name),
     }),
     [TASK_QUEUES.orders]: createOrderActivities({
       redis,
       sender,
-      verifier: createVerifier(cfg),
+      verifier: observedVerifier(createVerifier(cfg), orderMetrics.verificationSeconds),
       log: log.child({ taskQueue: TASK_QUEUES.orders }),
+      onEventPublished: (event) => orderMetrics.orderFinal(event),
     }),
   };
   // One bundle of workflows/ for both task queues.
@@ -97,6 +156,9 @@ runProcess('temporal-worker', async (cfg, log) => {
     await running;
     await connection.close();
     await sender.close();
+    await ops.close();
+    await readiness.close();
+    await admin.disconnect();
     redis.disconnect();
   };
 });

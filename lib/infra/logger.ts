@@ -13,11 +13,23 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
+/** An error as JSON: name, message, stack, and its cause chain (a few levels, cycles cut). */
+export function serialiseError(err: Error, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: err.name, message: err.message };
+  if (err.stack) out.stack = err.stack;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  const cause: unknown = err.cause;
+  if (cause !== undefined && depth < 5) {
+    out.cause = cause instanceof Error ? serialiseError(cause, depth + 1) : String(cause);
+  }
+  return out;
+}
+
 function serialise(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    out[k] =
-      v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v;
+    out[k] = v instanceof Error ? serialiseError(v) : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { createRedis } from '../../lib/infra/redis';
 import { APP_PROCESSES, commandOf, type AppProcess } from './app-processes';
 import { seedDemoData, seedDemoKeys } from '../ops/seed';
 import { PrerequisiteError, ROOT, stackSpecFromConfig, startStack, stopStack } from './local-stack';
+import { localScrapeTargets, startPrometheus } from './prometheus';
 
 const cfg = config();
 const spec = stackSpecFromConfig(cfg);
@@ -76,6 +77,14 @@ async function main(): Promise<void> {
   );
   redis.disconnect();
   for (const name of Object.keys(APP_PROCESSES) as AppProcess[]) startChild(name);
+  await startPrometheus(
+    { dir: spec.dir, port: cfg.PROMETHEUS_PORT, targets: localScrapeTargets(cfg, cfg.PROMETHEUS_PORT) },
+    (m) => say(`prometheus: ${m}`),
+    { stopOnExit: true },
+  ).then(
+    (p) => say(`Prometheus ${p.url} (rules and alerts: ${p.url}/alerts)`),
+    (err: unknown) => say(`Prometheus not started: ${(err as Error).message}`),
+  );
   say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);
   say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);
   say(`Kafka      ${cfg.KAFKA_BROKERS.join(',')}   Redis ${cfg.REDIS_URL}`);

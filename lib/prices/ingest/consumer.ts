@@ -6,6 +6,7 @@ import { TOPICS } from '../../infra/kafka';
 import { connectKafkaSender, type KafkaSender } from '../../infra/kafka-sender';
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from '../../store/keys';
 import type { Logger } from '../../infra/logger';
+import { deadLetterReason, type PriceIngestMetrics } from '../../infra/metrics';
 import { priceTickSchema, type PriceTick } from '../../contracts/price-tick';
 import type { Redis } from '../../infra/redis';
 
@@ -135,6 +136,8 @@ export interface PriceIngestOptions {
   commit: (topic: string, partition: number, nextOffset: string) => Promise<void>;
   /** Counts ticks written, for metrics and the benchmark. */
   onWritten?: (count: number) => void;
+  /** Ticks stored and their freshness by source, dead letters by reason. */
+  metrics?: PriceIngestMetrics;
 }
 
 interface DeadLetter {
@@ -156,9 +159,32 @@ export function createPriceBatchHandler(
   const retryBaseMs = opts.retryBaseMs ?? 200;
   const dlqTopic = opts.dlqTopic ?? TOPICS.pricesDlq;
 
+  /** Ticks stored, their freshness (minute → now) by source; one labelled child per source per chunk. */
+  function observeStored(good: readonly { tick: PriceTick }[]): void {
+    const m = opts.metrics;
+    if (!m || good.length === 0) return;
+    const nowMs = Date.now();
+    let source = good[0]!.tick.source;
+    let fresh = m.freshnessSeconds.labels(source);
+    let count = 0;
+    for (const g of good) {
+      if (g.tick.source !== source) {
+        m.ticksStored.inc({ source }, count);
+        source = g.tick.source;
+        fresh = m.freshnessSeconds.labels(source);
+        count = 0;
+      }
+      count += 1;
+      fresh.observe((nowMs - Date.parse(g.tick.minute)) / 1000);
+    }
+    m.ticksStored.inc({ source }, count);
+    m.lastStoredSeconds.set(nowMs / 1000);
+  }
+
   async function deadLetter(topic: string, partition: number, letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     for (const l of letters) {
+      opts.metrics?.deadLetters.inc({ topic, reason: deadLetterReason(l.reason) });
       opts.log.warn('price message dead-lettered', {
         topic,
         partition,
@@ -247,8 +273,12 @@ export function createPriceBatchHandler(
       }
       // A Redis outage rejects here and KafkaJS redelivers from the last commit: nothing is lost, and
       // valid ticks are never dead-lettered for the store being down.
-      bad.push(...(await writeWithRetries(good)));
+      const unwritten = await writeWithRetries(good);
+      bad.push(...unwritten);
       await deadLetter(topic, partition, bad);
+      observeStored(
+        unwritten.length === 0 ? good : good.filter((g) => !unwritten.some((u) => u.message === g.message)),
+      );
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       await opts.commit(topic, partition, (BigInt(last) + 1n).toString());
@@ -277,6 +307,7 @@ export interface PriceConsumerOptions {
   retryBaseMs?: number;
   sessionTimeoutMs?: number;
   onWritten?: (count: number) => void;
+  metrics?: PriceIngestMetrics;
   /** Called if the consumer crashes for good (KafkaJS gave up restarting it). */
   onFatal?: (err: Error) => void;
 }
@@ -309,6 +340,7 @@ export async function startPriceConsumer(opts: PriceConsumerOptions): Promise<Ru
     maxAttempts: opts.maxAttempts,
     retryBaseMs: opts.retryBaseMs,
     onWritten: opts.onWritten,
+    metrics: opts.metrics,
     commit: (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }]),
   });
   await consumer.run({

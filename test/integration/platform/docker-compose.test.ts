@@ -27,7 +27,19 @@ function composeConfig(): { services: Record<string, Service> } {
 test('docker-compose config accepts the file, with every service of the system', () => {
   const { services } = composeConfig();
   expect(Object.keys(services).sort()).toEqual(
-    ['api', 'consumer', 'kafka', 'postgresql', 'redis', 'setup', 'temporal', 'temporal-ui', 'worker'].sort(),
+    [
+      'api',
+      'consumer',
+      'grafana',
+      'kafka',
+      'postgresql',
+      'prometheus',
+      'redis',
+      'setup',
+      'temporal',
+      'temporal-ui',
+      'worker',
+    ].sort(),
   );
   expect(services.temporal?.environment?.DB).toBe('postgres12'); // PostgreSQL-backed, not the dev server
   expect(services.redis?.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
