@@ -45,7 +45,17 @@ export function createApp(deps: AppDeps): Koa {
     cfg: deps.cfg,
     log: deps.log,
     orders,
-    placer: createOrderPlacer({ cfg: deps.cfg, redis: deps.redis, orders }),
+    placer: createOrderPlacer({
+      cfg: deps.cfg,
+      redis: deps.redis,
+      orders,
+      observer: {
+        waiting: (d) => metrics.admissionWaiting.inc(d),
+        admitted: (s) => metrics.admissionWaitSeconds.observe(s),
+        refused: () => metrics.ordersRefusedOverloaded.inc(),
+      },
+    }),
+    metrics,
     store: createStore(deps.redis, deps.cfg),
     authRedis: deps.redis,
     stopping: deps.stopping,

@@ -1,6 +1,7 @@
 // What the routes are given: the order service, the store and the configuration, never raw clients.
 import type { Config } from '../../lib/infra/config';
 import type { Logger } from '../../lib/infra/logger';
+import type { ApiMetrics } from '../../lib/infra/metrics';
 import type { OrderClient } from '../../lib/orders/client';
 import type { OrderPlacer } from '../../lib/orders/place';
 import type { Store } from '../../lib/store';
@@ -11,6 +12,7 @@ export interface RouteDeps {
   orders: OrderClient;
   placer: OrderPlacer;
   store: Store;
+  metrics: Pick<ApiMetrics, 'creditCheckSeconds'>;
   /** The key store the auth guard reads (api/auth.ts); routes never use it. */
   authRedis: Parameters<typeof import('../auth').authenticate>[1];
   /** Aborted when the process begins a graceful stop: long polls then answer at once. */

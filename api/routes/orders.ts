@@ -47,6 +47,7 @@ export function createOrderRouter(deps: RouteDeps): Router {
     const req = { user: body.user, stockId: body.stockid, quantity: body.quantity };
     const idempotencyKey = input.headers['idempotency-key'] as string | undefined;
     const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
+    deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);
     ctx.status = 201;
     ctx.set('Location', `/orders/${state.orderId}`);
     ctx.body = orderView(state);

@@ -8,6 +8,13 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** What an operator's metrics learn of admission (lib/infra/metrics' admission series). */
+export interface AdmissionObserver {
+  waiting(delta: 1 | -1): void;
+  admitted(waitedSeconds: number): void;
+  refused(): void;
+}
+
 export interface AdmissionStats {
   active: number;
   waiting: number;
@@ -24,6 +31,7 @@ export class Admission {
   constructor(
     private readonly limit: number,
     private readonly maxQueued: number,
+    private readonly observer?: AdmissionObserver,
   ) {}
 
   stats(): AdmissionStats {
@@ -48,19 +56,25 @@ export class Admission {
   private acquire(deadline: number): Promise<void> {
     if (this.active < this.limit) {
       this.active += 1;
+      this.observer?.admitted(0);
       return Promise.resolve();
     }
     const waitMs = deadline - Date.now() - 2 * this.startMs;
     if (this.queue.length >= this.maxQueued || waitMs <= 0) return Promise.reject(this.overloaded());
+    const queuedAt = Date.now();
+    this.observer?.waiting(1);
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         admit: () => {
           clearTimeout(waiter.timer);
+          this.observer?.waiting(-1);
+          this.observer?.admitted((Date.now() - queuedAt) / 1000);
           resolve();
         },
         timer: setTimeout(() => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
+          this.observer?.waiting(-1);
           reject(this.overloaded());
         }, waitMs),
       };
@@ -77,6 +91,7 @@ export class Admission {
 
   private overloaded(): OrderError {
     this.refused += 1;
+    this.observer?.refused();
     return new OrderError(
       'overloaded',
       'overloaded',

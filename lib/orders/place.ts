@@ -6,7 +6,7 @@ import type { OrderState } from '../contracts/orders';
 import { tradingSession } from '../prices/market-calendar';
 import { readStockFacts } from '../store/stock-facts';
 import { userKey } from '../store/keys';
-import { Admission } from './admission';
+import { Admission, type AdmissionObserver } from './admission';
 import type { OrderClient, OrderRequest } from './client';
 import { OrderError } from './errors';
 import { newOrderId } from './order-id';
@@ -31,12 +31,14 @@ export function createOrderPlacer({
   cfg,
   redis,
   orders,
+  observer,
 }: {
   cfg: PlaceConfig;
   redis: Redis;
   orders: OrderClient;
+  observer?: AdmissionObserver;
 }) {
-  const admission = new Admission(cfg.ORDER_MAX_IN_FLIGHT, cfg.ORDER_QUEUE_MAX);
+  const admission = new Admission(cfg.ORDER_MAX_IN_FLIGHT, cfg.ORDER_QUEUE_MAX, observer);
   const rules: TradeRules = { priceMaxAgeMs: cfg.PRICE_MAX_AGE, session: tradingSession(cfg) };
 
   /** Unknown users, untradable stocks, a closed market and stale prices are refused here, before any order. */
