@@ -36,6 +36,7 @@ runProcess('price-consumer', async (cfg, log) => {
     groupId: cfg.PRICE_CONSUMER_GROUP,
     concurrency: cfg.PRICE_CONSUMER_CONCURRENCY,
     maxAttempts: cfg.PRICE_CONSUMER_MAX_ATTEMPTS,
+    retentionMs: cfg.PRICE_HISTORY_RETENTION,
     sessionTimeoutMs: cfg.PRICE_CONSUMER_SESSION_TIMEOUT,
     // A new group starts from the earliest tick: the first deployment misses nothing already published.
     fromBeginning: true,

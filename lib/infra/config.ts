@@ -78,6 +78,7 @@ const variables = {
   PRICE_MAX_AGE: [duration, '2m'],
   PRICE_SCHEDULE_ID: [z.string().min(1), 'price-fetch'],
   PRICE_CATCHUP_WINDOW: [duration, '1d'],
+  PRICE_HISTORY_RETENTION: [duration, '30d'],
   PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
   ORDER_EVENTS_CONSUMER_GROUP: [z.string().min(1), 'bourse-order-events'],
   PRICE_CONSUMER_CONCURRENCY: [positiveInt.max(256), '4'],

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     groupId,
     concurrency: cfg.PRICE_CONSUMER_CONCURRENCY,
     maxAttempts: cfg.PRICE_CONSUMER_MAX_ATTEMPTS,
+    retentionMs: cfg.PRICE_HISTORY_RETENTION,
     fromBeginning: true,
     onWritten: (n) => (written += n),
     onFatal: (err) => {

@@ -9,7 +9,7 @@ import {
   deadLetterReason,
   failureKind,
 } from '../../lib/infra/metrics';
-import { parseTickMessage } from '../../lib/prices/ingest/consumer';
+import { parseTickMessage } from '../../lib/prices/ingest/parse';
 import type { OrderEvent, OrderPhase, OrderState } from '../../lib/contracts/orders';
 
 const state = (phase: OrderPhase, reason?: string): OrderState => ({

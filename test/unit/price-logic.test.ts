@@ -13,7 +13,7 @@ import {
   tickSize,
 } from '../../lib/prices/sources/simulated';
 import { priceTickSchema } from '../../lib/contracts/price-tick';
-import { parseTickMessage } from '../../lib/prices/ingest/consumer';
+import { parseTickMessage } from '../../lib/prices/ingest/parse';
 
 const t0 = Date.UTC(2025, 9, 8, 5, 30);
 const at = (i: number) => new Date(t0 + i * 60_000);

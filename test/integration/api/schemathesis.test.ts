@@ -8,7 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueApiKey } from '../../../lib/store/api-keys';
 import { WATCHLIST_KEY } from '../../../lib/store/keys';
 import { flatTick } from '../../../lib/contracts/price-tick';
-import { writeTicks } from '../../../lib/prices/ingest/consumer';
+import { writeTicks } from '../../../lib/store/price-history';
 import { startApi, type Api } from '../../support/app-harness';
 import {
   httpVerifier,

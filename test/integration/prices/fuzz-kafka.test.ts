@@ -8,11 +8,8 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { createKafka, TOPICS } from '../../../lib/infra/kafka';
 import { createLogger } from '../../../lib/infra/logger';
 import { readLatestTick } from '../../../lib/store/price-history';
-import {
-  parseTickMessage,
-  startPriceConsumer,
-  type RunningPriceConsumer,
-} from '../../../lib/prices/ingest/consumer';
+import { startPriceConsumer, type RunningPriceConsumer } from '../../../lib/prices/ingest/consumer';
+import { parseTickMessage } from '../../../lib/prices/ingest/parse';
 import { simulatedTick } from '../../../lib/prices/sources/simulated';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { header, newGroupAtEnd, randomStockId, readDlq, waitFor } from '../../support/price-helpers';

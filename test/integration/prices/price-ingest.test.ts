@@ -4,13 +4,10 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { createKafka, TOPICS } from '../../../lib/infra/kafka';
 import { priceHistoryKey, priceIndexKey } from '../../../lib/store/keys';
 import { createLogger } from '../../../lib/infra/logger';
-import { readLatestTick, readPriceHistory } from '../../../lib/store/price-history';
-import {
-  startPriceConsumer,
-  writeTicks,
-  type RunningPriceConsumer,
-} from '../../../lib/prices/ingest/consumer';
+import { readLatestTick, readPriceHistory, writeTicks } from '../../../lib/store/price-history';
+import { startPriceConsumer, type RunningPriceConsumer } from '../../../lib/prices/ingest/consumer';
 import { simulatedTick } from '../../../lib/prices/sources/simulated';
+import { flatTick } from '../../../lib/contracts/price-tick';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { header, newGroupAtEnd, randomStockId, readDlq, waitFor } from '../../support/price-helpers';
 import { testConfig } from '../../support/test-stack';
@@ -157,4 +154,31 @@ test('a flood of poison, and one poison message too big to dead-letter whole, ne
   const truncated = dead.filter((m) => header(m, 'dlq-value-truncated-to'));
   expect(truncated).toHaveLength(1);
   expect(header(truncated[0]!, 'dlq-reason')).toMatch(/^value is not JSON/);
+});
+
+describe('the retention window (PRICE_HISTORY_RETENTION)', () => {
+  test('minutes older than the newest minus the window leave, a bounded number per write', async () => {
+    const redis = createRedis(testConfig());
+    try {
+      const stock = `7${String(Date.now()).padStart(14, '0')}`;
+      const base = Date.UTC(2026, 0, 1);
+      const tickAt = (m: number) => flatTick(stock, 100 + m, new Date(base + m * 60_000));
+      // Two hours of minutes, then one more write with a 60-minute window.
+      await writeTicks(
+        redis,
+        Array.from({ length: 120 }, (_, m) => tickAt(m)),
+      );
+      await writeTicks(redis, [tickAt(120)], undefined, 60 * 60_000);
+      const minutes = await redis.zrange(priceIndexKey(stock), 0, -1);
+      expect(minutes[0]).toBe(new Date(base + 60 * 60_000).toISOString());
+      expect(minutes).toHaveLength(61);
+      expect(await redis.hlen(priceHistoryKey(stock))).toBe(61);
+      expect((await readLatestTick(redis, stock))?.price).toBe(220);
+      // A window of 0 keeps everything.
+      await writeTicks(redis, [tickAt(121)], undefined, 0);
+      expect(await redis.zcard(priceIndexKey(stock))).toBe(62);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });

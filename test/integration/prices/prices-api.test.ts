@@ -1,5 +1,5 @@
 // GET /stocks/:id/prices and /stocks/:id/price over HTTP, against the real API and Redis.
-import { writeTicks } from '../../../lib/prices/ingest/consumer';
+import { writeTicks } from '../../../lib/store/price-history';
 import { simulatedTick } from '../../../lib/prices/sources/simulated';
 import { createRedis } from '../../../lib/infra/redis';
 import { startApi, type Api } from '../../support/app-harness';
