@@ -6,12 +6,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLogger } from '../../lib/infra/logger';
-import {
-  createTsetmcSource,
-  rowAtMinute,
-  tehranClock,
-  type TsetmcSourceOptions,
-} from '../../lib/prices/sources/tsetmc';
+import { createTsetmcSource, type TsetmcSourceOptions } from '../../lib/prices/sources/tsetmc';
+import { rowAtMinute, tehranClock } from '../../lib/prices/sources/tsetmc-api';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'tsetmc', name), 'utf8');
 const INFO = fixture('closing-price-info.json');
