@@ -11,6 +11,8 @@ export interface OptionSpec {
   description: string;
   /** The value when the flag is absent, written as a user would type it. */
   default?: string;
+  /** The only values allowed (for a list: for each item). */
+  choices?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -51,8 +53,10 @@ export function durationArg(text: string): number {
   return durationToMs(/^\d+$/.test(text) ? `${text}s` : text);
 }
 
-function convert(name: string, kind: OptionKind, text: string): unknown {
+function convert(name: string, { kind, choices }: OptionSpec, text: string): unknown {
   const bad = (what: string) => new UsageError(`--${name} wants ${what}, got "${text}"`);
+  const items = kind === 'list' ? text.split(',').map((s) => s.trim()) : [text];
+  if (choices && items.some((item) => !choices.includes(item))) throw bad(`one of ${choices.join(', ')}`);
   switch (kind) {
     case 'integer':
       if (!/^-?\d+$/.test(text)) throw bad('an integer');
@@ -67,10 +71,7 @@ function convert(name: string, kind: OptionKind, text: string): unknown {
         throw bad('a duration (600, 600s, 10m, 1h)');
       }
     case 'list':
-      return text
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      return items.filter(Boolean);
     default:
       return text;
   }
@@ -99,15 +100,17 @@ export function parseCommand<O extends Readonly<Record<string, OptionSpec>>>(
   const stray = parsed.positionals.find((p) => !allowed.includes(p));
   if (stray !== undefined && !help) {
     throw new UsageError(
-      allowed.length ? `unexpected "${stray}": one of ${allowed.join(', ')}` : `unexpected argument "${stray}"`,
+      allowed.length
+        ? `unexpected "${stray}": one of ${allowed.join(', ')}`
+        : `unexpected argument "${stray}"`,
     );
   }
   const values: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(spec.options)) {
     const given = parsed.values[name];
     if (o.kind === 'boolean') values[name] = given === true;
-    else if (typeof given === 'string') values[name] = convert(name, o.kind, given);
-    else if (o.default !== undefined) values[name] = convert(name, o.kind, o.default);
+    else if (typeof given === 'string') values[name] = convert(name, o, given);
+    else if (o.default !== undefined) values[name] = convert(name, o, o.default);
   }
   return { values: values as Values<O>, positionals: parsed.positionals, help };
 }
@@ -116,7 +119,8 @@ export function usageText(spec: CommandSpec): string {
   const flags = Object.entries(spec.options).map(([name, o]) => {
     const value = o.kind === 'boolean' ? '' : ` <${o.kind}>`;
     const def = o.default !== undefined ? ` (default ${o.default})` : '';
-    return [`  --${name}${value}`, `${o.description}${def}`] as const;
+    const one = o.choices ? `; one of ${o.choices.join(', ')}` : '';
+    return [`  --${name}${value}`, `${o.description}${one}${def}`] as const;
   });
   flags.push(['  --help, -h', 'print this help and exit']);
   const width = Math.max(...flags.map(([f]) => f.length)) + 2;
@@ -144,7 +148,7 @@ export function runCommand<O extends Readonly<Record<string, OptionSpec>>>(
     args = parseCommand(spec, argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${spec.usage}: ${err.message}\n\n${usageText(spec)}`);
+    process.stderr.write(`${spec.usage}: ${err.message} (--help lists the options)\n`);
     process.exit(2);
   }
   if (args.help) {
@@ -157,7 +161,7 @@ export function runCommand<O extends Readonly<Record<string, OptionSpec>>>(
     },
     (err: unknown) => {
       if (err instanceof UsageError) {
-        process.stderr.write(`${spec.usage}: ${err.message}\n\n${usageText(spec)}`);
+        process.stderr.write(`${spec.usage}: ${err.message} (--help lists the options)\n`);
         process.exit(2);
       }
       process.stderr.write(`${spec.usage} failed: ${(err as Error).stack ?? String(err)}\n`);
