@@ -5,7 +5,7 @@ import type { Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { holdingsKey, orderKey, userKey } from '../../lib/store/keys';
 import { SAIPA } from '../../test/support/accounts';
-import { sleep } from '../../test/support/wait';
+import { waitFor } from '../../test/support/wait';
 import type { LogicalOrder } from './clients';
 
 export interface Invariant {
@@ -88,12 +88,11 @@ export async function checkOrderInvariants(
       // Visibility is eventually consistent: wait for it to agree, then compare.
       const expected = new Set(mine.filter((o) => o.orderId).map((o) => o.orderId)).size;
       let seen = -1;
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
+      const visible = async () => {
         seen = (await temporal.workflow.count(`WorkflowType = "buyOrder" AND OrderUser = "${user}"`)).count;
-        if (seen >= expected) break;
-        await sleep(1_000);
-      }
+        return seen >= expected;
+      };
+      await waitFor(`${user}'s workflows visible`, visible, 60_000, 1_000).catch(() => undefined);
       if (seen !== expected) idem.violations.push(`${user}: ${seen} workflows for ${expected} orders`);
     }
     return [finals, money, holdings, idem];

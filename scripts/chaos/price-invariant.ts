@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { PriceTick } from '../../lib/contracts/price-tick';
 import type { Redis } from '../../lib/infra/redis';
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from '../../lib/store/keys';
-import { sleep, waitFor } from '../../test/support/wait';
+import { waitFor } from '../../test/support/wait';
 import type { Invariant } from './invariants';
 
 const MINUTE = 60_000;
@@ -41,11 +41,14 @@ export async function settlePrices(
 ): Promise<void> {
   const last = minutes[minutes.length - 1];
   if (last === undefined) return;
-  while (Date.now() < deadline) {
-    const scores = await Promise.all(stocks.map((s) => redis.zscore(priceIndexKey(s), iso(last))));
-    if (scores.every((s) => s !== null)) return;
-    await sleep(2_000);
-  }
+  const recorded = async () =>
+    (await Promise.all(stocks.map((s) => redis.zscore(priceIndexKey(s), iso(last))))).every(
+      (s) => s !== null,
+    );
+  // Not there by the deadline: checkPrices names what is missing.
+  await waitFor('the last minute of every stock', recorded, Math.max(0, deadline - Date.now()), 2_000).catch(
+    () => undefined,
+  );
 }
 
 export async function checkPrices(
