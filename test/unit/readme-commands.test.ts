@@ -91,3 +91,13 @@ describe.each(commands.map((c) => [`${c.where}: npm ${c.name} ${c.args.join(' ')
     });
   },
 );
+
+test.each(Object.entries(scripts).filter(([, s]) => scriptFile(s)))(
+  'npm run %s: its scripts/ command uses the parser and takes the arguments package.json gives it',
+  async (_, npmScript) => {
+    const target = scriptFile(npmScript)!;
+    const mod = (await import(join(ROOT, target.file))) as { command?: CommandSpec };
+    expect(mod.command).toBeDefined();
+    expect(parseCommand(mod.command!, target.args).help).toBe(false);
+  },
+);
