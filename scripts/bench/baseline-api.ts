@@ -13,47 +13,61 @@ import { userKey } from '../../lib/store/keys';
 import { readLatestTick } from '../../lib/store/price-history';
 import { runProcess } from '../../lib/infra/process';
 import { createRedis } from '../../lib/infra/redis';
+import { runCommand, type CommandSpec } from '../cli';
 
-runProcess('bench-baseline-api', async (cfg, log) => {
-  const redis = createRedis(cfg);
-  await redis.ping();
-  const unused = () => {
-    throw new Error('not used by the baseline');
-  };
-  const { reserveCredit } = createOrderActivities({
-    redis,
-    sender: { send: unused, close: unused },
-    verifier: { kind: 'simulated', verify: unused } as unknown as Verifier,
-    log,
+export const command = {
+  usage: 'node --import tsx scripts/bench/baseline-api.ts',
+  summary: "the bench's baseline POST /orders (validation and credit reservation, no Temporal) on API_PORT",
+  options: {},
+} as const satisfies CommandSpec;
+
+const start = () =>
+  runProcess('bench-baseline-api', async (cfg, log) => {
+    const redis = createRedis(cfg);
+    await redis.ping();
+    const unused = () => {
+      throw new Error('not used by the baseline');
+    };
+    const { reserveCredit } = createOrderActivities({
+      redis,
+      sender: { send: unused, close: unused },
+      verifier: { kind: 'simulated', verify: unused } as unknown as Verifier,
+      log,
+    });
+    const app = new Koa();
+    app.use(async (ctx) => {
+      if (ctx.method !== 'POST' || ctx.path !== '/orders') {
+        ctx.status = 404;
+        ctx.body = { error: 'not_found' };
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
+      const body = parse(
+        orderRequestSchema,
+        parseJsonLossless(Buffer.concat(chunks).toString('utf8')),
+        'body',
+      );
+      const req = { user: body.user, stockId: body.stockid, quantity: body.quantity };
+      const [exists, tick] = await Promise.all([
+        redis.exists(userKey(req.user)),
+        readLatestTick(redis, req.stockId),
+      ]);
+      if (!exists || !tick) {
+        ctx.status = 422;
+        ctx.body = { error: exists ? 'no_price' : 'unknown_user' };
+        return;
+      }
+      const orderId = randomUUID();
+      const credit = await reserveCredit({ orderId, ...req });
+      ctx.status = 201;
+      ctx.body = { orderId, status: credit.outcome, ...credit };
+    });
+    const server = app.listen(cfg.API_PORT, cfg.API_HOST);
+    return async () => {
+      server.close();
+      redis.disconnect();
+    };
   });
-  const app = new Koa();
-  app.use(async (ctx) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/orders') {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found' };
-      return;
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const body = parse(orderRequestSchema, parseJsonLossless(Buffer.concat(chunks).toString('utf8')), 'body');
-    const req = { user: body.user, stockId: body.stockid, quantity: body.quantity };
-    const [exists, tick] = await Promise.all([
-      redis.exists(userKey(req.user)),
-      readLatestTick(redis, req.stockId),
-    ]);
-    if (!exists || !tick) {
-      ctx.status = 422;
-      ctx.body = { error: exists ? 'no_price' : 'unknown_user' };
-      return;
-    }
-    const orderId = randomUUID();
-    const credit = await reserveCredit({ orderId, ...req });
-    ctx.status = 201;
-    ctx.body = { orderId, status: credit.outcome, ...credit };
-  });
-  const server = app.listen(cfg.API_PORT, cfg.API_HOST);
-  return async () => {
-    server.close();
-    redis.disconnect();
-  };
-});
+
+if (require.main === module) runCommand(command, async () => start());

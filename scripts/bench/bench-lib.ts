@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-
 // What every benchmark scenario shares: percentiles with their sample counts, an open-loop load
 // generator, and the one function that talks to the order API (so a header is added in one place).
+import { readFileSync } from 'node:fs';
+import { sleep } from '../../test/support/wait';
+
+export { sleep };
 export const say = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface Stats {
   /** How many samples the figures rest on. */

@@ -9,7 +9,9 @@ import {
 } from '@temporalio/client';
 import { config } from '../../lib/infra/config';
 import { createLogger } from '../../lib/infra/logger';
+import { runCommand, UsageError, type CommandSpec, type Parsed } from '../cli';
 import {
+  BACKFILL_DEFAULTS,
   BackfillInputError,
   isoMinute,
   parseBackfillInput,
@@ -50,35 +52,33 @@ export async function startPriceBackfill(
   });
 }
 
-/** `--name value` pairs; unknown names and missing values are errors. */
-function parseArgs(argv: readonly string[]): PriceBackfillInput {
-  const names: Record<string, 'from' | 'to' | 'parallel' | 'blockMinutes'> = {
-    '--from': 'from',
-    '--to': 'to',
-    '--parallel': 'parallel',
-    '--block': 'blockMinutes',
-  };
-  const out: Record<string, string | number> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const field = names[argv[i]!];
-    const value = argv[i + 1];
-    if (!field || value === undefined) throw new UsageError(`unexpected argument ${argv[i]}`);
-    out[field] = field === 'from' || field === 'to' ? value : Number(value);
-  }
-  if (out.from === undefined || out.to === undefined) throw new UsageError('--from and --to are required');
-  return out as unknown as PriceBackfillInput;
-}
+export const command = {
+  usage: 'npm run prices:backfill --',
+  summary:
+    'fills the minutes from ≤ minute < to with the priceBackfill workflow and waits for it, ' +
+    'e.g. --from 2026-11-21T09:00:00Z --to 2026-11-22T09:00:00Z',
+  options: {
+    from: { kind: 'string', description: 'first minute (ISO time), required' },
+    to: { kind: 'string', description: 'end of the range (ISO time, excluded), required' },
+    parallel: {
+      kind: 'integer',
+      description: 'blocks fetched at once',
+      default: String(BACKFILL_DEFAULTS.parallel),
+    },
+    block: {
+      kind: 'integer',
+      description: 'minutes per block',
+      default: String(BACKFILL_DEFAULTS.blockMinutes),
+    },
+  },
+} as const satisfies CommandSpec;
 
-class UsageError extends Error {}
-
-const USAGE =
-  'usage: npm run prices:backfill -- --from <ISO time> --to <ISO time> [--parallel 4] [--block 60]\n' +
-  '  fills the minutes from ≤ minute < to, e.g. --from 2026-11-21T09:00:00Z --to 2026-11-22T09:00:00Z\n';
-
-async function main(): Promise<void> {
+async function main({ values }: Parsed<typeof command.options>): Promise<void> {
+  if (values.from === undefined || values.to === undefined)
+    throw new UsageError('--from and --to are required');
+  const input = { from: values.from, to: values.to, parallel: values.parallel, blockMinutes: values.block };
   const cfg = config();
   const log = createLogger('prices-backfill', cfg.LOG_LEVEL);
-  const input = parseArgs(process.argv.slice(2));
   const client = createTemporalClient(cfg);
   try {
     const started = Date.now();
@@ -103,13 +103,11 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    if (err instanceof UsageError || err instanceof BackfillInputError) {
-      process.stderr.write(`prices:backfill: ${err.message}\n${USAGE}`);
-      process.exit(64); // EX_USAGE
-    }
-    const cause = err instanceof WorkflowFailedError ? `: ${err.cause?.message ?? ''}` : '';
-    process.stderr.write(`prices:backfill failed: ${(err as Error).message}${cause}\n`);
-    process.exit(1);
-  });
+  runCommand(command, (args) =>
+    main(args).catch((err: unknown) => {
+      if (err instanceof BackfillInputError) throw new UsageError(err.message);
+      if (err instanceof WorkflowFailedError) throw new Error(`${err.message}: ${err.cause?.message ?? ''}`);
+      throw err;
+    }),
+  );
 }

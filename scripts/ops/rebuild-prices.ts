@@ -3,18 +3,30 @@
 // offset up to the end it had when the command started, through the same ingest code as the price
 // consumer (so replays stay harmless and "latest" stays the newest minute), then exits.
 // Relies on the topic keeping every tick: retention.ms=-1 (lib/kafka.ts, set by ensureTopics).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../../lib/infra/config';
+import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { createKafka, TOPICS } from '../../lib/infra/kafka';
 import { createLogger } from '../../lib/infra/logger';
 import { startPriceConsumer } from '../../lib/prices/ingest/consumer';
 import { createRedis } from '../../lib/infra/redis';
 
-async function main(): Promise<void> {
+export const command = {
+  usage: 'npm run prices:rebuild --',
+  summary:
+    "rebuilds Redis's price history from Kafka stock-prices (earliest offset to the end at start), then exits",
+  options: {
+    group: {
+      kind: 'string',
+      description: 'consumer group to use (default: a new <PRICE_CONSUMER_GROUP>-rebuild-<time>)',
+    },
+  },
+} as const satisfies CommandSpec;
+
+async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   const cfg = config();
   const log = createLogger('prices-rebuild', cfg.LOG_LEVEL);
-  const groupArg = process.argv.indexOf('--group');
-  const groupId =
-    groupArg > 0 ? process.argv[groupArg + 1]! : `${cfg.PRICE_CONSUMER_GROUP}-rebuild-${Date.now()}`;
+  const groupId = values.group ?? `${cfg.PRICE_CONSUMER_GROUP}-rebuild-${Date.now()}`;
   const kafka = createKafka(cfg);
   const redis = createRedis(cfg);
   const admin = kafka.admin();
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
       return BigInt(end.high) > BigInt(end.low) && BigInt(c) < BigInt(end.high);
     });
     if (pending.length === 0) break;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   await running.stop();
   await admin.deleteGroups([groupId]).catch(() => undefined);
@@ -67,7 +79,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`prices:rebuild failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+if (require.main === module) runCommand(command, main);

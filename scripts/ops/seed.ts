@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { issueApiKey, principalOfKey, revokeApiKeys, type Principal } from '../../lib/store/api-keys';
 import { config } from '../../lib/infra/config';
+import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { holdingsKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../../lib/store/keys';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 
@@ -87,24 +88,30 @@ export async function seedDemoData(redis: Redis, { reset = false } = {}): Promis
   return done;
 }
 
-if (require.main === module) {
+export const command = {
+  usage: 'npm run seed --',
+  summary: 'the demo users, stocks and API keys (safe to run again; prints the keys)',
+  options: {
+    reset: { kind: 'boolean', description: "put the demo users' credit back to its start" },
+    'rotate-keys': { kind: 'boolean', description: 'revoke the demo keys and issue new ones' },
+  },
+} as const satisfies CommandSpec;
+
+async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   const cfg = config();
   const redis = createRedis(cfg);
   const keysFile = join(resolve(__dirname, '..', '..', cfg.STACK_DIR), 'demo-keys.json');
-  seedDemoData(redis, { reset: process.argv.includes('--reset') })
-    .then(async (lines) => {
-      for (const line of lines) process.stdout.write(`[seed] ${line}\n`);
-      const { keys, issued } = await seedDemoKeys(redis, keysFile, {
-        rotate: process.argv.includes('--rotate-keys'),
-      });
-      process.stdout.write(
-        `[seed] API keys (${issued ? 'new' : 'existing'}; kept in ${keysFile}; --rotate-keys issues new ones):\n`,
-      );
-      for (const [who, key] of Object.entries(keys)) process.stdout.write(`  ${who.padEnd(9)} ${key}\n`);
-      redis.disconnect();
-    })
-    .catch((err: unknown) => {
-      process.stderr.write(`[seed] failed: ${(err as Error).message}\n`);
-      process.exit(1);
-    });
+  try {
+    for (const line of await seedDemoData(redis, { reset: values.reset }))
+      process.stdout.write(`[seed] ${line}\n`);
+    const { keys, issued } = await seedDemoKeys(redis, keysFile, { rotate: values['rotate-keys'] });
+    process.stdout.write(
+      `[seed] API keys (${issued ? 'new' : 'existing'}; kept in ${keysFile}; --rotate-keys issues new ones):\n`,
+    );
+    for (const [who, key] of Object.entries(keys)) process.stdout.write(`  ${who.padEnd(9)} ${key}\n`);
+  } finally {
+    redis.disconnect();
+  }
 }
+
+if (require.main === module) runCommand(command, main);

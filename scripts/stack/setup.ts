@@ -1,9 +1,16 @@
 // One-shot set-up of a fresh deployment (docker compose's `setup` service): Kafka topics and the
-// Temporal search attributes. Safe to run again. The local stack does the same in scripts/local-stack.ts.
+// Temporal search attributes. Safe to run again. The local stack does the same in scripts/stack/local-stack.ts.
 import { config } from '../../lib/infra/config';
 import { createKafka, ensureTopics } from '../../lib/infra/kafka';
 import { createLogger } from '../../lib/infra/logger';
 import { createTemporalClient, ensureSearchAttributes } from '../../lib/infra/temporal';
+import { runCommand, type CommandSpec } from '../cli';
+
+export const command = {
+  usage: 'node --import tsx scripts/stack/setup.ts',
+  summary: "a fresh deployment's Kafka topics and Temporal search attributes (safe to run again)",
+  options: {},
+} as const satisfies CommandSpec;
 
 async function main(): Promise<void> {
   const cfg = config();
@@ -19,7 +26,4 @@ async function main(): Promise<void> {
   log.info('temporal search attributes ready');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`setup failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) runCommand(command, main);

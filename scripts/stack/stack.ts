@@ -1,6 +1,14 @@
 // `npm run stack:up|down|status`: the local stack on the ports lib/config points at.
 import { config } from '../../lib/infra/config';
+import { runCommand, UsageError, type CommandSpec } from '../cli';
 import { PrerequisiteError, stackSpecFromConfig, stackStatus, startStack, stopStack } from './local-stack';
+
+export const command = {
+  usage: 'tsx scripts/stack/stack.ts',
+  summary: 'start (up), stop (down) or show (status) the local stack of Temporal, Kafka and Redis',
+  options: {},
+  positionals: ['up', 'down', 'status'],
+} as const satisfies CommandSpec;
 
 const log = (msg: string) => process.stdout.write(`[stack] ${msg}\n`);
 
@@ -9,12 +17,15 @@ async function main(cmd: string | undefined): Promise<void> {
   if (cmd === 'up') await startStack(spec, log);
   else if (cmd === 'down') await stopStack(spec, log);
   else if (cmd === 'status') log(JSON.stringify(stackStatus(spec)));
-  else throw new Error('usage: tsx scripts/stack.ts up|down|status');
+  else throw new UsageError('say up, down or status');
 }
 
-main(process.argv[2]).catch((err: unknown) => {
-  process.stderr.write(
-    `[stack] ${err instanceof PrerequisiteError ? '' : 'failed: '}${(err as Error).message}\n`,
+if (require.main === module) {
+  runCommand(command, ({ positionals }) =>
+    main(positionals[0]).catch((err: unknown) => {
+      if (!(err instanceof PrerequisiteError)) throw err;
+      process.stderr.write(`[stack] ${err.message}\n`);
+      return 1;
+    }),
   );
-  process.exit(1);
-});
+}

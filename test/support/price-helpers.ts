@@ -2,35 +2,14 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { randomInt, randomUUID } from 'node:crypto';
 import { TOPICS } from '../../lib/infra/kafka';
+import { waitFor } from './wait';
+
+export { sleep, waitFor } from './wait';
 
 /** A fresh 17-digit stock id, so tests sharing the stack never see each other's prices. */
 export function randomStockId(): string {
   return `9${String(randomInt(0, 1e8)).padStart(8, '0')}${String(randomInt(0, 1e8)).padStart(8, '0')}`;
 }
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
-  );
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Points a new consumer group at the current end of a topic, so it sees only what comes next. */
 export async function newGroupAtEnd(kafka: Kafka, topic: string = TOPICS.prices): Promise<string> {

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installPythonVenv, PrerequisiteError, TOOLS_DIR, type Log } from '../../scripts/stack/local-stack';
+import { PrerequisiteError, TOOLS_DIR, type Log } from '../../scripts/stack/local-stack';
+import { installPythonVenv } from '../../scripts/stack/tools';
 
 const REQUIREMENTS = join(__dirname, 'schemathesis-requirements.txt');
 

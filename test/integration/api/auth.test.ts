@@ -10,28 +10,15 @@ import { apiKeyKey, userApiKeysKey, userKey, WATCHLIST_KEY } from '../../../lib/
 import { createLogger } from '../../../lib/infra/logger';
 import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { DEMO_PRINCIPALS, seedDemoKeys } from '../../../scripts/ops/seed';
-import { startApi, type Api } from '../../support/app-harness';
-import {
-  bearer,
-  countOrders,
-  http,
-  httpVerifier,
-  newUser,
-  operatorKey,
-  putPrice,
-  putUser,
-  SAIPA,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
-  type OrderWorker,
-  type ScriptedVerifier,
-} from '../../support/order-harness';
+import { startApi } from '../../support/app-harness';
+import { SAIPA, userMoney } from '../../support/accounts';
+import { bearer, http } from '../../support/http';
+import { countOrders, type OrderStack, startOrderStack } from '../../support/order-harness';
+import { newUser, operatorKey, putUser } from '../../support/users';
 import { testConfig } from '../../support/test-stack';
 
-let verifier: ScriptedVerifier;
-let worker: OrderWorker;
-let api: Api;
+let stack: OrderStack | undefined;
+let { worker, api } = {} as OrderStack;
 /** Every log line the API wrote during this file. */
 const logLines: string[] = [];
 const redis = () => worker.redis;
@@ -42,12 +29,11 @@ let bobKey: string;
 let aliceOrder: string;
 
 beforeAll(async () => {
-  verifier = await startScriptedVerifier();
-  worker = await startOrderWorker(httpVerifier(verifier.url));
-  api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s', REQUEST_READ_TIMEOUT: '2s' }), {
-    log: createLogger('api-test', 'debug', {}, (line) => logLines.push(line)),
-  });
-  await putPrice(redis(), SAIPA, 2_850);
+  stack = await startOrderStack(
+    { ORDER_START_TIMEOUT: '60s', REQUEST_READ_TIMEOUT: '2s' },
+    { log: createLogger('api-test', 'debug', {}, (line) => logLines.push(line)) },
+  );
+  ({ worker, api } = stack);
   aliceKey = await putUser(redis(), alice, 10_000_000);
   bobKey = await putUser(redis(), bob, 10_000_000);
   const res = await http<OrderView>(`${api.url}/orders`, {
@@ -59,9 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api?.close();
-  await worker?.stop();
-  await verifier?.close();
+  await stack?.stop();
 });
 
 const order = (user: string) => ({ user, stockid: SAIPA, quantity: 10 });

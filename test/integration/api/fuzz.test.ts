@@ -6,34 +6,21 @@
 import fc from 'fast-check';
 import { exactInteger } from '../../../lib/contracts/json';
 import { orderKey, userKey } from '../../../lib/store/keys';
-import { startApi, type Api } from '../../support/app-harness';
-import {
-  bearer,
-  countOrders,
-  eventually,
-  http,
-  httpVerifier,
-  operatorKey,
-  putPrice,
-  putUser,
-  SAIPA,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
-  type OrderWorker,
-  type ScriptedVerifier,
-} from '../../support/order-harness';
+import { SAIPA, userMoney } from '../../support/accounts';
+import { bearer, http } from '../../support/http';
+import { countOrders, eventually, type OrderStack, startOrderStack } from '../../support/order-harness';
+import { operatorKey, putUser } from '../../support/users';
 import { testConfig } from '../../support/test-stack';
 
-const cfg = testConfig({ RATE_LIMIT_REQUESTS: '1000000', ORDER_START_TIMEOUT: '60s' });
+const overrides = { RATE_LIMIT_REQUESTS: '1000000', ORDER_START_TIMEOUT: '60s' };
+const cfg = testConfig(overrides);
 const RUNS = cfg.FUZZ_RUNS;
 const SEED = cfg.FUZZ_SEED;
 const CREDIT = 1_000_000_000;
 const FUZZ_USER = 'fuzz-user';
 
-let verifier: ScriptedVerifier;
-let worker: OrderWorker;
-let api: Api;
+let stack: OrderStack | undefined;
+let { worker, api } = {} as OrderStack;
 let userKeyText: string;
 let opKey: string;
 let keysBefore: Set<string>;
@@ -41,10 +28,8 @@ let startedAt: Date;
 let cases = 0;
 
 beforeAll(async () => {
-  verifier = await startScriptedVerifier();
-  worker = await startOrderWorker(httpVerifier(verifier.url));
-  api = await startApi(cfg);
-  await putPrice(worker.redis, SAIPA, 2_850);
+  stack = await startOrderStack(overrides);
+  ({ worker, api } = stack);
   userKeyText = await putUser(worker.redis, FUZZ_USER, CREDIT);
   opKey = await operatorKey(worker.redis);
   keysBefore = new Set(await worker.redis.keys('*'));
@@ -53,9 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.stderr.write(`[fuzz] ${cases} cases tried (seed ${SEED}, ${RUNS} runs per property)\n`);
-  await api?.close();
-  await worker?.stop();
-  await verifier?.close();
+  await stack?.stop();
 });
 
 interface Req {

@@ -7,22 +7,11 @@ import type { OrderView } from '../../../lib/orders/view';
 import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { startApi, type Api } from '../../support/app-harness';
-import {
-  authOf,
-  eventually,
-  http,
-  httpVerifier,
-  newUser,
-  putPrice,
-  putUser,
-  SAIPA,
-  SLOW_MS,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
-  type OrderWorker,
-  type ScriptedVerifier,
-} from '../../support/order-harness';
+import { putPrice, SAIPA, userMoney } from '../../support/accounts';
+import { http } from '../../support/http';
+import { eventually, httpVerifier, type OrderWorker, startOrderWorker } from '../../support/order-harness';
+import { authOf, newUser, putUser } from '../../support/users';
+import { type ScriptedVerifier, SLOW_MS, startScriptedVerifier } from '../../support/verifiers';
 import { testConfig, testEnv } from '../../support/test-stack';
 
 const ROOT = resolve(__dirname, '..', '..', '..');

@@ -8,20 +8,11 @@ import { createTemporalClient } from '../../../lib/infra/temporal';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { createRedis } from '../../../lib/infra/redis';
 import { startApi, type Api } from '../../support/app-harness';
-import {
-  authOf,
-  http,
-  httpVerifier,
-  newUser,
-  putPrice,
-  putUser,
-  SAIPA,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
-  type OrderWorker,
-  type ScriptedVerifier,
-} from '../../support/order-harness';
+import { putPrice, SAIPA, userMoney } from '../../support/accounts';
+import { http } from '../../support/http';
+import { httpVerifier, type OrderWorker, startOrderWorker } from '../../support/order-harness';
+import { authOf, newUser, putUser } from '../../support/users';
+import { type ScriptedVerifier, startScriptedVerifier } from '../../support/verifiers';
 import { testConfig, testLog, testStackSpec } from '../../support/test-stack';
 
 const START_TIMEOUT_MS = 3_000;

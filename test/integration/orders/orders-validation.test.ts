@@ -1,40 +1,22 @@
 // Every bad order input gets its 4xx naming the field, and leaves no workflow and no reservation.
 import { orderKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../../../lib/store/keys';
-import { startApi, type Api } from '../../support/app-harness';
-import {
-  authOf,
-  countOrders,
-  eventually,
-  http,
-  httpVerifier,
-  keyFor,
-  newUser,
-  putPrice,
-  putUser,
-  SAIPA,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
-  type OrderWorker,
-  type ScriptedVerifier,
-} from '../../support/order-harness';
-import { testConfig } from '../../support/test-stack';
+import { SAIPA, userMoney } from '../../support/accounts';
+import { http } from '../../support/http';
+import { countOrders, eventually, type OrderStack, startOrderStack } from '../../support/order-harness';
+import { authOf, keyFor, newUser, putUser } from '../../support/users';
 
 const NO_PRICE_STOCK = '123456789012345'; // known (has a name) but never priced
 const UNKNOWN_STOCK = '999999999999999';
 // Put on the watch list here, never priced.
 const UNPRICED_WATCHED = `5${String(Date.now()).padStart(14, '0')}`;
 
-let verifier: ScriptedVerifier;
-let worker: OrderWorker;
-let api: Api;
+let stack: OrderStack | undefined;
+let { worker, api } = {} as OrderStack;
 const user = newUser('val');
 
 beforeAll(async () => {
-  verifier = await startScriptedVerifier();
-  worker = await startOrderWorker(httpVerifier(verifier.url));
-  api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s' }));
-  await putPrice(worker.redis, SAIPA, 2_850);
+  stack = await startOrderStack({ ORDER_START_TIMEOUT: '60s' });
+  ({ worker, api } = stack);
   await putUser(worker.redis, user, 1_000_000_000);
   await keyFor(worker.redis, 'nobody-here'); // a key whose user has no account
   await worker.redis.hset(stockInfoKey(NO_PRICE_STOCK), { name: 'test stock without a price' });
@@ -43,9 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.redis.srem(WATCHLIST_KEY, UNPRICED_WATCHED);
-  await api?.close();
-  await worker?.stop();
-  await verifier?.close();
+  await stack?.stop();
 });
 
 const good = () => ({ user, stockid: SAIPA, quantity: 10 });

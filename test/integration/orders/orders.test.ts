@@ -3,25 +3,18 @@
 import { holdingsKey, orderKey } from '../../../lib/store/keys';
 import { buyOrderWorkflowId, ORDER_STATUS_TEXT, type OrderEvent } from '../../../lib/contracts/orders';
 import type { OrderView } from '../../../lib/orders/view';
-import { startApi, type Api } from '../../support/app-harness';
+import { startApi } from '../../support/app-harness';
+import { putPrice, SAIPA, userMoney } from '../../support/accounts';
+import { http } from '../../support/http';
 import {
-  authOf,
   countOrders,
   eventually,
-  http,
-  httpVerifier,
-  newUser,
-  putPrice,
-  putUser,
-  SAIPA,
-  SLOW_MS,
-  startOrderWorker,
-  startScriptedVerifier,
-  userMoney,
+  type OrderStack,
+  startOrderStack,
   watchOrderEvents,
-  type OrderWorker,
-  type ScriptedVerifier,
 } from '../../support/order-harness';
+import { authOf, newUser, putUser } from '../../support/users';
+import { SLOW_MS } from '../../support/verifiers';
 import { testConfig } from '../../support/test-stack';
 
 const PRICE = 2_850;
@@ -33,28 +26,23 @@ type Result = OrderView & { waitedMs: number };
 /** The order whose verification stalls for real, with the default 60 s timeout. */
 let realStall: { orderId: string; user: string; started: number } | undefined;
 
-let verifier: ScriptedVerifier;
-let worker: OrderWorker;
-let api: Api;
+let stack: OrderStack | undefined;
+let { verifier, worker, api } = {} as OrderStack;
 let orderEvents: Awaited<ReturnType<typeof watchOrderEvents>>;
 const redis = () => worker.redis;
 
 beforeAll(async () => {
-  verifier = await startScriptedVerifier();
-  worker = await startOrderWorker(httpVerifier(verifier.url));
   // Generous start timeout and in-flight limit: on a busy 2-core machine pass/fail must not depend on
   // speed (the 50-order burst below tests the credit check, not the admission limit, which
   // orders-outage.test.ts tests).
-  api = await startApi(testConfig({ ORDER_START_TIMEOUT: '60s', ORDER_MAX_IN_FLIGHT: '100' }));
+  stack = await startOrderStack({ ORDER_START_TIMEOUT: '60s', ORDER_MAX_IN_FLIGHT: '100' }, { price: PRICE });
+  ({ verifier, worker, api } = stack);
   orderEvents = await watchOrderEvents();
-  await putPrice(redis(), SAIPA, PRICE);
 });
 
 afterAll(async () => {
   await orderEvents?.stop();
-  await api?.close();
-  await worker?.stop();
-  await verifier?.close();
+  await stack?.stop();
 });
 
 /** Order id → its user, so reads go with the owner's key. */

@@ -6,7 +6,7 @@ import { readPriceHistory } from '../../../lib/store/price-history';
 import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
 import { ensurePriceSchedule, type PriceScheduleOptions } from '../../../lib/prices/schedule';
 import { simulatedTick } from '../../../lib/prices/sources/simulated';
-import { temporalBinary } from '../../../scripts/stack/local-stack';
+import { scheduleBackfillArgs, temporalBinary } from '../../../scripts/stack/tools';
 import { randomStockId, waitFor } from '../../support/price-helpers';
 import { startPricePipeline, type PricePipeline } from '../../support/price-pipeline';
 import { testConfig } from '../../support/test-stack';
@@ -92,20 +92,7 @@ test('temporal schedule backfill, exactly as documented, fills a gap with each m
   const t1 = t0 + 4 * MINUTE;
   for (const id of p.stocks) expect(await minutesOf(id, t0 - 5 * MINUTE, t1 + 5 * MINUTE)).toEqual([]);
 
-  const args = [
-    'schedule',
-    'backfill',
-    '--schedule-id',
-    'price-fetch',
-    '--start-time',
-    new Date(t0).toISOString(),
-    '--end-time',
-    new Date(t1).toISOString(),
-    '--overlap-policy',
-    'AllowAll',
-    '--address',
-    cfg.TEMPORAL_ADDRESS,
-  ];
+  const args = scheduleBackfillArgs('price-fetch', t0, t1, cfg.TEMPORAL_ADDRESS);
   const r = spawnSync(temporalBinary(), args, { encoding: 'utf8', timeout: 30_000 });
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
 

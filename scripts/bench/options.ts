@@ -1,0 +1,92 @@
+// The options of `npm run bench` (scripts/bench/bench.ts) and the bench stack's fixed settings.
+import { join } from 'node:path';
+import { BACKFILL_DEFAULTS } from '../../lib/prices/backfill-plan';
+import type { CommandSpec, Values } from '../cli';
+import { ROOT } from '../stack/spec';
+
+export const SCENARIOS: readonly string[] = [
+  'accept',
+  'complete',
+  'delivery',
+  'ingest',
+  'catchup',
+  'backfill',
+  'freshness',
+];
+
+export const command = {
+  usage: 'npm run bench --',
+  summary:
+    'every performance figure of bourse on a stack of its own (.stack/bench) with the real processes; ' +
+    'prints a table and writes bench-results/bench-<time>.json. Not a pass/fail test',
+  options: {
+    duration: { kind: 'duration', description: 'each measured load phase (20, 20s, 1m)', default: '20s' },
+    rates: {
+      kind: 'list',
+      description: 'offered POST /orders rates of the acceptance scenario',
+      default: '25,50,100',
+    },
+    'complete-rate': {
+      kind: 'number',
+      description: 'offered rate of the completion scenario',
+      default: '200',
+    },
+    samples: {
+      kind: 'integer',
+      description: 'long-poll samples of the result-delivery scenario',
+      default: '200',
+    },
+    stocks: { kind: 'integer', description: 'simulated stocks of the price scenarios', default: '700' },
+    hours: { kind: 'number', description: 'the catch-up gap, in hours', default: '24' },
+    'ingest-minutes': {
+      kind: 'integer',
+      description: 'minutes of ticks the ingest figure writes',
+      default: '300',
+    },
+    'fresh-minutes': { kind: 'integer', description: 'minutes the freshness figure observes', default: '2' },
+    'backfill-block': {
+      kind: 'integer',
+      description: "the priceBackfill workflow's block, in minutes",
+      default: String(BACKFILL_DEFAULTS.blockMinutes),
+    },
+    'backfill-parallel': {
+      kind: 'integer',
+      description: 'priceBackfill blocks at once',
+      default: String(BACKFILL_DEFAULTS.parallel),
+    },
+    only: {
+      kind: 'list',
+      description: 'the scenarios to run',
+      default: SCENARIOS.join(','),
+      choices: SCENARIOS,
+    },
+    profile: {
+      kind: 'boolean',
+      description: 'run worker, consumer and API under --cpu-prof; print their hottest functions',
+    },
+    'keep-stack': { kind: 'boolean', description: 'leave the bench stack running (the next run reuses it)' },
+  },
+} as const satisfies CommandSpec;
+
+export type BenchOptions = Values<typeof command.options>;
+
+/** The bench stack: its own ports (far from the demo's 3000/7233/9092/6379 and the tests' 13000–19492). */
+export const BENCH_ENV: Record<string, string> = {
+  TEMPORAL_ADDRESS: '127.0.0.1:27233',
+  TEMPORAL_UI_PORT: '28233',
+  KAFKA_BROKERS: '127.0.0.1:29092',
+  REDIS_URL: 'redis://127.0.0.1:26379',
+  API_HOST: '127.0.0.1',
+  API_PORT: '23000',
+  STACK_DIR: '.stack/bench',
+  LOG_LEVEL: 'warn',
+  // The bench measures the order path, not the per-key rate limit.
+  RATE_LIMIT_REQUESTS: '1000000',
+  // One price is put at the start and the order scenarios run for minutes: the fresh-price rule
+  // (PRICE_MAX_AGE) is not what they measure.
+  PRICE_MAX_AGE: '1d',
+};
+export const BASELINE_PORT = 23001;
+export const BENCH_STOCK = '44891482026867833';
+export const STACK_DIR = join(ROOT, BENCH_ENV.STACK_DIR!);
+export const PROFILE_DIR = join(STACK_DIR, 'profiles');

@@ -1,0 +1,100 @@
+// What the bench's order scenarios share: a bench user (endless credit, a key, SAIPA priced), waiting
+// until the API accepts orders, an open-loop load with its figures, and draining the backlog.
+import type { Config } from '../../lib/infra/config';
+import { createRedis } from '../../lib/infra/redis';
+import { createTemporalClient } from '../../lib/infra/temporal';
+import { putAccount, putPrice } from '../../test/support/accounts';
+import { waitFor } from '../../test/support/wait';
+import { benchKeys, openLoop, say, sleep, stats, type OrderApi, type Stats } from './bench-lib';
+import { BENCH_STOCK } from './options';
+
+export async function newUser(cfg: Config, tag: string): Promise<string> {
+  const redis = createRedis(cfg);
+  const user = `bench-${tag}-${Date.now()}`;
+  benchKeys.set(user, await putAccount(redis, user, Number.MAX_SAFE_INTEGER));
+  await putPrice(redis, BENCH_STOCK, 2850);
+  redis.disconnect();
+  return user;
+}
+
+/** Until the worker answers: orders during start-up get 503 while no worker polls yet. */
+export async function untilAccepting(api: OrderApi, user: string): Promise<void> {
+  await waitFor(
+    'an accepted order',
+    async () => (await api.placeOrder(user, BENCH_STOCK)).status === 201,
+    90_000,
+    500,
+  ).catch(() => {
+    throw new Error('the order API never accepted an order; see .stack/bench/logs');
+  });
+}
+
+export interface LoadFigures {
+  offeredPerSecond: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  /** Errors by kind: "503 overloaded" (refused, nothing started), "503 unavailable" (timed out), ... */
+  errorKinds: Record<string, number>;
+  achievedPerSecond: number;
+  latencyMs: Stats;
+}
+
+export async function load(
+  api: OrderApi,
+  user: string,
+  rate: number,
+  seconds: number,
+): Promise<LoadFigures & { orderIds: string[] }> {
+  const { results, elapsedSeconds } = await openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK));
+  const ok = results.filter((r) => r.value?.status === 201);
+  const errorKinds: Record<string, number> = {};
+  for (const r of results) {
+    if (r.value?.status === 201) continue;
+    const kind = r.value ? `${r.value.status} ${r.value.body.error ?? ''}`.trim() : `failed: ${r.error}`;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  }
+  return {
+    offeredPerSecond: rate,
+    seconds,
+    sent: results.length,
+    ok: ok.length,
+    errors: results.length - ok.length,
+    errorKinds,
+    achievedPerSecond: Math.round((ok.length / elapsedSeconds) * 10) / 10,
+    latencyMs: stats(ok.map((r) => r.ms)),
+    orderIds: ok.map((r) => r.value!.body.orderId!),
+  };
+}
+
+export const WARMUP_SECONDS = 3;
+
+/**
+ * Waits until no buyOrder workflow is running, so one phase's backlog (orders still being verified or
+ * settled) never loads the next phase's measurement. Says how long it took; gives up after 3 minutes.
+ */
+export async function drain(cfg: Config): Promise<void> {
+  const temporal = createTemporalClient(cfg);
+  const started = Date.now();
+  try {
+    let running = 0;
+    while (Date.now() - started < 180_000) {
+      running = (await temporal.workflow.count('WorkflowType = "buyOrder" AND ExecutionStatus = "Running"'))
+        .count;
+      if (running === 0) break;
+      await sleep(500);
+    }
+    if (running > 0) say(`drain: ${running} orders still running after 180 s; measuring anyway`);
+    else if (Date.now() - started > 1_000)
+      say(`drain: backlog gone after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+/** "3 × 503 overloaded, 1 × 503 unavailable", or "" for none. */
+export const errorKindsText = (kinds: Record<string, number> = {}) =>
+  Object.entries(kinds)
+    .map(([k, n]) => `${n} × ${k}`)
+    .join(', ');

@@ -1,0 +1,129 @@
+// The bench's order scenarios: acceptance (open-loop POST /orders against the API and the baseline),
+// completion (orders finished per second with a short verification), and the delay from a workflow's
+// close to its long-poll answer.
+import type { Config } from '../../lib/infra/config';
+import { buyOrderWorkflowId } from '../../lib/contracts/orders';
+import { createTemporalClient } from '../../lib/infra/temporal';
+import { fmt, orderApi, say, sleep, stats } from './bench-lib';
+import { BASELINE_PORT, BENCH_ENV, BENCH_STOCK, type BenchOptions } from './options';
+import {
+  drain,
+  errorKindsText,
+  load,
+  newUser,
+  untilAccepting,
+  WARMUP_SECONDS,
+  type LoadFigures,
+} from './order-load';
+
+export async function acceptance(cfg: Config, opts: BenchOptions) {
+  const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
+  const baseline = orderApi(`http://127.0.0.1:${BASELINE_PORT}`);
+  const user = await newUser(cfg, 'accept');
+  await untilAccepting(api, user);
+  const rows = [];
+  for (const rate of opts.rates.map(Number)) {
+    const figures: Record<string, LoadFigures> = {};
+    for (const [name, target] of [
+      ['baseline', baseline],
+      ['temporal', api],
+    ] as const) {
+      await load(target, user, rate, WARMUP_SECONDS); // warm-up, discarded
+      if (name === 'temporal') await drain(cfg);
+      const f = await load(target, user, rate, opts.duration / 1000);
+      if (name === 'temporal') await drain(cfg);
+      figures[name] = { ...f, orderIds: undefined } as LoadFigures;
+      const kinds = errorKindsText(f.errorKinds);
+      say(
+        `accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
+      );
+    }
+    const t = figures.temporal!;
+    const b = figures.baseline!;
+    rows.push({
+      rate,
+      temporal: t,
+      baseline: b,
+      p50Ratio: Math.round((t.latencyMs.p50 / b.latencyMs.p50) * 10) / 10,
+      p99Ratio: Math.round((t.latencyMs.p99 / b.latencyMs.p99) * 10) / 10,
+    });
+  }
+  return rows;
+}
+
+export async function completion(cfg: Config, opts: BenchOptions) {
+  const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
+  const warm = await newUser(cfg, 'complete-warm');
+  await untilAccepting(api, warm);
+  await load(api, warm, opts['complete-rate'], WARMUP_SECONDS);
+  await drain(cfg);
+  const user = await newUser(cfg, 'complete');
+  const f = await load(api, user, opts['complete-rate'], opts.duration / 1000);
+  const { orderIds, ...accepted } = f;
+  // Wait (up to 60 s after the last POST) for every accepted order's workflow to close. Completed
+  // counts every order of the run that finished, also one whose POST timed out (503 unavailable: its
+  // workflow had started); notCompleted counts accepted orders that did not finish.
+  const temporal = createTemporalClient(cfg);
+  const query = `WorkflowType = "buyOrder" AND OrderUser = "${user}" AND ExecutionStatus = "Completed"`;
+  const accepted201 = new Set(orderIds.map(buyOrderWorkflowId));
+  const deadline = Date.now() + 60_000;
+  let closed: { id: string; start: number; close: number }[] = [];
+  for (;;) {
+    closed = [];
+    for await (const wf of temporal.workflow.list({ query })) {
+      closed.push({ id: wf.workflowId, start: wf.startTime.getTime(), close: wf.closeTime?.getTime() ?? 0 });
+    }
+    const done = new Set(closed.map((c) => c.id));
+    if ([...accepted201].every((id) => done.has(id)) || Date.now() > deadline) break;
+    await sleep(1_000);
+  }
+  await temporal.connection.close();
+  const completed = closed.length;
+  const firstStart = Math.min(...closed.map((c) => c.start));
+  const lastClose = Math.max(...closed.map((c) => c.close));
+  const seconds = (lastClose - firstStart) / 1000;
+  const done = new Set(closed.map((c) => c.id));
+  return {
+    verificationDelay: '200ms',
+    accepted,
+    completed,
+    notCompleted: [...accepted201].filter((id) => !done.has(id)).length,
+    firstStartToLastCloseSeconds: seconds,
+    completedPerSecond: Math.round((completed / seconds) * 10) / 10,
+  };
+}
+
+export async function delivery(cfg: Config, opts: BenchOptions) {
+  const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
+  const temporal = createTemporalClient(cfg);
+  const user = await newUser(cfg, 'delivery');
+  const lags: number[] = [];
+  let errors = 0;
+  const LANES = 5;
+  const one = async (record: boolean) => {
+    const placed = await api.placeOrder(user, BENCH_STOCK);
+    if (placed.status !== 201) {
+      errors += 1;
+      return;
+    }
+    const orderId = placed.body.orderId!;
+    const answer = await api.result(user, orderId, 30);
+    const answeredAt = Date.now();
+    const desc = await temporal.workflow.getHandle(buyOrderWorkflowId(orderId)).describe();
+    if (!answer.body.final || !desc.closeTime) throw new Error(`order ${orderId} did not finish`);
+    if (record) lags.push(answeredAt - desc.closeTime.getTime());
+  };
+  for (let i = 0; i < 20; i++) await one(false); // warm-up
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      for (let i = lane; i < opts.samples; i += LANES) await one(true);
+    }),
+  );
+  await temporal.connection.close();
+  return {
+    verificationDelay: '200ms',
+    concurrentClients: LANES,
+    closeToAnswerMs: stats(lags),
+    postErrors: errors,
+  };
+}

@@ -1,0 +1,52 @@
+// The chaos run's app processes: each logs to its own file, is SIGKILLed on demand, and is brought back
+// (as a supervisor would) when it dies on its own, which is counted.
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { hasExited, spawnApp, stopChild } from '../stack/app-control';
+import type { AppProcess } from '../stack/app-processes';
+
+export class ChaosApps {
+  private children = new Map<AppProcess, ChildProcess>();
+  /** Exits nobody asked for (a process that died of an outage on its own), by kind. */
+  readonly selfExits: Record<AppProcess, number> = { api: 0, worker: 0, consumer: 0 };
+  private stopping = false;
+
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly logDir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(kind: AppProcess): void {
+    const out = createWriteStream(join(this.logDir, `${kind}.log`), { flags: 'a' });
+    const child = spawnApp(kind, { env: this.env });
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    this.children.set(kind, child);
+    child.once('exit', (code, signal) => {
+      if (this.children.get(kind) !== child || this.stopping) return;
+      // Not killed by us: it died on its own. Count it and bring it back, as a supervisor would.
+      this.selfExits[kind]++;
+      this.log(`${kind} exited on its own (code ${code}, signal ${signal}); restarting it`);
+      setTimeout(() => {
+        if (!this.stopping && this.children.get(kind) === child) this.start(kind);
+      }, 1_000);
+    });
+  }
+
+  async kill(kind: AppProcess): Promise<void> {
+    const child = this.children.get(kind);
+    this.children.delete(kind);
+    if (!child || hasExited(child)) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.children.values()].map((child) => stopChild(child, 15_000)));
+  }
+}

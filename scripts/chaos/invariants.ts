@@ -1,0 +1,102 @@
+// The order invariants a chaos run must leave intact: every accepted order final exactly once, money
+// conserved per user, holdings equal to what settled, and no second order for one Idempotency-Key.
+import type { Config } from '../../lib/infra/config';
+import type { Redis } from '../../lib/infra/redis';
+import { createTemporalClient } from '../../lib/infra/temporal';
+import { holdingsKey, orderKey, userKey } from '../../lib/store/keys';
+import { SAIPA } from '../../test/support/accounts';
+import { waitFor } from '../../test/support/wait';
+import type { LogicalOrder } from './clients';
+
+export interface Invariant {
+  name: string;
+  checked: number;
+  violations: string[];
+}
+
+const FINAL_TO_STATE: Record<string, string> = {
+  'Success: Buy order complete.': 'settled',
+  'Failure: User verification unsuccessful.': 'released',
+  'Deny: Not enough credit': 'denied',
+};
+
+export async function checkOrderInvariants(
+  cfg: Config,
+  redis: Redis,
+  orders: LogicalOrder[],
+  initialCredit: Map<string, number>,
+): Promise<Invariant[]> {
+  const inv = (name: string): Invariant => ({ name, checked: 0, violations: [] });
+  const accepted = orders.filter((o) => o.orderId);
+
+  const finals = inv('every accepted order reached exactly one final status, none stuck');
+  for (const o of accepted) {
+    finals.checked++;
+    const state = await redis.hget(orderKey(o.user, o.orderId!), 'state');
+    if (!o.finalStatus) finals.violations.push(`${o.orderId}: no final status (state ${state})`);
+    else if (FINAL_TO_STATE[o.finalStatus] !== state) {
+      finals.violations.push(`${o.orderId}: final "${o.finalStatus}" but its money is ${state}`);
+    }
+  }
+  for (const o of orders.filter((x) => !x.orderId)) {
+    finals.checked++;
+    finals.violations.push(`order ${o.key} of ${o.user} never accepted (${o.refused ?? 'no answer'})`);
+  }
+  const temporal = createTemporalClient(cfg);
+  try {
+    const { count: running } = await temporal.workflow.count(
+      'WorkflowType = "buyOrder" AND ExecutionStatus = "Running"',
+    );
+    if (running > 0) finals.violations.push(`${running} buyOrder workflows still running`);
+
+    const money = inv('money conserved per user: initial = credit + reserved + settled; no reservation left');
+    const holdings = inv('holdings equal the settled quantities');
+    const idem = inv('Idempotency-Key retries never created a second order');
+    for (const [user, initial] of initialCredit) {
+      money.checked++;
+      holdings.checked++;
+      idem.checked++;
+      const u = await redis.hgetall(userKey(user));
+      const orderKeys = await redis.keys(orderKey(user, '*'));
+      let settled = 0;
+      let settledQty = 0;
+      for (const k of orderKeys) {
+        const h = await redis.hgetall(k);
+        if (h.state === 'settled') {
+          settled += Number(h.amount);
+          settledQty += Number(h.quantity);
+        }
+        if (h.state === 'reserved') money.violations.push(`${k}: still reserved`);
+      }
+      const credit = Number(u.credit);
+      const reserved = Number(u.reserved);
+      if (credit + reserved + settled !== initial) {
+        money.violations.push(
+          `${user}: credit ${credit} + reserved ${reserved} + settled ${settled} ≠ initial ${initial}`,
+        );
+      }
+      if (reserved !== 0) money.violations.push(`${user}: ${reserved} still reserved`);
+      const held = Number((await redis.hget(holdingsKey(user), SAIPA)) ?? 0);
+      if (held !== settledQty) holdings.violations.push(`${user}: holds ${held}, settled ${settledQty}`);
+
+      const mine = orders.filter((o) => o.user === user);
+      const drift = mine.reduce((n, o) => n + o.idDrift, 0);
+      if (drift) idem.violations.push(`${user}: ${drift} retries answered with another order id`);
+      if (orderKeys.length > mine.length) {
+        idem.violations.push(`${user}: ${orderKeys.length} orders in Redis for ${mine.length} keys`);
+      }
+      // Visibility is eventually consistent: wait for it to agree, then compare.
+      const expected = new Set(mine.filter((o) => o.orderId).map((o) => o.orderId)).size;
+      let seen = -1;
+      const visible = async () => {
+        seen = (await temporal.workflow.count(`WorkflowType = "buyOrder" AND OrderUser = "${user}"`)).count;
+        return seen >= expected;
+      };
+      await waitFor(`${user}'s workflows visible`, visible, 60_000, 1_000).catch(() => undefined);
+      if (seen !== expected) idem.violations.push(`${user}: ${seen} workflows for ${expected} orders`);
+    }
+    return [finals, money, holdings, idem];
+  } finally {
+    await temporal.connection.close();
+  }
+}

