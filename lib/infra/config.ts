@@ -108,6 +108,11 @@ const variables = {
 } as const;
 
 type Variables = typeof variables;
+
+/** Every variable bourse reads and its default, as a user writes it (README's table is checked against this). */
+export const CONFIG_DEFAULTS = Object.fromEntries(
+  Object.entries(variables).map(([name, [, fallback]]) => [name, fallback]),
+) as Readonly<Record<keyof Variables, string>>;
 export type Config = { readonly [K in keyof Variables]: z.output<Variables[K][0]> } & {
   readonly temporalPort: number;
   readonly kafkaPort: number;
