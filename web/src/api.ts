@@ -81,9 +81,9 @@ export class ApiClient {
     const err = body as { error?: string; message?: string; field?: string };
     return {
       ok: false,
-      // The router's own 404 (no such route) says not_found with "No route for"; a missing resource
-      // (an unknown stock's prices) is a 404 of a served route.
-      missing: res.status === 404 && /^No route for /.test(err.message ?? ''),
+      // The router's own 404 (no such route) or 405 (the path serves other methods: POST /orders
+      // without GET /orders); a missing resource (an unknown stock's prices) is a 404 of a served route.
+      missing: res.status === 405 || (res.status === 404 && /^No route for /.test(err.message ?? '')),
       status: res.status,
       message: err.message ?? `HTTP ${res.status}`,
       field: err.field,

@@ -31,7 +31,7 @@ export class PriceChart {
     this.chart = createChart(box, {
       autoSize: true,
       layout: { background: { color: '#ffffff' }, textColor: '#1f2933' },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 },
       localization: { priceFormatter: money },
     });
     this.series = this.chart.addSeries(LineSeries, { color: '#0b6e4f', lineWidth: 2 });
