@@ -8,6 +8,7 @@ const LONG_POLL_SECONDS = 60;
 export class OrderBook {
   private readonly orders = new Map<string, OrderView>();
   private readonly polling = new Set<string>();
+  private cursor: string | undefined;
   /** The order the form placed last: its answer line follows it. */
   private placed: string | undefined;
   /** True while the event stream is open: it then brings every change, no long poll is needed. */
@@ -19,18 +20,31 @@ export class OrderBook {
     private readonly stockName: (id: string) => string | undefined,
   ) {
     byId<HTMLSelectElement>('status-filter').addEventListener('change', () => void this.refresh());
+    byId('orders-more').addEventListener('click', () => void this.more());
   }
 
   private get filter(): string {
     return byId<HTMLSelectElement>('status-filter').value;
   }
 
-  /** The first page of the user's orders (server-filtered by status when a filter is chosen). */
+  /** The newest page of the user's orders (filtered by the server when a status is chosen). */
   async refresh(): Promise<void> {
-    const status = this.filter;
-    const r = await this.api.get<{ orders: OrderView[]; nextCursor?: string }>(
-      `/orders?limit=50${status ? `&status=${encodeURIComponent(status)}` : ''}`,
-    );
+    this.cursor = undefined;
+    await this.load();
+  }
+
+  /** The next page, after the last one loaded. */
+  async more(): Promise<void> {
+    if (this.cursor) await this.load(this.cursor);
+  }
+
+  private async load(cursor?: string, status = this.filter): Promise<void> {
+    const query = new URLSearchParams({ limit: '50' });
+    if (status) query.set('status', status);
+    if (cursor) query.set('cursor', cursor);
+    const r = await this.api.get<{ orders: OrderView[]; nextCursor?: string }>(`/orders?${query}`);
+    // A server that names statuses otherwise: list them all and filter here.
+    if (!r.ok && r.status === 400 && r.field === 'status' && status) return this.load(cursor, '');
     if (!r.ok) {
       notice(
         'orders',
@@ -43,6 +57,7 @@ export class OrderBook {
       return;
     }
     notice('orders', undefined);
+    this.cursor = r.body.nextCursor;
     for (const o of r.body.orders) this.update(o, false);
     this.render();
   }
@@ -123,6 +138,7 @@ export class OrderBook {
       );
     byId('order-rows').replaceChildren(...rows);
     byId('orders-empty').hidden = rows.length > 0;
+    byId('orders-more').hidden = this.cursor === undefined;
   }
 }
 

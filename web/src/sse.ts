@@ -75,12 +75,13 @@ export interface StreamOptions {
 
 /**
  * Keeps one SSE stream open until stopped: reconnects after a drop (with backoff, and Last-Event-ID so
- * no order event is missed), and stops for good when the API has no such endpoint (404).
+ * no order event is missed), and stops for good when the API has no such endpoint or refuses the key.
  */
 export function openEventStream(o: StreamOptions): { stop(): void } {
   const abort = new AbortController();
   const parser = new SseParser(o.onMessage);
-  let delay = 1_000;
+  // Drops in a row: the wait before reconnecting doubles with each, from the server's retry: or 1 s.
+  let drops = 0;
 
   const connect = async (): Promise<void> => {
     while (!abort.signal.aborted) {
@@ -88,12 +89,15 @@ export function openEventStream(o: StreamOptions): { stop(): void } {
       try {
         const headers = { ...o.headers(), Accept: 'text/event-stream' };
         if (parser.lastEventId !== undefined) Object.assign(headers, { 'Last-Event-ID': parser.lastEventId });
-        const res = await fetch(o.url, { headers, signal: abort.signal, cache: 'no-store' });
-        if (res.status === 404) return o.onState('missing');
+        const res = await fetch(o.url, { headers, signal: abort.signal });
+        if (res.status === 404 || res.status === 405) return o.onState('missing');
+        // A refused key will not be accepted on a retry: the page long-polls instead.
+        if (res.status === 401 || res.status === 403)
+          return o.onState('down', `the key was refused (${res.status})`);
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         o.onState('open');
         parser.reset();
-        delay = parser.retryMs ?? 1_000;
+        drops = 0;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         for (;;) {
           const { value, done } = await reader.read();
@@ -105,8 +109,8 @@ export function openEventStream(o: StreamOptions): { stop(): void } {
         if (abort.signal.aborted) return;
         o.onState('down', String(err));
       }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 30_000);
+      const wait = Math.min((parser.retryMs ?? 1_000) * 2 ** drops++, 30_000);
+      await new Promise((r) => setTimeout(r, wait));
     }
   };
   void connect();
