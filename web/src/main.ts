@@ -55,7 +55,7 @@ function onStreamState(s: StreamState, detail?: string): void {
   } else if (s === 'down') {
     notice(
       'events',
-      `Live updates interrupted (${detail ?? 'unknown'}); reconnecting, long-polling meanwhile.`,
+      `Live updates interrupted (${detail ?? 'unknown'}); results arrive by long poll meanwhile.`,
     );
   }
   if (s !== 'connecting') book.followUndecided();
