@@ -2,6 +2,7 @@
 // hashes in their names (served as immutable), and index.html pointing at them. `npm run build:web`;
 // scripts/stack/ensure-deps.sh runs it when dist/web is missing or older than its sources.
 import { build } from 'esbuild';
+import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -61,15 +62,21 @@ export async function buildWeb(out = WEB_OUT): Promise<string[]> {
   return ['index.html', ...outputs.map((o) => `assets/${o}`)];
 }
 
-if (require.main === module) {
-  // --if-stale (scripts/stack/ensure-deps.sh): build only when dist/web is missing or out of date.
-  const run =
-    process.argv.includes('--if-stale') && !webBuildIsStale() ? Promise.resolve(undefined) : buildWeb();
-  run.then(
-    (files) => files && console.log(`[bourse] trading page built into dist/web: ${files.join(', ')}`),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
+export const command = {
+  usage: 'npm run build:web',
+  summary: 'Builds the trading page (web/) into dist/web, which GET / serves',
+  options: {
+    'if-stale': {
+      kind: 'boolean',
+      description: 'build only when dist/web is missing or older than its sources (npm start, npm test)',
     },
-  );
+  },
+} as const satisfies CommandSpec;
+
+async function main({ values }: Parsed<typeof command.options>): Promise<void> {
+  if (values['if-stale'] && !webBuildIsStale()) return;
+  const files = await buildWeb();
+  process.stdout.write(`[bourse] trading page built into dist/web: ${files.join(', ')}\n`);
 }
+
+if (require.main === module) runCommand(command, main);

@@ -7,17 +7,13 @@ import { flatTick } from '../../../lib/contracts/price-tick';
 import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { createKafka } from '../../../lib/infra/kafka';
 import { createLogger } from '../../../lib/infra/logger';
-import {
-  startPriceConsumer,
-  writeTicks,
-  type RunningPriceConsumer,
-} from '../../../lib/prices/ingest/consumer';
+import { startPriceConsumer, type RunningPriceConsumer } from '../../../lib/prices/ingest/consumer';
 import { createPricePublisher } from '../../../lib/prices/publisher';
 import { ensureChromium } from '../../../scripts/stack/chromium';
 import { ROOT } from '../../../scripts/stack/local-stack';
 import { buildWebIfStale } from '../../../scripts/web/build';
 import { startApi, type Api } from '../../support/app-harness';
-import { newGroupAtEnd } from '../../support/price-helpers';
+import { newGroupAtEnd, waitFor } from '../../support/price-helpers';
 import {
   httpVerifier,
   newUser,
@@ -46,6 +42,8 @@ const errors: string[] = [];
 const user = newUser('slow');
 let key: string;
 
+const publishTick = (price: number, at: Date) =>
+  createPricePublisher(worker.sender).publish([flatTick(SAIPA, price, at)]);
 const minuteAgo = (n: number) => new Date(Math.floor(Date.now() / MINUTE) * MINUTE - n * MINUTE);
 
 beforeAll(async () => {
@@ -54,7 +52,6 @@ beforeAll(async () => {
   verifier = await startScriptedVerifier();
   worker = await startOrderWorker(httpVerifier(verifier.url));
   api = await startApi();
-  // The real price consumer: the new tick goes the production way, Kafka stock-prices → Redis.
   const kafka = createKafka(api.deps.cfg);
   prices = await startPriceConsumer({
     kafka,
@@ -65,10 +62,19 @@ beforeAll(async () => {
     maxAttempts: 3,
     fromBeginning: false,
   });
+  // Ticks go the production way, Kafka stock-prices → the consumer → Redis. The first is the chart's
+  // first point and the order's price.
+  await publishTick(FIRST_PRICE, minuteAgo(1));
+  await waitFor(
+    'the first tick in the price history',
+    async () => {
+      const res = await fetch(`${api.url}/stocks/${SAIPA}/prices?from=${minuteAgo(5).toISOString()}`);
+      const body = (await res.json()) as { prices?: { price: number }[] };
+      return body.prices?.some((t) => t.price === FIRST_PRICE);
+    },
+    30_000,
+  );
   key = await putUser(api.deps.redis, user, 10_000_000);
-  // A tick in the history (written as the price consumer writes it): the chart's first point and the
-  // order's price.
-  await writeTicks(api.deps.redis, [flatTick(SAIPA, FIRST_PRICE, minuteAgo(1))]);
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -121,9 +127,9 @@ test('enter a key, chart a stock, buy it, and see the result and a new price arr
   expect(await row.getAttribute('data-phase')).toBe('succeeded');
   expect(await row.locator('.status').textContent()).toBe(ORDER_STATUS_TEXT.succeeded);
 
-  // A new minute's tick, published as the price fetcher does: the chart draws it while the page stays open.
+  // A new minute's tick: the chart draws it while the page stays open.
   const before = Number(await page.locator('#chart').getAttribute('data-points'));
-  await createPricePublisher(worker.sender).publish([flatTick(SAIPA, NEW_PRICE, minuteAgo(0))]);
+  await publishTick(NEW_PRICE, minuteAgo(0));
   await chartShows(NEW_PRICE);
   expect(Number(await page.locator('#chart').getAttribute('data-points'))).toBeGreaterThan(before);
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).untouched)).toBe(true);
