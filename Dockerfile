@@ -5,6 +5,15 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
+# The trading page, built with the dev dependencies (esbuild, lightweight-charts) that the app does not ship.
+FROM node:20.19.5-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./web
+COPY scripts/web ./scripts/web
+RUN npm run build:web
+
 FROM node:20.19.5-bookworm-slim AS app
 ENV NODE_ENV=production
 WORKDIR /app
@@ -16,6 +25,7 @@ COPY activities ./activities
 COPY workers ./workers
 COPY api ./api
 COPY scripts ./scripts
+COPY --from=web /app/dist/web ./dist/web
 USER node
 # docker-compose.yml picks the process; these are the same commands `npm start` runs.
 CMD ["node", "--import", "tsx", "api/server.ts"]

@@ -19,6 +19,7 @@ import { HttpError } from './errors';
 import { createAdminRouter } from './routes/admin';
 import type { RouteDeps } from './routes/deps';
 import { createOrderRouter } from './routes/orders';
+import { createPageRouter } from './routes/page';
 import { createPricesRouter } from './routes/prices';
 import { createSystemRouter } from './routes/system';
 
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Koa {
     createPricesRouter(routeDeps),
     createOrderRouter(routeDeps),
     createAdminRouter(routeDeps),
+    createPageRouter(routeDeps),
   ]) {
     root.use(r.routes());
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what bourse's npm scripts need and the machine lacks:
-#   always      npm packages from package-lock.json (npm ci) when missing or older than the lockfile
+#   always      npm packages from package-lock.json (npm ci) when missing or older than the lockfile,
+#               and the trading page (npm run build:web) when dist/web is missing or older than its sources
 #   with "test" Debian's docker-compose (v1), used only to validate docker-compose.yml statically
 # Temporal, Kafka and Redis themselves are provisioned by scripts/stack/local-stack.ts on first start.
 set -euo pipefail
@@ -10,6 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[bourse] installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+npx tsx scripts/web/build.ts --if-stale
 if [ "${1:-}" = "test" ] && ! command -v docker-compose >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "[bourse] installing Debian's docker-compose (to validate docker-compose.yml)"

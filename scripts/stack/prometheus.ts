@@ -45,26 +45,39 @@ export function localScrapeTargets(
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
+/**
+ * The commands of a Debian package on PATH: installs the package, pinned to `version`, with apt-get (as
+ * root) when any is missing; otherwise throws a message naming the package to install.
+ */
+export function ensureDebianPackage(
+  pkg: { name: string; version: string; commands: string[] },
+  log: Log,
+): void {
+  if (pkg.commands.every(has)) return;
+  if (process.getuid?.() !== 0 || !has('apt-get')) {
+    throw new Error(
+      `${pkg.commands.join(' and ')} missing: install Debian's ${pkg.name}=${pkg.version} (apt-get install ${pkg.name})`,
+    );
+  }
+  log(`installing Debian's ${pkg.name} ${pkg.version} with apt-get`);
+  const r = spawnSync(
+    'sh',
+    [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ' +
+        `${pkg.name}=${pkg.version}`,
+    ],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) throw new Error(`apt-get install ${pkg.name} failed (see its output above)`);
+}
+
 /** prometheus and promtool on PATH; installs the pinned Debian package (as root) if they are missing. */
 export function ensurePrometheus(log: Log): { prometheus: string; promtool: string } {
-  if (!has('prometheus') || !has('promtool')) {
-    if (process.getuid?.() !== 0 || !has('apt-get')) {
-      throw new Error(
-        `Prometheus is missing: install Debian's prometheus=${PROMETHEUS_DEB_VERSION} (apt-get install prometheus)`,
-      );
-    }
-    log(`installing Debian's prometheus ${PROMETHEUS_DEB_VERSION} with apt-get`);
-    const r = spawnSync(
-      'sh',
-      [
-        '-c',
-        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ' +
-          `prometheus=${PROMETHEUS_DEB_VERSION}`,
-      ],
-      { stdio: 'inherit' },
-    );
-    if (r.status !== 0) throw new Error('apt-get install prometheus failed (see its output above)');
-  }
+  ensureDebianPackage(
+    { name: 'prometheus', version: PROMETHEUS_DEB_VERSION, commands: ['prometheus', 'promtool'] },
+    log,
+  );
   return { prometheus: 'prometheus', promtool: 'promtool' };
 }
 

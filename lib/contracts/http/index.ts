@@ -2,6 +2,7 @@
 import { adminOperations } from './admin';
 import type { Operation } from './operation';
 import { orderOperations } from './orders';
+import { pageOperations } from './page';
 import { priceOperations } from './prices';
 import { systemOperations } from './system';
 
@@ -10,6 +11,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...priceOperations,
   ...adminOperations,
   ...systemOperations,
+  ...pageOperations,
 ];
 
 /** The operation with this id; a typo is a bug caught at start. */

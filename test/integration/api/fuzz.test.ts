@@ -455,7 +455,7 @@ describe('unknown routes and methods', () => {
         async (method, segs) => {
           const path = `/${segs.map(enc).join('/')}`;
           fc.pre(
-            !['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path) && method !== 'OPTIONS',
+            !['/', '/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path) && method !== 'OPTIONS',
           );
           await expect4xx({ method, path, headers: auth() });
         },

@@ -1,0 +1,88 @@
+// The selected stock's minute chart (TradingView's lightweight-charts): its history from
+// GET /stocks/:id/prices, then each new tick as it arrives.
+import {
+  createChart,
+  LineSeries,
+  type IChartApi,
+  type ISeriesApi,
+  type UTCTimestamp,
+} from 'lightweight-charts';
+import type { ApiClient, PriceTick } from './api';
+import { byId, clock, money, notice } from './ui';
+
+interface Point {
+  time: UTCTimestamp;
+  value: number;
+}
+
+const toPoint = (t: PriceTick): Point => ({
+  time: (Date.parse(t.minute) / 1000) as UTCTimestamp,
+  value: t.price,
+});
+
+export class PriceChart {
+  private readonly chart: IChartApi;
+  private readonly series: ISeriesApi<'Line'>;
+  private readonly points = new Map<number, number>();
+  stockId: string | undefined;
+
+  constructor(private readonly api: ApiClient) {
+    const box = byId('chart');
+    this.chart = createChart(box, {
+      autoSize: true,
+      layout: { background: { color: '#ffffff' }, textColor: '#1f2933' },
+      timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 },
+      localization: { priceFormatter: money },
+    });
+    this.series = this.chart.addSeries(LineSeries, { color: '#0b6e4f', lineWidth: 2 });
+  }
+
+  /** Shows a stock: its last hours of minutes (empty chart and a notice when it has none). */
+  async show(stockId: string, name?: string): Promise<void> {
+    this.stockId = stockId;
+    this.points.clear();
+    byId('chart-title').textContent = name ? `${name} (${stockId})` : stockId;
+    const from = new Date(Date.now() - 6 * 3_600_000).toISOString();
+    const r = await this.api.get<{ prices: PriceTick[] }>(
+      `/stocks/${encodeURIComponent(stockId)}/prices?from=${encodeURIComponent(from)}`,
+    );
+    if (this.stockId !== stockId) return; // another stock was picked meanwhile
+    if (!r.ok) {
+      notice('chart', `No price history for ${stockId}: ${r.message}`);
+      this.series.setData([]);
+      this.render();
+      return;
+    }
+    notice('chart', undefined);
+    for (const t of r.body.prices) this.points.set(toPoint(t).time, t.price);
+    this.series.setData(this.data());
+    this.chart.timeScale().fitContent();
+    this.render(r.body.prices.at(-1));
+  }
+
+  /** A new tick: drawn if it is the shown stock's and not older than the chart's last minute. */
+  add(t: PriceTick): void {
+    if (t.stockId !== this.stockId) return;
+    const p = toPoint(t);
+    const last = this.data().at(-1);
+    if (last && p.time < last.time) return;
+    this.points.set(p.time, p.value);
+    this.series.update(p);
+    this.render(t);
+  }
+
+  private data(): Point[] {
+    return [...this.points]
+      .sort(([a], [b]) => a - b)
+      .map(([time, value]) => ({ time: time as UTCTimestamp, value }));
+  }
+
+  private render(last?: PriceTick): void {
+    const box = byId('chart');
+    box.dataset.points = String(this.points.size);
+    box.dataset.lastPrice = last ? String(last.price) : '';
+    byId('chart-last').textContent = last
+      ? `Last: ${money(last.price)} rials at ${clock(last.minute)} (${this.points.size} minutes shown)`
+      : 'No prices in the last 6 hours';
+  }
+}
