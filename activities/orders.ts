@@ -143,24 +143,12 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
     },
 
     async settleOrder({ orderId, user }: OrderRef): Promise<void> {
-      const state = await settleOrderCredit(redis, user, orderId);
-      if (state !== 'settled') {
-        throw ApplicationFailure.nonRetryable(
-          `cannot settle order ${orderId} in state ${state}`,
-          'OrderState',
-        );
-      }
+      await moveMoney('settled', orderId, () => settleOrderCredit(redis, user, orderId));
       log.info('order settled', { orderId, user });
     },
 
     async releaseCredit({ orderId, user }: OrderRef): Promise<void> {
-      const state = await releaseOrderCredit(redis, user, orderId);
-      if (state !== 'released') {
-        throw ApplicationFailure.nonRetryable(
-          `cannot release order ${orderId} in state ${state}`,
-          'OrderState',
-        );
-      }
+      await moveMoney('released', orderId, () => releaseOrderCredit(redis, user, orderId));
       log.info('reservation released', { orderId, user });
     },
 
@@ -175,6 +163,19 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       onEventPublished?.(event);
     },
   };
+}
+
+/** Runs a reserved → settled|released script; any other resulting state is a bug, never retried. */
+async function moveMoney(
+  to: 'settled' | 'released',
+  orderId: string,
+  script: () => Promise<string>,
+): Promise<void> {
+  const state = await script();
+  if (state !== to) {
+    const verb = to === 'settled' ? 'settle' : 'release';
+    throw ApplicationFailure.nonRetryable(`cannot ${verb} order ${orderId} in state ${state}`, 'OrderState');
+  }
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -10,6 +10,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
+import type { BuyOrderInput, OrderState } from '../contracts/orders';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
   buyOrderWorkflowId,
@@ -18,8 +19,6 @@ import {
   ORDER_STATUS_TEXT,
   placeOrderUpdate,
   statusQuery,
-  type BuyOrderInput,
-  type OrderState,
 } from '../contracts/orders';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import type { Config } from '../infra/config';

@@ -71,26 +71,34 @@ function provisionTemporal(log: Log): void {
   writeFileSync(join(TOOLS_DIR, 'temporal-route'), 'go install github.com/temporalio/cli\n');
 }
 
-function provisionKafka(log: Log): void {
-  if (existsSync(join(kafkaLib, `kafka_2.13-${VERSIONS.kafka}.jar`))) return;
-  need('Java 17 or newer', javaMajor() >= 17, 'apt-get install openjdk-17-jre-headless');
+/**
+ * Fetches a pom's runtime dependencies from Maven Central into `outDir` (Java and Maven checked
+ * first, `minJava` the oldest Java the jars run on); throws PrerequisiteError naming `what` if mvn fails.
+ */
+export function mavenCopyDependencies(pom: string, outDir: string, what: string, minJava = 17): void {
+  need(`Java ${minJava} or newer`, javaMajor() >= minJava, 'apt-get install openjdk-17-jre-headless');
   need('Maven', has('mvn'), 'apt-get install maven');
-  log(`fetching Kafka ${VERSIONS.kafka} jars from Maven Central into ${kafkaLib}`);
   const r = run(
     'mvn',
     [
       '-q',
       '-B',
       '-f',
-      join(ROOT, 'scripts', 'stack', 'kafka', 'pom.xml'),
+      pom,
       'dependency:copy-dependencies',
-      `-DoutputDirectory=${kafkaLib}`,
+      `-DoutputDirectory=${outDir}`,
       '-DincludeScope=runtime',
     ],
     { stdio: 'inherit' },
   );
   if (!r.ok)
-    throw new PrerequisiteError('mvn could not fetch Kafka from Maven Central (see its output above)');
+    throw new PrerequisiteError(`mvn could not fetch ${what} from Maven Central (see its output above)`);
+}
+
+function provisionKafka(log: Log): void {
+  if (existsSync(join(kafkaLib, `kafka_2.13-${VERSIONS.kafka}.jar`))) return;
+  log(`fetching Kafka ${VERSIONS.kafka} jars from Maven Central into ${kafkaLib}`);
+  mavenCopyDependencies(join(ROOT, 'scripts', 'stack', 'kafka', 'pom.xml'), kafkaLib, 'Kafka');
 }
 
 function javaMajor(): number {

@@ -1,7 +1,10 @@
 // The operator's operations: users' credit, their API keys, the watch list.
 import { z } from 'zod';
 import { idempotencyKeyText, jsonInteger, stockIdText, userIdText } from '../schema';
-import { op } from './operation';
+import { op, type Operation } from './operation';
+
+/** Every admin operation: tagged admin, for operator keys only. */
+const adminOp = (o: Omit<Operation, 'tags' | 'access'>) => op({ ...o, tags: ['admin'], access: 'operator' });
 
 /** Largest credit an operator may load: keeps every sum of rials an exact integer. */
 export const MAX_CREDIT = 1_000_000_000_000_000; // 10^15 rials
@@ -34,13 +37,11 @@ const belowReserved =
   'The credit would fall below what open orders hold reserved (credit_below_reserved, naming it)';
 
 export const adminOperations = [
-  op({
+  adminOp({
     operationId: 'loadUserCredit',
     method: 'put',
     path: '/admin/users/:id',
     summary: 'Create a user or set its credit (rials); never below what its open orders hold reserved',
-    tags: ['admin'],
-    access: 'operator',
     params: userParams,
     body: {
       schema: z.strictObject({ credit: jsonInteger(0, MAX_CREDIT, 'a whole, non-negative number of rials') }),
@@ -50,13 +51,11 @@ export const adminOperations = [
     ok: { 200: { description: "The user's money now", body: moneySchema } },
     errors: { 409: belowReserved },
   }),
-  op({
+  adminOp({
     operationId: 'adjustUserCredit',
     method: 'post',
     path: '/admin/users/:id/credit',
     summary: 'Deposit (delta > 0) or withdraw (delta < 0) credit atomically, recorded as a credit event',
-    tags: ['admin'],
-    access: 'operator',
     params: userParams,
     headers: {
       'idempotency-key': {
@@ -76,13 +75,11 @@ export const adminOperations = [
       422: 'delta is 0, or the Idempotency-Key was used for another delta',
     },
   }),
-  op({
+  adminOp({
     operationId: 'issueUserKey',
     method: 'post',
     path: '/admin/users/:id/keys',
     summary: 'Issue a new API key for a user; the key is shown once, only its hash is kept',
-    tags: ['admin'],
-    access: 'operator',
     params: userParams,
     ok: {
       201: {
@@ -92,35 +89,29 @@ export const adminOperations = [
     },
     errors: { 404: 'No such user' },
   }),
-  op({
+  adminOp({
     operationId: 'getWatchList',
     method: 'get',
     path: '/admin/watchlist',
     summary: 'The stock ids the price fetcher follows (besides STOCKS)',
-    tags: ['admin'],
-    access: 'operator',
     ok: { 200: { description: 'The list', body: z.object({ stocks: z.array(z.string()) }) } },
   }),
-  op({
+  adminOp({
     operationId: 'watchStock',
     method: 'put',
     path: '/admin/watchlist/:stockid',
     summary: 'Add a stock to the watch list',
-    tags: ['admin'],
-    access: 'operator',
     params: stockParams,
     ok: {
       200: { description: 'Already there', body: watchAnswer },
       201: { description: 'Added', body: watchAnswer },
     },
   }),
-  op({
+  adminOp({
     operationId: 'unwatchStock',
     method: 'delete',
     path: '/admin/watchlist/:stockid',
     summary: 'Remove a stock from the watch list: it is no longer fetched nor tradable',
-    tags: ['admin'],
-    access: 'operator',
     params: stockParams,
     ok: { 200: { description: 'Removed', body: watchAnswer } },
     errors: { 404: 'Not on the list' },

@@ -2,21 +2,22 @@
 import { z } from 'zod';
 import { priceTickSchema } from '../price-tick';
 import { dateTimeText, stockIdText } from '../schema';
-import { op } from './operation';
+import { op, type Operation } from './operation';
+
+/** Every price operation: public market data. */
+const priceOp = (o: Omit<Operation, 'tags' | 'access'>) => op({ ...o, tags: ['prices'], access: 'public' });
 
 const tick = priceTickSchema;
 const stockParams = z.object({ id: stockIdText });
 
 export const priceOperations = [
-  op({
+  priceOp({
     operationId: 'getPriceHistory',
     method: 'get',
     path: '/stocks/:id/prices',
     summary: "A stock's minute price history, oldest first (public market data: no key)",
     description:
       'from and to are RFC 3339 date-times, both included; default the last hour (or the hour after from). A range longer than 7 days is cut to its first 7 (truncated: true, to says where); from after to is an empty range.',
-    tags: ['prices'],
-    access: 'public',
     params: stockParams,
     query: z.strictObject({ from: dateTimeText.optional(), to: dateTimeText.optional() }),
     ok: {
@@ -37,13 +38,11 @@ export const priceOperations = [
     },
     errors: { 404: 'No prices recorded for this stock' },
   }),
-  op({
+  priceOp({
     operationId: 'getLatestPrice',
     method: 'get',
     path: '/stocks/:id/price',
     summary: "A stock's latest price tick (public market data: no key)",
-    tags: ['prices'],
-    access: 'public',
     params: stockParams,
     ok: { 200: { description: 'The newest minute recorded', body: tick } },
     errors: { 404: 'No prices recorded for this stock' },

@@ -1,6 +1,10 @@
 // Health, readiness, metrics and this document: public, for probes and operators.
 import { z } from 'zod';
-import { op } from './operation';
+import { op, type Operation } from './operation';
+
+/** Every system operation: public, answering without the services it reports on. */
+const systemOp = (o: Omit<Operation, 'tags' | 'access' | 'mayBeUnavailable'>) =>
+  op({ ...o, tags: ['system'], access: 'public', mayBeUnavailable: false });
 
 const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
 const readiness = z.object({
@@ -10,47 +14,35 @@ const readiness = z.object({
 });
 
 export const systemOperations = [
-  op({
+  systemOp({
     operationId: 'healthz',
     method: 'get',
     path: '/healthz',
     summary: 'The process lives',
-    tags: ['system'],
-    access: 'public',
-    mayBeUnavailable: false,
     ok: { 200: { description: 'ok', body: z.object({ status: z.literal('ok') }) } },
   }),
-  op({
+  systemOp({
     operationId: 'readyz',
     method: 'get',
     path: '/readyz',
     summary: 'Temporal, Kafka and Redis answer',
-    tags: ['system'],
-    access: 'public',
-    mayBeUnavailable: false,
     ok: {
       200: { description: 'Every service answers', body: readiness },
       503: { description: 'A service is down: `down` names it', body: readiness },
     },
   }),
-  op({
+  systemOp({
     operationId: 'openapi',
     method: 'get',
     path: '/openapi.json',
     summary: 'This document',
-    tags: ['system'],
-    access: 'public',
-    mayBeUnavailable: false,
     ok: { 200: { description: 'OpenAPI 3.1', body: z.looseObject({ openapi: z.string() }) } },
   }),
-  op({
+  systemOp({
     operationId: 'metrics',
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics',
-    tags: ['system'],
-    access: 'public',
-    mayBeUnavailable: false,
     ok: { 200: { description: 'Text exposition format', contentType: 'text/plain' } },
   }),
 ];

@@ -1,4 +1,5 @@
 // The price pipeline's series: fetch and publish (worker), ingest (consumer), the market session.
+import { TSETMC_FAILURE_KINDS } from '../../prices/sources/tsetmc-api';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FRESHNESS_BUCKETS } from './registry';
 
@@ -10,18 +11,8 @@ export interface PriceFetchMetrics {
   minutes: Counter<'mode'>;
 }
 
-/** The TSETMC client's failure kinds (lib/prices/sources/tsetmc.ts), and `other`. */
-const SOURCE_ERROR_KINDS = [
-  'blocked',
-  'block_page',
-  'rate_limited',
-  'server_error',
-  'timeout',
-  'network',
-  'http_error',
-  'bad_response',
-  'other',
-] as const;
+/** The TSETMC client's failure kinds, and `other`. */
+const SOURCE_ERROR_KINDS = [...TSETMC_FAILURE_KINDS, 'other'] as const;
 
 /** `source`: the process's price source, whose series are exported from the start at 0. */
 export function createPriceFetchMetrics(registry: Registry, source: string): PriceFetchMetrics {

@@ -2,15 +2,18 @@
 // failure it produces, and Tehran's clock that its history rows are keyed by. See tsetmc-api.md.
 import { z } from 'zod';
 
-export type TsetmcFailureKind =
-  | 'blocked' // HTTP 403
-  | 'block_page' // an HTML page instead of JSON ("access blocked for security reasons")
-  | 'rate_limited' // HTTP 429
-  | 'server_error' // HTTP 5xx
-  | 'timeout'
-  | 'network'
-  | 'http_error' // another non-2xx status: not retried
-  | 'bad_response'; // JSON of an unexpected shape: not retried
+/** How a TSETMC request can fail, each told apart in logs and metrics. */
+export const TSETMC_FAILURE_KINDS = [
+  'blocked', // HTTP 403
+  'block_page', // an HTML page instead of JSON ("access blocked for security reasons")
+  'rate_limited', // HTTP 429
+  'server_error', // HTTP 5xx
+  'timeout',
+  'network',
+  'http_error', // another non-2xx status: not retried
+  'bad_response', // JSON of an unexpected shape: not retried
+] as const;
+export type TsetmcFailureKind = (typeof TSETMC_FAILURE_KINDS)[number];
 
 export const RETRYABLE: ReadonlySet<TsetmcFailureKind> = new Set([
   'blocked',
