@@ -48,4 +48,25 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Routes speak HTTP only: Temporal and Redis are reached through lib/orders and lib/store.
+    files: ['api/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['@temporalio/client', 'ioredis', 'kafkajs'].map((name) => ({
+            name,
+            message: 'api/routes speak HTTP only: use the services in RouteDeps (lib/orders, lib/store).',
+          })),
+          patterns: [
+            {
+              group: ['**/lib/infra/redis', '**/lib/infra/temporal', '**/lib/infra/kafka*'],
+              message: 'api/routes speak HTTP only: use the services in RouteDeps (lib/orders, lib/store).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
