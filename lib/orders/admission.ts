@@ -4,9 +4,14 @@
 import { OrderError } from './errors';
 
 interface Waiter {
+  deadline: number;
   admit: () => void;
+  refuse: () => void;
   timer: NodeJS.Timeout;
 }
+
+/** The least time a start is given: below it, a start would likely run out and leave an order behind a 503. */
+const MIN_START_MS = 1_000;
 
 /** What an operator's metrics learn of admission (lib/infra/metrics' admission series). */
 export interface AdmissionObserver {
@@ -46,11 +51,18 @@ export class Admission {
     await this.acquire(deadline);
     const began = Date.now();
     try {
-      return await start(Math.max(deadline - began, 2 * this.startMs));
-    } finally {
+      const result = await start(Math.max(deadline - began, this.reserve()));
+      // Only starts that answered teach how long a start takes (a timeout says the server is down).
       this.startMs = 0.8 * this.startMs + 0.2 * (Date.now() - began);
+      return result;
+    } finally {
       this.release();
     }
+  }
+
+  /** The time a start needs: twice the recent mean, and never less than MIN_START_MS. */
+  private reserve(): number {
+    return Math.max(2 * this.startMs, MIN_START_MS);
   }
 
   private acquire(deadline: number): Promise<void> {
@@ -59,23 +71,28 @@ export class Admission {
       this.observer?.admitted(0);
       return Promise.resolve();
     }
-    const waitMs = deadline - Date.now() - 2 * this.startMs;
+    const waitMs = deadline - Date.now() - this.reserve();
     if (this.queue.length >= this.maxQueued || waitMs <= 0) return Promise.reject(this.overloaded());
     const queuedAt = Date.now();
     this.observer?.waiting(1);
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        deadline,
         admit: () => {
           clearTimeout(waiter.timer);
           this.observer?.waiting(-1);
           this.observer?.admitted((Date.now() - queuedAt) / 1000);
           resolve();
         },
+        refuse: () => {
+          clearTimeout(waiter.timer);
+          this.observer?.waiting(-1);
+          reject(this.overloaded());
+        },
         timer: setTimeout(() => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
-          this.observer?.waiting(-1);
-          reject(this.overloaded());
+          waiter.refuse();
         }, waitMs),
       };
       this.queue.push(waiter);
@@ -83,10 +100,16 @@ export class Admission {
   }
 
   private release(): void {
-    const next = this.queue.shift();
-    // The slot passes straight to the next waiter: `active` stays the same.
-    if (next) next.admit();
-    else this.active -= 1;
+    // The slot passes straight to the next waiter that still has the time a start needs (`active`
+    // stays the same); one without it is refused now rather than started to time out.
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      if (next.deadline - Date.now() >= this.reserve()) {
+        next.admit();
+        return;
+      }
+      next.refuse();
+    }
+    this.active -= 1;
   }
 
   private overloaded(): OrderError {

@@ -51,9 +51,13 @@ async function postUntilAccepted(body: { user: string; stockid: string; quantity
   }
 }
 
-test('past ORDER_MAX_IN_FLIGHT an order is refused at once and nothing is started', async () => {
+test('past ORDER_MAX_IN_FLIGHT an order waits its turn; what cannot start in time is refused unstarted', async () => {
   const small = await startApi(
-    testConfig({ ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms`, ORDER_MAX_IN_FLIGHT: '1' }),
+    testConfig({
+      ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms`,
+      ORDER_MAX_IN_FLIGHT: '1',
+      ORDER_QUEUE_MAX: '1',
+    }),
   );
   const temporal = createTemporalClient(testConfig());
   try {
@@ -65,18 +69,29 @@ test('past ORDER_MAX_IN_FLIGHT an order is refused at once and nothing is starte
         json: order,
         headers: { 'Idempotency-Key': key, ...authOf(user) },
       });
-    // No worker: the first order waits for its credit check until ORDER_START_TIMEOUT.
+    const neverStarted = async (key: string) => {
+      const id = buyOrderWorkflowId(orderIdForIdempotencyKey(user, key));
+      await expect(temporal.workflow.getHandle(id).describe()).rejects.toThrow(WorkflowNotFoundError);
+    };
+    // No worker: the first order holds the one slot until ORDER_START_TIMEOUT.
     const held = postTo('held');
     await new Promise((r) => setTimeout(r, 500));
-    const refused = await postTo('refused');
-    expect(refused.status).toBe(503);
-    expect(refused.body.error).toBe('overloaded');
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect(refused.headers.get('x-order-id')).toBeNull();
-    expect(refused.ms).toBeLessThan(START_TIMEOUT_MS);
+    // The second waits in the queue; the slot frees too late to leave it the time a start needs.
+    const queued = postTo('queued');
+    await new Promise((r) => setTimeout(r, 200));
+    // The third finds the queue full: refused at once.
+    const full = await postTo('full');
+    for (const refused of [full, await queued]) {
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBe('overloaded');
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('x-order-id')).toBeNull();
+      expect(refused.ms).toBeLessThan(START_TIMEOUT_MS);
+    }
+    expect(full.ms).toBeLessThan(1_000);
     expect((await held).body.error).toBe('unavailable');
-    const refusedId = buyOrderWorkflowId(orderIdForIdempotencyKey(user, 'refused'));
-    await expect(temporal.workflow.getHandle(refusedId).describe()).rejects.toThrow(WorkflowNotFoundError);
+    await neverStarted('queued');
+    await neverStarted('full');
     // The slot is free again: the next order goes through to Temporal (and waits for a worker).
     expect((await postTo('after')).body.error).toBe('unavailable');
   } finally {
