@@ -82,14 +82,19 @@ export function chaosEnv(portOffset: number): Record<string, string> {
 
 // ---------------------------------------------------------------- the app processes
 
-const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer'];
+const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
 const SERVICE_KINDS: readonly ServiceName[] = ['kafka', 'redis', 'temporal'];
 export type Kind = AppProcess | ServiceName;
 
 class AppSupervisor {
   private children = new Map<AppProcess, ChildProcess>();
   /** Exits nobody asked for (a process that died of an outage on its own), by kind. */
-  readonly selfExits: Record<AppProcess, number> = { api: 0, worker: 0, consumer: 0 };
+  readonly selfExits: Record<AppProcess, number> = {
+    api: 0,
+    worker: 0,
+    consumer: 0,
+    'order-events-consumer': 0,
+  };
   private stopping = false;
 
   constructor(
