@@ -2,9 +2,13 @@
 // routes never hold a Redis client themselves.
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
+import { readAccount } from './account';
 import { issueApiKey } from './api-keys';
 import { adjustCredit, readMoney, setCredit } from './credit';
+import { openOrderEventFeed } from './order-event-feed';
+import { readOrderPage, type OrderListQuery } from './order-list';
 import { readLatestTick, readPriceHistory } from './price-history';
+import { tradableStocks } from './stock-list';
 import { unwatchStock, watchListEntries, watchStock } from './watch-list';
 
 export function createStore(redis: Redis, cfg: Pick<Config, 'STOCKS'>) {
@@ -19,6 +23,11 @@ export function createStore(redis: Redis, cfg: Pick<Config, 'STOCKS'>) {
     configuredStocks: () => cfg.STOCKS,
     latestTick: (stockId: string) => readLatestTick(redis, stockId),
     priceHistory: (stockId: string, from: Date, to: Date) => readPriceHistory(redis, stockId, from, to),
+    orderPage: (user: string, q: OrderListQuery) => readOrderPage(redis, user, q),
+    account: (user: string) => readAccount(redis, user),
+    tradableStocks: () => tradableStocks(redis, cfg),
+    /** A feed with its own Redis connection: close it when done. */
+    openOrderEventFeed: (user: string) => openOrderEventFeed(redis, user),
   };
 }
 

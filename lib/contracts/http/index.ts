@@ -3,11 +3,13 @@ import { adminOperations } from './admin';
 import type { Operation } from './operation';
 import { orderOperations } from './orders';
 import { priceOperations } from './prices';
+import { readOperations } from './reads';
 import { systemOperations } from './system';
 
 export const API_OPERATIONS: readonly Operation[] = [
   ...orderOperations,
   ...priceOperations,
+  ...readOperations,
   ...adminOperations,
   ...systemOperations,
 ];

@@ -46,7 +46,10 @@ type RedisWithApply = Redis & { applyOrderEvent: ApplyCommand };
 function withApplyScript(redis: Redis): RedisWithApply {
   const r = redis as RedisWithApply;
   if (typeof r.applyOrderEvent !== 'function') {
-    redis.defineCommand('applyOrderEvent', { numberOfKeys: 5 + ORDER_PHASES.length, lua: APPLY_ORDER_EVENT_LUA });
+    redis.defineCommand('applyOrderEvent', {
+      numberOfKeys: 5 + ORDER_PHASES.length,
+      lua: APPLY_ORDER_EVENT_LUA,
+    });
   }
   return r;
 }

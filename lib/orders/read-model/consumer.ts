@@ -69,14 +69,19 @@ async function deadLetter(
 
 /** The eachBatch handler: chunk by chunk, parse, write (retrying what Redis rejects), dead-letter, commit. */
 export function createOrderEventsBatchHandler(
-  opts: Pick<OrderEventsConsumerOptions, 'redis' | 'log' | 'maxAttempts' | 'streamMaxLen' | 'retryBaseMs' | 'onHandled'> & {
+  opts: Pick<
+    OrderEventsConsumerOptions,
+    'redis' | 'log' | 'maxAttempts' | 'streamMaxLen' | 'retryBaseMs' | 'onHandled'
+  > & {
     dlq: KafkaSender;
     commit: (topic: string, partition: number, nextOffset: string) => Promise<void>;
   },
 ): (payload: EachBatchPayload) => Promise<void> {
   const retryBaseMs = opts.retryBaseMs ?? 200;
 
-  async function writeWithRetries(good: { event: OrderEvent; message: KafkaMessage }[]): Promise<DeadLetter[]> {
+  async function writeWithRetries(
+    good: { event: OrderEvent; message: KafkaMessage }[],
+  ): Promise<DeadLetter[]> {
     let pending = good;
     for (let attempt = 1; pending.length > 0; attempt++) {
       // A connection failure rejects: KafkaJS redelivers from the last commit, nothing is dead-lettered.
@@ -143,7 +148,10 @@ export async function startOrderEventsConsumer(
   });
   const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    opts.log.error('order-events consumer crashed', { error: payload.error.message, restart: payload.restart });
+    opts.log.error('order-events consumer crashed', {
+      error: payload.error.message,
+      restart: payload.restart,
+    });
     if (!payload.restart) opts.onFatal?.(payload.error);
   });
   await consumer.subscribe({ topic: TOPICS.orderEvents, fromBeginning: opts.fromBeginning });

@@ -34,7 +34,8 @@ const orderEventSchema = z.object({
 export type ParsedOrderEvent = { ok: true; event: OrderEvent } | { ok: false; reason: string };
 
 export function parseOrderEventMessage(message: Pick<KafkaMessage, 'key' | 'value'>): ParsedOrderEvent {
-  if (message.value === null || message.value.length === 0) return { ok: false, reason: 'empty message value' };
+  if (message.value === null || message.value.length === 0)
+    return { ok: false, reason: 'empty message value' };
   let json: unknown;
   try {
     json = JSON.parse(message.value.toString('utf8'));
@@ -58,7 +59,10 @@ export function parseOrderEventMessage(message: Pick<KafkaMessage, 'key' | 'valu
   }
   const key = message.key?.toString('utf8');
   if (key !== undefined && key !== e.orderId) {
-    return { ok: false, reason: `message key ${JSON.stringify(key)} is not the event's orderId ${e.orderId}` };
+    return {
+      ok: false,
+      reason: `message key ${JSON.stringify(key)} is not the event's orderId ${e.orderId}`,
+    };
   }
   return { ok: true, event: { ...e, before: e.before as OrderEvent['before'] } };
 }
