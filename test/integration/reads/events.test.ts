@@ -1,0 +1,173 @@
+// GET /events on the real stack: two API processes' worth of apps, orders placed through one and seen
+// live on the other, the delay from the decision to the event, Last-Event-ID resume, price ticks,
+// heartbeats, and a client that leaves stops its Redis reads.
+import { flatTick } from '../../../lib/contracts/price-tick';
+import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
+import { writeTicks } from '../../../lib/prices/ingest/consumer';
+import { startApi, type Api } from '../../support/app-harness';
+import {
+  authOf,
+  eventually,
+  http,
+  newUser,
+  putPrice,
+  putUser,
+  SAIPA,
+  startOrderWorker,
+  type OrderWorker,
+} from '../../support/order-harness';
+import {
+  controlledVerifier,
+  openSse,
+  percentile,
+  startReadModel,
+  type ControlledVerifier,
+  type SseClient,
+} from '../../support/read-side';
+import { testConfig, testLog } from '../../support/test-stack';
+
+jest.setTimeout(240_000);
+
+const cfg = testConfig({ SSE_PRICE_POLL: '200ms', SSE_HEARTBEAT: '500ms' });
+const PRICE = 1_000;
+let verifier: ControlledVerifier;
+let worker: OrderWorker;
+let readModel: Awaited<ReturnType<typeof startReadModel>>;
+let placing: Api;
+let watching: Api;
+const clients: SseClient[] = [];
+
+beforeAll(async () => {
+  verifier = controlledVerifier();
+  worker = await startOrderWorker(verifier, cfg);
+  readModel = await startReadModel(cfg);
+  [placing, watching] = await Promise.all([startApi(cfg), startApi(cfg)]);
+});
+
+afterAll(async () => {
+  clients.forEach((c) => c.close());
+  await Promise.all([placing?.close(), watching?.close()]);
+  await readModel?.stop();
+  await worker?.stop();
+});
+
+const sse = async (user: string, extra: Record<string, string> = {}, api = watching) => {
+  const c = await openSse(api.url, { ...authOf(user), ...extra });
+  clients.push(c);
+  return c;
+};
+const place = async (user: string, quantity = 1) => {
+  await putPrice(worker.redis, SAIPA, PRICE);
+  const r = await http<{ orderId: string; phase: string }>(`${placing.url}/orders`, {
+    headers: authOf(user),
+    json: { user, stockid: SAIPA, quantity },
+  });
+  expect(r.status).toBe(201);
+  return r.body;
+};
+const orderEvent = (orderId: string, phase: string) => (e: { event: string; data: string }) =>
+  e.event === 'order' &&
+  e.data.includes(orderId) &&
+  (JSON.parse(e.data) as { phase: string }).phase === phase;
+
+test('a client on one API sees In Progress, then the final status, of orders placed through the other', async () => {
+  const user = newUser('ok');
+  await putUser(worker.redis, user, 1_000_000_000);
+  const client = await sse(user);
+  expect(client.status).toBe(200);
+  const delays: number[] = [];
+  const sinceClose: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const { orderId } = await place(user);
+    const progress = await client.next(orderEvent(orderId, 'inProgress'));
+    expect(JSON.parse(progress.data)).toMatchObject({ orderId, status: ORDER_STATUS_TEXT.inProgress });
+    expect(progress.id).toBe(`${orderId}:1`);
+    verifier.decide(orderId, i % 5 !== 4);
+    const final = await client.next((e) => orderEvent(orderId, i % 5 !== 4 ? 'succeeded' : 'failed')(e));
+    expect(final.id).toBe(`${orderId}:2`);
+    delays.push(final.at - verifier.decidedAt.get(orderId)!);
+    const closed = await placing.deps.temporal.workflow.getHandle(`buy-order-${orderId}`).describe();
+    sinceClose.push(final.at - (closed.closeTime?.getTime() ?? NaN));
+  }
+  const fmt = (v: number[]) => `p50 ${percentile(v, 50)} ms, p99 ${percentile(v, 99)} ms`;
+  testLog(`SSE delay, verifier's answer → event at the client: ${fmt(delays)}`);
+  testLog(`SSE delay, workflow close → event at the client (negative: before the close): ${fmt(sinceClose)}`);
+  expect(percentile(delays, 50)).toBeLessThan(100);
+  expect(percentile(sinceClose, 99)).toBeLessThan(250);
+  // Every order event of the user, each once.
+  const ids = client.events.filter((e) => e.event === 'order').map((e) => e.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids).toHaveLength(50);
+});
+
+test('reconnecting with Last-Event-ID delivers exactly the missed events', async () => {
+  const user = newUser('ok');
+  await putUser(worker.redis, user, 1_000_000_000);
+  const first = await sse(user);
+  const a = await place(user);
+  verifier.decide(a.orderId, true);
+  const seen = await first.next(orderEvent(a.orderId, 'succeeded'));
+  first.close();
+
+  const missed: string[] = [];
+  for (const verified of [true, false]) {
+    const { orderId } = await place(user);
+    verifier.decide(orderId, verified);
+    missed.push(`${orderId}:1`, `${orderId}:2`);
+  }
+  const denied = await place(user, 10_000_000);
+  expect(denied.phase).toBe('denied');
+  missed.push(`${denied.orderId}:1`);
+  // All of them in the read model before the reconnect.
+  await eventually('the missed events stored', async () => {
+    const r = await http<{ orders: { final: boolean }[] }>(`${watching.url}/orders?limit=4`, {
+      headers: authOf(user),
+    });
+    return r.body.orders.length === 4 && r.body.orders.every((o) => o.final) ? true : undefined;
+  });
+
+  const again = await sse(user, { 'Last-Event-ID': seen.id! }, placing);
+  await again.next((e) => e.id === missed.at(-1));
+  await new Promise((r) => setTimeout(r, 500));
+  expect(again.events.filter((e) => e.event === 'order').map((e) => e.id)).toEqual(missed);
+
+  const lost = await sse(user, { 'Last-Event-ID': 'not-an-event-we-hold' });
+  const reset = await lost.next((e) => e.event === 'reset');
+  expect(lost.events.indexOf(reset)).toBe(0);
+});
+
+test('a new price tick of a watched stock arrives as event: price; heartbeats keep the line alive', async () => {
+  const user = newUser('ok');
+  await putUser(worker.redis, user, 1_000);
+  const client = await sse(user);
+  await new Promise((r) => setTimeout(r, 600)); // the ticker's first look sets what is already known
+  const next = new Date(Math.floor(Date.now() / 60_000 + 1) * 60_000);
+  await writeTicks(worker.redis, [flatTick(SAIPA, 4_321, next)]);
+  const e = await client.next((x) => x.event === 'price' && x.data.includes(next.toISOString()));
+  expect(JSON.parse(e.data)).toMatchObject({ stockId: SAIPA, price: 4_321, minute: next.toISOString() });
+  expect(e.id).toBeUndefined();
+  await eventually('a heartbeat', async () => (client.comments.includes('ping') ? true : undefined), 3_000);
+});
+
+test('a client that leaves releases its Redis connection; bad Last-Event-ID and keys are 4xx', async () => {
+  const user = newUser('ok');
+  await putUser(worker.redis, user, 1_000);
+  const connections = async () =>
+    ((await worker.redis.client('LIST')) as string).split('\n').filter(Boolean).length;
+  const before = await connections();
+  const many = await Promise.all(Array.from({ length: 5 }, () => sse(user)));
+  await eventually('five more connections', async () =>
+    (await connections()) >= before + 5 ? true : undefined,
+  );
+  many.forEach((c) => c.close());
+  await eventually('the connections closed', async () =>
+    (await connections()) <= before ? true : undefined,
+  );
+
+  const long = await http(`${watching.url}/events`, {
+    headers: { ...authOf(user), 'Last-Event-ID': 'x'.repeat(201) },
+  });
+  expect([long.status, long.body.field]).toEqual([400, 'Last-Event-ID']);
+  const none = await http(`${watching.url}/events`);
+  expect(none.status).toBe(401);
+});
