@@ -86,7 +86,9 @@ test('a client on one API sees In Progress, then the final status, of orders pla
     const final = await client.next((e) => orderEvent(orderId, i % 5 !== 4 ? 'succeeded' : 'failed')(e));
     expect(final.id).toBe(`${orderId}:2`);
     delays.push(final.at - verifier.decidedAt.get(orderId)!);
-    const closed = await placing.deps.temporal.workflow.getHandle(`buy-order-${orderId}`).describe();
+    const handle = placing.deps.temporal.workflow.getHandle(`buy-order-${orderId}`);
+    await handle.result();
+    const closed = await handle.describe();
     sinceClose.push(final.at - (closed.closeTime?.getTime() ?? NaN));
   }
   const fmt = (v: number[]) => `p50 ${percentile(v, 50)} ms, p99 ${percentile(v, 99)} ms`;
@@ -167,7 +169,7 @@ test('a client that leaves releases its Redis connection; bad Last-Event-ID and 
   const long = await http(`${watching.url}/events`, {
     headers: { ...authOf(user), 'Last-Event-ID': 'x'.repeat(201) },
   });
-  expect([long.status, long.body.field]).toEqual([400, 'Last-Event-ID']);
+  expect([long.status, long.body.field]).toEqual([400, 'Last-Event-Id']);
   const none = await http(`${watching.url}/events`);
   expect(none.status).toBe(401);
 });
