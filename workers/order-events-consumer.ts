@@ -8,6 +8,7 @@ import { startOpsServer } from '../lib/infra/ops-server';
 import { runProcess } from '../lib/infra/process';
 import { createRedis } from '../lib/infra/redis';
 import { startOrderEventsConsumer } from '../lib/orders/read-model/consumer';
+import { createOrderEventsMetrics } from '../lib/orders/read-model/metrics';
 
 runProcess('order-events-consumer', async (cfg, log) => {
   const redis = createRedis(cfg);
@@ -36,6 +37,7 @@ runProcess('order-events-consumer', async (cfg, log) => {
     maxAttempts: cfg.ORDER_EVENTS_CONSUMER_MAX_ATTEMPTS,
     streamMaxLen: cfg.ORDER_EVENTS_STREAM_MAXLEN,
     sessionTimeoutMs: cfg.ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT,
+    metrics: createOrderEventsMetrics(registry),
     onFatal: () => process.exit(1),
   });
   log.info('consuming', { group: cfg.ORDER_EVENTS_CONSUMER_GROUP });

@@ -8,6 +8,7 @@ import { connectKafkaSender, type KafkaSender } from '../../infra/kafka-sender';
 import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
 import { applyOrderEvents } from './apply';
+import { orderDeadLetterReason, type OrderEventsMetrics } from './metrics';
 import { parseOrderEventMessage } from './parse';
 
 export interface OrderEventsConsumerOptions {
@@ -25,6 +26,7 @@ export interface OrderEventsConsumerOptions {
   concurrency?: number;
   /** Counts events handled (applied, ignored as old, or dead-lettered). */
   onHandled?: (count: number) => void;
+  metrics?: OrderEventsMetrics;
   onFatal?: (err: Error) => void;
 }
 
@@ -40,12 +42,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function deadLetter(
   dlq: KafkaSender,
   log: Logger,
+  metrics: OrderEventsMetrics | undefined,
   topic: string,
   partition: number,
   letters: DeadLetter[],
 ): Promise<void> {
   if (letters.length === 0) return;
   for (const l of letters) {
+    metrics?.deadLetters.inc({ topic, reason: orderDeadLetterReason(l.reason) });
     log.warn('order event dead-lettered', { topic, partition, offset: l.message.offset, reason: l.reason });
   }
   const headersOf = (l: DeadLetter): IHeaders => {
@@ -71,7 +75,7 @@ async function deadLetter(
 export function createOrderEventsBatchHandler(
   opts: Pick<
     OrderEventsConsumerOptions,
-    'redis' | 'log' | 'maxAttempts' | 'streamMaxLen' | 'retryBaseMs' | 'onHandled'
+    'redis' | 'log' | 'maxAttempts' | 'streamMaxLen' | 'retryBaseMs' | 'onHandled' | 'metrics'
   > & {
     dlq: KafkaSender;
     commit: (topic: string, partition: number, nextOffset: string) => Promise<void>;
@@ -119,11 +123,12 @@ export function createOrderEventsBatchHandler(
         else bad.push({ message, reason: parsed.reason, attempts: 1 });
       }
       bad.push(...(await writeWithRetries(good)));
-      await deadLetter(opts.dlq, opts.log, topic, partition, bad);
+      await deadLetter(opts.dlq, opts.log, opts.metrics, topic, partition, bad);
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       await opts.commit(topic, partition, (BigInt(last) + 1n).toString());
       opts.onHandled?.(chunk.length);
+      opts.metrics?.eventsHandled.inc(chunk.length);
       await heartbeat();
     }
   };
