@@ -2,10 +2,10 @@
 // GET /stocks. Reads go through the store; only HTTP here.
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { encodeOrderCursor } from '../../lib/contracts/http/reads';
+import { decodeOrderCursor, encodeOrderCursor } from '../../lib/contracts/http/reads';
 import type { OrderPhase } from '../../lib/contracts/orders';
 import { principalOf } from '../auth';
-import { badRequest, HttpError, notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import type { RouteDeps } from './deps';
 import { fromStore, mount } from './mount';
 
@@ -15,7 +15,14 @@ const DEFAULT_PAGE = 20;
 export function subjectOf(ctx: Koa.Context, asked: string | undefined): string {
   const p = principalOf(ctx);
   if (p.role === 'operator') {
-    if (!asked) throw badRequest('user', '"user" is required with an operator key: name the user to read');
+    if (!asked) {
+      throw new HttpError(
+        403,
+        'user_required',
+        'an operator key must name the user to read: add user=<id>',
+        'user',
+      );
+    }
     return asked;
   }
   if (asked !== undefined && asked !== p.id) {
@@ -35,12 +42,22 @@ export function createReadsRouter(deps: RouteDeps): Router {
 
   mount(router, deps, 'listOrders', async (ctx, { query }) => {
     const user = subjectOf(ctx, query.user as string | undefined);
+    const cursor = query.cursor as string | undefined;
+    const after = cursor === undefined ? undefined : decodeOrderCursor(cursor);
+    if (cursor !== undefined && after === undefined) {
+      throw new HttpError(
+        422,
+        'invalid_cursor',
+        'the cursor is not one this API gave out: use a page\'s "next"',
+        'cursor',
+      );
+    }
     const page = await fromStore(() =>
       store.orderPage(user, {
         phase: query.status as OrderPhase | undefined,
         stockId: query.stockid as string | undefined,
         limit: (query.limit as number | undefined) ?? DEFAULT_PAGE,
-        after: query.cursor as string | undefined,
+        after,
       }),
     );
     ctx.body = { orders: page.orders, ...(page.next ? { next: encodeOrderCursor(page.next) } : {}) };

@@ -37,25 +37,19 @@ export const orderStatusFilter = docAs(
 const CURSOR_MEMBER = new RegExp(`^\\d{15}\\|${ORDER_ID.source.slice(1, -1)}$`);
 export const encodeOrderCursor = (member: string) => Buffer.from(member, 'utf8').toString('base64url');
 
-export const orderCursorText = docAs(
-  z.string().transform((text, ctx) => {
-    const member = /^[A-Za-z0-9_-]{1,200}$/.test(text) ? Buffer.from(text, 'base64url').toString('utf8') : '';
-    if (CURSOR_MEMBER.test(member)) return member.toLowerCase();
-    ctx.addIssue({
-      code: 'custom',
-      message: 'is not a cursor this API gave out (use the last page\'s "next")',
-    });
-    return z.NEVER;
-  }),
-  {
-    type: 'string',
-    pattern: '^[A-Za-z0-9_-]{1,200}$',
-    description: 'The `next` of the previous page, as given',
-  },
-);
+/** The position a cursor stands for, or undefined if it is not one this API gave out. */
+export function decodeOrderCursor(text: string): string | undefined {
+  const member = Buffer.from(text, 'base64url').toString('utf8');
+  return CURSOR_MEMBER.test(member) ? member.toLowerCase() : undefined;
+}
+
+const orderCursorText = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the "next" of a previous page (1–200 base64url characters)')
+  .meta({ description: 'The `next` of the previous page, as given' });
 
 const operatorUser = userIdText.optional().meta({
-  description: 'An operator key names the user (required for it); a user key may name only itself',
+  description: 'An operator key must name the user (else 403); a user key may name only itself',
 });
 
 const accountSchema = z.object({
@@ -79,7 +73,7 @@ const stockSchema = z.object({
   minute: z.string().optional().meta({ format: 'date-time', description: 'The minute of that price' }),
 });
 
-const forbidden = 'A user key naming another user in user=';
+const forbidden = 'A user key naming another user in user=, or an operator key naming none';
 
 export const readOperations = [
   op({
@@ -110,7 +104,7 @@ export const readOperations = [
         }),
       },
     },
-    errors: { 403: forbidden },
+    errors: { 403: forbidden, 422: 'A well-formed cursor this API did not give out (invalid_cursor)' },
   }),
   op({
     operationId: 'getAccount',
@@ -152,7 +146,22 @@ export const readOperations = [
         description: 'The id of the last order event received',
       },
     },
-    ok: { 200: { description: 'The event stream', contentType: 'text/event-stream' } },
+    ok: {
+      200: {
+        description: 'The event stream',
+        contentType: 'text/event-stream',
+        schema: {
+          type: 'object',
+          description: 'One event: data is the order view, the tick, or the reset reason, as JSON text',
+          properties: {
+            event: { type: 'string', enum: ['order', 'price', 'reset'] },
+            id: { type: 'string', description: 'Order events only: <orderId>:<seq>' },
+            data: { type: 'string' },
+          },
+          required: ['event', 'data'],
+        },
+      },
+    },
     errors: { 503: 'Too many open event streams on this API process (SSE_MAX_CLIENTS); retry another' },
   }),
 ];

@@ -152,7 +152,7 @@ describe('one user with denied, succeeded and failed orders', () => {
     const op = bearer(await operatorKey(worker.redis));
     expect((await list(user, `?user=${user}&limit=100`, op)).body.orders).toHaveLength(plan.length);
     const unnamed = await list(user, '', op);
-    expect([unnamed.status, unnamed.body.field]).toEqual([400, 'user']);
+    expect([unnamed.status, unnamed.body.field]).toEqual([403, 'user']);
   });
 
   test('bad input is a 400 naming the field', async () => {
