@@ -1,8 +1,11 @@
 // GET /events on the real stack: two API processes' worth of apps, orders placed through one and seen
 // live on the other, the delay from the decision to the event, Last-Event-ID resume, price ticks,
 // heartbeats, and a client that leaves stops its Redis reads.
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { flatTick } from '../../../lib/contracts/price-tick';
-import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
+import { ORDER_STATUS_TEXT, type OrderEvent } from '../../../lib/contracts/orders';
+import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
 import { writeTicks } from '../../../lib/prices/ingest/consumer';
 import { startApi, type Api } from '../../support/app-harness';
 import {
@@ -172,4 +175,44 @@ test('a client that leaves releases its Redis connection; bad Last-Event-ID and 
   expect([long.status, long.body.field]).toEqual([400, 'Last-Event-Id']);
   const none = await http(`${watching.url}/events`);
   expect(none.status).toBe(401);
+});
+
+test('a client that stops reading is dropped once SSE_BUFFER_BYTES wait for it', async () => {
+  const small = await startApi(testConfig({ SSE_BUFFER_BYTES: '65536' }));
+  try {
+    const user = newUser('ok');
+    const key = await putUser(worker.redis, user, 1_000);
+    const connections = async () =>
+      ((await worker.redis.client('LIST')) as string).split('\n').filter(Boolean).length;
+    const before = await connections();
+    const socket = connect(Number(new URL(small.url).port), '127.0.0.1');
+    socket.pause(); // never reads
+    socket.write(`GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n\r\n`);
+    await eventually('its feed connection', async () => ((await connections()) > before ? true : undefined));
+    // ~40 MB of order events: far beyond what the kernel's socket buffers take.
+    for (let i = 0; i < 100; i++) {
+      const events: OrderEvent[] = Array.from({ length: 1_000 }, () => {
+        const orderId = randomUUID();
+        const at = new Date().toISOString();
+        const after = {
+          orderId,
+          user,
+          stockId: SAIPA,
+          quantity: 1,
+          phase: 'failed' as const,
+          status: ORDER_STATUS_TEXT.failed,
+          reason: 'x'.repeat(200),
+          receivedAt: at,
+          updatedAt: at,
+        };
+        return { eventId: `${orderId}:1`, orderId, seq: 1, before: after, after };
+      });
+      await applyOrderEvents(worker.redis, events, 1_000);
+      if ((await connections()) <= before) break;
+    }
+    await eventually('the stream dropped', async () => ((await connections()) <= before ? true : undefined));
+    socket.destroy();
+  } finally {
+    await small.close();
+  }
 });
