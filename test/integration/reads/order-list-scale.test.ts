@@ -6,7 +6,7 @@ import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
 import { startApi, type Api } from '../../support/app-harness';
 import { http, keyFor, newUser } from '../../support/order-harness';
 import { percentile } from '../../support/read-side';
-import { testLog } from '../../support/test-stack';
+import { testConfig, testLog } from '../../support/test-stack';
 
 jest.setTimeout(180_000);
 
@@ -35,7 +35,8 @@ function event(i: number): OrderEvent {
 }
 
 beforeAll(async () => {
-  api = await startApi();
+  // 800 requests in a row from one key: the rate limit has its own test.
+  api = await startApi(testConfig({ RATE_LIMIT_REQUESTS: '1000000' }));
   auth = { Authorization: `Bearer ${await keyFor(api.deps.redis, user)}` };
   for (let i = 0; i < ORDERS; i += 1_000) {
     const errors = await applyOrderEvents(
