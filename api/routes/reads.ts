@@ -48,7 +48,7 @@ export function createReadsRouter(deps: RouteDeps): Router {
       throw new HttpError(
         422,
         'invalid_cursor',
-        'the cursor is not one this API gave out: use a page\'s "next"',
+        'the cursor is not one this API gave out: use a page\'s "nextCursor"',
         'cursor',
       );
     }
@@ -60,7 +60,7 @@ export function createReadsRouter(deps: RouteDeps): Router {
         after,
       }),
     );
-    ctx.body = { orders: page.orders, ...(page.next ? { next: encodeOrderCursor(page.next) } : {}) };
+    ctx.body = { orders: page.orders, ...(page.next ? { nextCursor: encodeOrderCursor(page.next) } : {}) };
   });
 
   mount(router, deps, 'getAccount', async (ctx, { query }) => {

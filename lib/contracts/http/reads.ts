@@ -45,8 +45,8 @@ export function decodeOrderCursor(text: string): string | undefined {
 
 const orderCursorText = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the "next" of a previous page (1–200 base64url characters)')
-  .meta({ description: 'The `next` of the previous page, as given' });
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be the "nextCursor" of a previous page (1–200 base64url characters)')
+  .meta({ description: 'The `nextCursor` of the previous page, as given' });
 
 const operatorUser = userIdText.optional().meta({
   description: 'An operator key must name the user (else 403); a user key may name only itself',
@@ -83,9 +83,9 @@ export const readOperations = [
     summary: "The key's user's orders, newest first, a page at a time",
     description:
       'Each item is the view GET /orders/{id} answers, as of the order-events read model (it lags the order by ' +
-      'milliseconds). Newest first by receivedAt, then orderId. Pass `next` back as `cursor` for the next page; ' +
-      'no `next` means the last page. With both status and stockid a page may be shorter than limit and still ' +
-      'carry `next`.',
+      'milliseconds). Newest first by receivedAt, then orderId. Pass `nextCursor` back as `cursor` for the next page; ' +
+      'no `nextCursor` means the last page. With both status and stockid a page may be shorter than limit and still ' +
+      'carry `nextCursor`.',
     tags: ['orders'],
     access: 'key',
     query: z.strictObject({
@@ -100,7 +100,7 @@ export const readOperations = [
         description: 'A page of orders',
         body: z.object({
           orders: z.array(orderViewSchema),
-          next: z.string().optional().meta({ description: 'The cursor of the next page' }),
+          nextCursor: z.string().optional().meta({ description: 'The cursor of the next page' }),
         }),
       },
     },

@@ -52,7 +52,7 @@ afterAll(() => api?.close());
 
 type Page = {
   orders: { orderId: string; receivedAt: string; phase: string; stockid: string }[];
-  next?: string;
+  nextCursor?: string;
 };
 const get = (q: string) => http<Page>(`${api.url}/orders${q}`, { headers: auth });
 
@@ -63,7 +63,7 @@ test('walking every page with limit=100 visits each of 10,000 orders once, newes
     const r = await get(`?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
     expect(r.status).toBe(200);
     seen.push(...r.body.orders);
-    cursor = r.body.next;
+    cursor = r.body.nextCursor;
   } while (cursor);
   expect(seen).toHaveLength(ORDERS);
   expect(new Set(seen.map((o) => o.orderId)).size).toBe(ORDERS);
@@ -72,7 +72,7 @@ test('walking every page with limit=100 visits each of 10,000 orders once, newes
 });
 
 test('GET /orders latency with 10,000 orders', async () => {
-  const deep = (await get('?limit=100')).body.next!;
+  const deep = (await get('?limit=100')).body.nextCursor!;
   const cases: [string, string, (p: Page) => void][] = [
     ['first page (limit 20)', '', (p) => expect(p.orders).toHaveLength(20)],
     ['limit 100', '?limit=100', (p) => expect(p.orders).toHaveLength(100)],
@@ -90,7 +90,7 @@ test('GET /orders latency with 10,000 orders', async () => {
     [
       'status=denied&stockid matching none (bounded scan)',
       `?status=denied&stockid=${STOCKS[1]}`,
-      (p) => expect([p.orders.length, typeof p.next]).toEqual([0, 'string']),
+      (p) => expect([p.orders.length, typeof p.nextCursor]).toEqual([0, 'string']),
     ],
   ];
   for (const [name, q, check] of cases) {

@@ -29,7 +29,7 @@ interface View {
 }
 interface Page {
   orders: View[];
-  next?: string;
+  nextCursor?: string;
   field?: string;
 }
 
@@ -102,7 +102,7 @@ describe('one user with denied, succeeded and failed orders', () => {
     });
     expect(page.status).toBe(200);
     expect(page.body.orders.map((o) => ({ orderId: o.orderId, status: o.status }))).toEqual(newestFirst());
-    expect(page.body.next).toBeUndefined();
+    expect(page.body.nextCursor).toBeUndefined();
     // Each item is the view GET /orders/:id answers.
     const one = await http<View>(`${api.url}/orders/${placed[0]!.orderId}`, { headers: authOf(user) });
     expect(page.body.orders.at(-1)).toEqual(one.body);
@@ -117,7 +117,7 @@ describe('one user with denied, succeeded and failed orders', () => {
       expect(r.status).toBe(200);
       expect(r.body.orders.length).toBeLessThanOrEqual(2);
       seen.push(...r.body.orders.map((o) => o.orderId));
-      cursor = r.body.next;
+      cursor = r.body.nextCursor;
       pages++;
     } while (cursor && pages < 10);
     expect(seen).toEqual(newestFirst().map((p) => p.orderId));
