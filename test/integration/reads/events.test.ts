@@ -3,10 +3,8 @@
 // heartbeats, and a client that leaves stops its Redis reads.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { flatTick } from '../../../lib/contracts/price-tick';
 import { ORDER_STATUS_TEXT, type OrderEvent } from '../../../lib/contracts/orders';
 import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
-import { writeTicks } from '../../../lib/prices/ingest/consumer';
 import { startApi, type Api } from '../../support/app-harness';
 import {
   authOf,
@@ -156,7 +154,7 @@ test('a new price tick of a watched stock arrives as event: price; heartbeats ke
   const client = await sse(user);
   await new Promise((r) => setTimeout(r, 600)); // the ticker's first look sets what is already known
   const next = new Date(Math.floor(Date.now() / 60_000 + 1) * 60_000);
-  await writeTicks(worker.redis, [flatTick(SAIPA, 4_321, next)]);
+  await putPrice(worker.redis, SAIPA, 4_321, next); // what the price consumer does with a newer minute
   const e = await client.next((x) => x.event === 'price' && x.data.includes(next.toISOString()));
   expect(JSON.parse(e.data)).toMatchObject({ stockId: SAIPA, price: 4_321, minute: next.toISOString() });
   expect(e.id).toBeUndefined();
