@@ -14,11 +14,9 @@ import type { Redis } from '../lib/infra/redis';
 import type { Duplex } from 'node:stream';
 import { createOrderClient } from '../lib/orders/client';
 import { createOrderPlacer } from '../lib/orders/place';
-import { createPriceTicker } from '../lib/prices/price-ticker';
 import { createStore } from '../lib/store';
 import { HttpError } from './errors';
 import { createAdminRouter } from './routes/admin';
-import { createEventsRouter } from './routes/events';
 import type { RouteDeps } from './routes/deps';
 import { createOrderRouter } from './routes/orders';
 import { createPricesRouter } from './routes/prices';
@@ -60,7 +58,6 @@ export function createApp(deps: AppDeps): Koa {
     }),
     metrics,
     store: createStore(deps.redis, deps.cfg),
-    prices: createPriceTicker(deps.redis, deps.cfg, deps.log),
     authRedis: deps.redis,
     stopping: deps.stopping,
   };
@@ -69,7 +66,6 @@ export function createApp(deps: AppDeps): Koa {
     createSystemRouter(routeDeps, deps.readiness, metrics.registry),
     createPricesRouter(routeDeps),
     createReadsRouter(routeDeps),
-    createEventsRouter(routeDeps),
     createOrderRouter(routeDeps),
     createAdminRouter(routeDeps),
   ]) {

@@ -4,7 +4,6 @@ import type { Logger } from '../../lib/infra/logger';
 import type { ApiMetrics } from '../../lib/infra/metrics';
 import type { OrderClient } from '../../lib/orders/client';
 import type { OrderPlacer } from '../../lib/orders/place';
-import type { PriceTicker } from '../../lib/prices/price-ticker';
 import type { Store } from '../../lib/store';
 
 export interface RouteDeps {
@@ -13,8 +12,6 @@ export interface RouteDeps {
   orders: OrderClient;
   placer: OrderPlacer;
   store: Store;
-  /** New price ticks for the event streams (one reader per process). */
-  prices: PriceTicker;
   metrics: Pick<ApiMetrics, 'creditCheckSeconds'>;
   /** The key store the auth guard reads (api/auth.ts); routes never use it. */
   authRedis: Parameters<typeof import('../auth').authenticate>[1];

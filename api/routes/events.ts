@@ -1,6 +1,6 @@
 // GET /events: Server-Sent Events for the key's user. Order events come from the user's bounded Redis
 // stream (written by the order-events consumer, so every API replica sees every order), price ticks
-// from the process's price ticker. A client that reads too slowly is dropped once SSE_BUFFER_BYTES are
+// from the store's new-tick reader (one per process). A client that reads too slowly is dropped once SSE_BUFFER_BYTES are
 // waiting for it; a closed socket stops everything at once. Only HTTP here: reads go through the store.
 import Router from '@koa/router';
 import type { ServerResponse } from 'node:http';
@@ -57,7 +57,7 @@ export function createEventsRouter(deps: RouteDeps): Router {
       deps.stopping?.removeEventListener('abort', end);
     });
     const end = () => stream.end();
-    const unsubscribe = deps.prices.subscribe((tick) => stream.send('price', JSON.stringify(tick)));
+    const unsubscribe = store.onNewTick((tick) => stream.send('price', JSON.stringify(tick)));
     const heartbeat = setInterval(() => stream.comment('ping'), cfg.SSE_HEARTBEAT);
     const lifetime = setTimeout(end, cfg.SSE_MAX_DURATION);
     ctx.req.once('close', end);

@@ -1,5 +1,5 @@
 // The read side over HTTP: GET /orders (the order read model, a page at a time), GET /account and
-// GET /stocks. Reads go through the store; only HTTP here.
+// GET /stocks, and GET /events (api/routes/events.ts). Reads go through the store; only HTTP here.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { decodeOrderCursor, encodeOrderCursor } from '../../lib/contracts/http/reads';
@@ -7,6 +7,7 @@ import type { OrderPhase } from '../../lib/contracts/orders';
 import { principalOf } from '../auth';
 import { HttpError, notFound } from '../errors';
 import type { RouteDeps } from './deps';
+import { createEventsRouter } from './events';
 import { fromStore, mount } from './mount';
 
 const DEFAULT_PAGE = 20;
@@ -81,5 +82,6 @@ export function createReadsRouter(deps: RouteDeps): Router {
     };
   });
 
+  router.use(createEventsRouter(deps).routes());
   return router;
 }

@@ -1,6 +1,8 @@
 // The store as the API sees it: every Redis read and write a route needs, closed over one client, so
 // routes never hold a Redis client themselves.
 import type { Config } from '../infra/config';
+import { createLogger } from '../infra/logger';
+import { createPriceTicker } from '../prices/price-ticker';
 import type { Redis } from '../infra/redis';
 import { readAccount } from './account';
 import { issueApiKey } from './api-keys';
@@ -11,7 +13,9 @@ import { readLatestTick, readPriceHistory } from './price-history';
 import { tradableStocks } from './stock-list';
 import { unwatchStock, watchListEntries, watchStock } from './watch-list';
 
-export function createStore(redis: Redis, cfg: Pick<Config, 'STOCKS'>) {
+export function createStore(redis: Redis, cfg: Pick<Config, 'STOCKS' | 'SSE_PRICE_POLL' | 'LOG_LEVEL'>) {
+  // One reader of new ticks per store (per API process), polling only while someone listens.
+  const ticker = createPriceTicker(redis, cfg, createLogger('price-ticker', cfg.LOG_LEVEL));
   return {
     readMoney: (user: string) => readMoney(redis, user),
     setCredit: (user: string, credit: number) => setCredit(redis, user, credit),
@@ -28,6 +32,8 @@ export function createStore(redis: Redis, cfg: Pick<Config, 'STOCKS'>) {
     tradableStocks: () => tradableStocks(redis, cfg),
     /** A feed with its own Redis connection: close it when done. */
     openOrderEventFeed: (user: string) => openOrderEventFeed(redis, user),
+    /** Calls `listener` with each new tick of a watched stock; returns how to stop. */
+    onNewTick: (listener: Parameters<typeof ticker.subscribe>[0]) => ticker.subscribe(listener),
   };
 }
 
