@@ -14,8 +14,8 @@ const REASONS = ['empty', 'not_json', 'invalid', 'key_mismatch', 'store_rejected
 export function orderDeadLetterReason(reason: string): (typeof REASONS)[number] {
   if (reason.startsWith('empty')) return 'empty';
   if (reason.startsWith('value is not JSON')) return 'not_json';
-  if (reason.startsWith('not an order event') || reason.includes('is not the event')) return 'invalid';
   if (reason.startsWith('message key')) return 'key_mismatch';
+  if (/^(not an order event|eventId |after\.orderId )/.test(reason)) return 'invalid';
   if (reason.startsWith('Redis rejected')) return 'store_rejected';
   return 'other';
 }
