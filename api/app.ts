@@ -21,6 +21,7 @@ import type { RouteDeps } from './routes/deps';
 import { createOrderRouter } from './routes/orders';
 import { createPageRouter } from './routes/page';
 import { createPricesRouter } from './routes/prices';
+import { createReadsRouter } from './routes/reads';
 import { createSystemRouter } from './routes/system';
 
 export interface AppDeps {
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Koa {
   for (const r of [
     createSystemRouter(routeDeps, deps.readiness, metrics.registry),
     createPricesRouter(routeDeps),
+    createReadsRouter(routeDeps),
     createOrderRouter(routeDeps),
     createAdminRouter(routeDeps),
     createPageRouter(routeDeps),

@@ -43,7 +43,7 @@ function answer(a: Answer): unknown {
       )
     : undefined;
   const content = a.contentType
-    ? { [a.contentType]: { schema: { type: 'string' } } }
+    ? { [a.contentType]: { schema: a.schema ?? { type: 'string' } } }
     : a.body
       ? { 'application/json': { schema: toJsonSchema(a.body, 'output') } }
       : undefined;

@@ -64,6 +64,7 @@ const variables = {
   WORKER_OPS_PORT: [port, '9101'],
   WORKER_TEMPORAL_METRICS_PORT: [port, '9102'],
   CONSUMER_OPS_PORT: [port, '9103'],
+  ORDER_EVENTS_CONSUMER_OPS_PORT: [port, '9104'],
   PROMETHEUS_PORT: [port, '9090'],
   STACK_DIR: [z.string().min(1), '.stack/local'],
   PRICE_SOURCE: [z.enum(['simulated', 'tsetmc']), 'simulated'],
@@ -81,6 +82,19 @@ const variables = {
   PRICE_HISTORY_RETENTION: [duration, '30d'],
   PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
   ORDER_EVENTS_CONSUMER_GROUP: [z.string().min(1), 'bourse-order-events'],
+  ORDER_EVENTS_CONSUMER_MAX_ATTEMPTS: [positiveInt.max(20), '3'],
+  ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: [duration, '30s'],
+  /** Per user, about how many order events the SSE resume stream keeps (XADD MAXLEN ~). */
+  ORDER_EVENTS_STREAM_MAXLEN: [positiveInt.max(1_000_000), '1000'],
+  SSE_HEARTBEAT: [duration, '15s'],
+  /** Bytes an SSE client may leave unread before its connection is dropped. */
+  SSE_BUFFER_BYTES: [positiveInt.max(64 * 1024 * 1024), '262144'],
+  /** Open SSE connections one API process serves (each holds a Redis connection). */
+  SSE_MAX_CLIENTS: [positiveInt.max(100_000), '1000'],
+  /** An SSE connection is closed after this long; the client reconnects with Last-Event-ID. */
+  SSE_MAX_DURATION: [duration, '1h'],
+  /** How often an API process with SSE clients looks for new price ticks. */
+  SSE_PRICE_POLL: [duration, '1s'],
   PRICE_CONSUMER_CONCURRENCY: [positiveInt.max(256), '4'],
   PRICE_CONSUMER_MAX_ATTEMPTS: [positiveInt.max(20), '3'],
   PRICE_CONSUMER_SESSION_TIMEOUT: [duration, '30s'],

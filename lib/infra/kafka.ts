@@ -7,6 +7,7 @@ export const TOPICS = {
   prices: 'stock-prices',
   pricesDlq: 'stock-prices.dlq',
   orderEvents: 'order-events',
+  orderEventsDlq: 'order-events.dlq',
 } as const;
 
 /**
@@ -22,6 +23,11 @@ export const TOPIC_SPECS: ITopicConfig[] = [
     configEntries: [{ name: 'retention.ms', value: '2592000000' }],
   },
   { topic: TOPICS.orderEvents, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '-1' }] },
+  {
+    topic: TOPICS.orderEventsDlq,
+    numPartitions: 1,
+    configEntries: [{ name: 'retention.ms', value: '2592000000' }],
+  },
 ];
 
 const kafkaLog = createLogger('kafkajs');

@@ -39,3 +39,16 @@ export const creditEventsKey = (user: string) => `{user:${user}}:credit-events`;
 /** Hash: an applied credit adjustment by its Idempotency-Key (delta, event id), so a retry applies once. */
 export const creditAdjustmentKey = (user: string, idempotencyKey: string) =>
   `{user:${user}}:credit-adjustment:${idempotencyKey}`;
+
+/** Hash: order id → the order's current client view (JSON), kept by the order-events consumer. */
+export const orderViewsKey = (user: string) => `{user:${user}}:order-views`;
+/** Hash: order id → the seq of the newest order event applied (an older or replayed one is ignored). */
+export const orderSeqsKey = (user: string) => `{user:${user}}:order-seqs`;
+/** Sorted set (all scores 0, read by lex): `<receivedAt ms, 15 digits>|<orderId>`, every order of the user. */
+export const orderListKey = (user: string) => `{user:${user}}:orders`;
+/** Same members as orderListKey, for the orders now in this phase. */
+export const orderPhaseListKey = (user: string, phase: string) => `{user:${user}}:orders:phase:${phase}`;
+/** Same members as orderListKey, for the orders of one stock. */
+export const orderStockListKey = (user: string, stockId: string) => `{user:${user}}:orders:stock:${stockId}`;
+/** Stream: the user's recent order events (eventId, view), bounded, for SSE and its Last-Event-ID resume. */
+export const orderEventStreamKey = (user: string) => `{user:${user}}:order-events`;

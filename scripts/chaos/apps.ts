@@ -10,7 +10,12 @@ import type { AppProcess } from '../stack/app-processes';
 export class ChaosApps {
   private children = new Map<AppProcess, ChildProcess>();
   /** Exits nobody asked for (a process that died of an outage on its own), by kind. */
-  readonly selfExits: Record<AppProcess, number> = { api: 0, worker: 0, consumer: 0 };
+  readonly selfExits: Record<AppProcess, number> = {
+    api: 0,
+    worker: 0,
+    consumer: 0,
+    'order-events-consumer': 0,
+  };
   private stopping = false;
 
   constructor(

@@ -67,7 +67,7 @@ export function chaosEnv(portOffset: number): Record<string, string> {
   };
 }
 
-const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer'];
+const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
 const SERVICE_KINDS: readonly ServiceName[] = ['kafka', 'redis', 'temporal'];
 const MINUTE = 60_000;
 

@@ -3,6 +3,7 @@
 export const APP_PROCESSES = {
   worker: 'workers/temporal-worker.ts',
   consumer: 'workers/price-consumer.ts',
+  'order-events-consumer': 'workers/order-events-consumer.ts',
   api: 'api/server.ts',
 } as const;
 

@@ -35,12 +35,13 @@ export async function readDlq(
   match: (m: KafkaMessage) => boolean,
   count: number,
   timeoutMs = 30_000,
+  topic: string = TOPICS.pricesDlq,
 ): Promise<KafkaMessage[]> {
   const consumer = kafka.consumer({ groupId: `test-dlq-${randomUUID()}` });
   await consumer.connect();
   const found: KafkaMessage[] = [];
   try {
-    await consumer.subscribe({ topic: TOPICS.pricesDlq, fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         if (match(message)) found.push(message);

@@ -4,11 +4,13 @@ import type { Operation } from './operation';
 import { orderOperations } from './orders';
 import { pageOperations } from './page';
 import { priceOperations } from './prices';
+import { readOperations } from './reads';
 import { systemOperations } from './system';
 
 export const API_OPERATIONS: readonly Operation[] = [
   ...orderOperations,
   ...priceOperations,
+  ...readOperations,
   ...adminOperations,
   ...systemOperations,
   ...pageOperations,

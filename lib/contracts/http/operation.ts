@@ -10,8 +10,10 @@ export interface Answer {
   description: string;
   /** The JSON body's schema; an error answer's is the Error schema. */
   body?: z.ZodType;
-  /** A body that is not JSON (the metrics text). */
+  /** A body that is not JSON (the metrics text, an event stream). */
   contentType?: string;
+  /** The JSON Schema of such a body (of each event, for text/event-stream); default a string. */
+  schema?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
 

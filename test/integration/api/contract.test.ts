@@ -33,7 +33,7 @@ describe('methods no route serves', () => {
       `${method} /orders HTTP/1.1\r\nHost: ${host()}\r\nConnection: close`,
     );
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('POST');
+    expect(res.headers.allow).toBe('HEAD, GET, POST'); // GET lists the orders, POST places one
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(res.body)).toMatchObject({ error: 'method_not_allowed' });
   });

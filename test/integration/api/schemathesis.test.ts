@@ -51,6 +51,8 @@ beforeAll(async () => {
     // Schemathesis sends thousands of requests with one key; the rate limit has its own test.
     RATE_LIMIT_REQUESTS: '1000000',
     ORDER_START_TIMEOUT: '20s',
+    // GET /events streams until the client leaves; here each stream ends at once, so a case is a request.
+    SSE_MAX_DURATION: '300ms',
   });
   verifier = await startScriptedVerifier();
   worker = await startOrderWorker(httpVerifier(verifier.url), cfg);

@@ -1,0 +1,94 @@
+// The read model's one write: an order event applied to its user's order list, its current view and
+// the user's bounded SSE stream, in one Lua script on the user's hash tag. `seq` decides: an event no
+// newer than what is stored (a replay, a duplicate, an out-of-order delivery) changes nothing.
+import { ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../contracts/orders';
+import type { Redis } from '../../infra/redis';
+import {
+  orderEventStreamKey,
+  orderListKey,
+  orderPhaseListKey,
+  orderSeqsKey,
+  orderStockListKey,
+  orderViewsKey,
+} from '../../store/keys';
+import { orderView } from '../view';
+
+export const ORDER_PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
+
+/**
+ * KEYS: views, seqs, list, stock list, stream, then one list per phase (ORDER_PHASES order).
+ * ARGV: orderId, seq, member, view JSON, index of the new phase (1-based), eventId, stream max length.
+ * Returns 1 if applied, 0 if the stored seq was already at least this one.
+ */
+const APPLY_ORDER_EVENT_LUA = `
+local stored = redis.call('HGET', KEYS[2], ARGV[1])
+if stored and tonumber(stored) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], 0, ARGV[3])
+redis.call('ZADD', KEYS[4], 0, ARGV[3])
+local phase = 5 + tonumber(ARGV[5])
+for i = 6, #KEYS do
+  if i == phase then redis.call('ZADD', KEYS[i], 0, ARGV[3]) else redis.call('ZREM', KEYS[i], ARGV[3]) end
+end
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'id', ARGV[6], 'order', ARGV[4])
+return 1
+`;
+
+/** The order list's member for an order: sorts newest first (by receivedAt, then orderId) read backwards. */
+export function orderListMember(receivedAt: string, orderId: string): string {
+  return `${String(Date.parse(receivedAt)).padStart(15, '0')}|${orderId}`;
+}
+
+type ApplyCommand = (...keysAndArgs: string[]) => Promise<number>;
+type RedisWithApply = Redis & { applyOrderEvent: ApplyCommand };
+
+function withApplyScript(redis: Redis): RedisWithApply {
+  const r = redis as RedisWithApply;
+  if (typeof r.applyOrderEvent !== 'function') {
+    redis.defineCommand('applyOrderEvent', {
+      numberOfKeys: 5 + ORDER_PHASES.length,
+      lua: APPLY_ORDER_EVENT_LUA,
+    });
+  }
+  return r;
+}
+
+function applyArgs(e: OrderEvent, streamMaxLen: number): string[] {
+  const { user, stockId, phase, receivedAt } = e.after;
+  return [
+    orderViewsKey(user),
+    orderSeqsKey(user),
+    orderListKey(user),
+    orderStockListKey(user, stockId),
+    orderEventStreamKey(user),
+    ...ORDER_PHASES.map((p) => orderPhaseListKey(user, p)),
+    e.orderId,
+    String(e.seq),
+    orderListMember(receivedAt, e.orderId),
+    JSON.stringify(orderView(e.after)),
+    String(ORDER_PHASES.indexOf(phase) + 1),
+    e.eventId,
+    String(streamMaxLen),
+  ];
+}
+
+/**
+ * Applies events in one pipeline round trip. Resolves to one entry per event: null on success (applied
+ * or ignored as not newer), or the error Redis answered for it. A connection failure rejects instead.
+ */
+export async function applyOrderEvents(
+  redis: Redis,
+  events: readonly OrderEvent[],
+  streamMaxLen: number,
+): Promise<(Error | null)[]> {
+  const r = withApplyScript(redis);
+  const pipeline = r.pipeline() as unknown as {
+    applyOrderEvent: ApplyCommand;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+  for (const e of events) void pipeline.applyOrderEvent(...applyArgs(e, streamMaxLen));
+  const results = await pipeline.exec();
+  if (!results) throw new Error('Redis pipeline was discarded');
+  return events.map((_, i) => results[i]?.[0] ?? null);
+}

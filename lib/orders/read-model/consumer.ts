@@ -1,0 +1,181 @@
+// The order-events consumer's core: Kafka `order-events` batches → the Redis read model (apply.ts),
+// offsets committed only after the write, unusable messages to `order-events.dlq` with the reason.
+// The process (workers/order-events-consumer.ts), `npm run orders:rebuild` and the tests run this code.
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { OrderEvent } from '../../contracts/orders';
+import { TOPICS } from '../../infra/kafka';
+import { connectKafkaSender, type KafkaSender } from '../../infra/kafka-sender';
+import type { Logger } from '../../infra/logger';
+import type { Redis } from '../../infra/redis';
+import { applyOrderEvents } from './apply';
+import { orderDeadLetterReason, type OrderEventsMetrics } from './metrics';
+import { parseOrderEventMessage } from './parse';
+
+export interface OrderEventsConsumerOptions {
+  kafka: Kafka;
+  redis: Redis;
+  log: Logger;
+  groupId: string;
+  /** Where a new group starts: the earliest offset (a first deployment, a rebuild) or the end. */
+  fromBeginning: boolean;
+  /** Attempts at a write Redis rejects before the message goes to the DLQ. */
+  maxAttempts: number;
+  streamMaxLen: number;
+  sessionTimeoutMs?: number;
+  retryBaseMs?: number;
+  concurrency?: number;
+  /** Counts events handled (applied, ignored as old, or dead-lettered). */
+  onHandled?: (count: number) => void;
+  metrics?: OrderEventsMetrics;
+  onFatal?: (err: Error) => void;
+}
+
+interface DeadLetter {
+  message: KafkaMessage;
+  reason: string;
+  attempts: number;
+}
+
+const CHUNK = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function deadLetter(
+  dlq: KafkaSender,
+  log: Logger,
+  metrics: OrderEventsMetrics | undefined,
+  topic: string,
+  partition: number,
+  letters: DeadLetter[],
+): Promise<void> {
+  if (letters.length === 0) return;
+  for (const l of letters) {
+    metrics?.deadLetters.inc({ topic, reason: orderDeadLetterReason(l.reason) });
+    log.warn('order event dead-lettered', { topic, partition, offset: l.message.offset, reason: l.reason });
+  }
+  const headersOf = (l: DeadLetter): IHeaders => {
+    const out: IHeaders = {};
+    for (const [k, v] of Object.entries(l.message.headers ?? {})) if (v !== undefined) out[k] = v;
+    return {
+      ...out,
+      'dlq-reason': l.reason,
+      'dlq-attempts': String(l.attempts),
+      'dlq-source-topic': topic,
+      'dlq-source-partition': String(partition),
+      'dlq-source-offset': l.message.offset,
+      'dlq-failed-at': new Date().toISOString(),
+    };
+  };
+  await dlq.send(
+    TOPICS.orderEventsDlq,
+    letters.map((l) => ({ key: l.message.key, value: l.message.value, headers: headersOf(l) })),
+  );
+}
+
+/** The eachBatch handler: chunk by chunk, parse, write (retrying what Redis rejects), dead-letter, commit. */
+export function createOrderEventsBatchHandler(
+  opts: Pick<
+    OrderEventsConsumerOptions,
+    'redis' | 'log' | 'maxAttempts' | 'streamMaxLen' | 'retryBaseMs' | 'onHandled' | 'metrics'
+  > & {
+    dlq: KafkaSender;
+    commit: (topic: string, partition: number, nextOffset: string) => Promise<void>;
+  },
+): (payload: EachBatchPayload) => Promise<void> {
+  const retryBaseMs = opts.retryBaseMs ?? 200;
+
+  async function writeWithRetries(
+    good: { event: OrderEvent; message: KafkaMessage }[],
+  ): Promise<DeadLetter[]> {
+    let pending = good;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      // A connection failure rejects: KafkaJS redelivers from the last commit, nothing is dead-lettered.
+      const errors = await applyOrderEvents(
+        opts.redis,
+        pending.map((g) => g.event),
+        opts.streamMaxLen,
+      );
+      const failed = pending.map((g, i) => ({ ...g, error: errors[i] })).filter((g) => g.error);
+      if (failed.length === 0) return [];
+      if (attempt >= opts.maxAttempts) {
+        return failed.map((g) => ({
+          message: g.message,
+          reason: `Redis rejected the write: ${g.error!.message}`,
+          attempts: attempt,
+        }));
+      }
+      opts.log.warn('order event write rejected; retrying', { attempt, reason: failed[0]!.error!.message });
+      await sleep(retryBaseMs * 2 ** (attempt - 1));
+      pending = failed;
+    }
+    return [];
+  }
+
+  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    const { topic, partition, messages } = batch;
+    for (let i = 0; i < messages.length; i += CHUNK) {
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(i, i + CHUNK);
+      const good: { event: OrderEvent; message: KafkaMessage }[] = [];
+      const bad: DeadLetter[] = [];
+      for (const message of chunk) {
+        const parsed = parseOrderEventMessage(message);
+        if (parsed.ok) good.push({ event: parsed.event, message });
+        else bad.push({ message, reason: parsed.reason, attempts: 1 });
+      }
+      bad.push(...(await writeWithRetries(good)));
+      await deadLetter(opts.dlq, opts.log, opts.metrics, topic, partition, bad);
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      await opts.commit(topic, partition, (BigInt(last) + 1n).toString());
+      opts.onHandled?.(chunk.length);
+      opts.metrics?.eventsHandled.inc(chunk.length);
+      await heartbeat();
+    }
+  };
+}
+
+export interface RunningOrderEventsConsumer {
+  consumer: Consumer;
+  stop(): Promise<void>;
+}
+
+/** Joins the group and consumes until stopped. */
+export async function startOrderEventsConsumer(
+  opts: OrderEventsConsumerOptions,
+): Promise<RunningOrderEventsConsumer> {
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    // The SSE delay is bounded by how long a fetch waits for new events.
+    maxWaitTimeInMs: 50,
+  });
+  const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    opts.log.error('order-events consumer crashed', {
+      error: payload.error.message,
+      restart: payload.restart,
+    });
+    if (!payload.restart) opts.onFatal?.(payload.error);
+  });
+  await consumer.subscribe({ topic: TOPICS.orderEvents, fromBeginning: opts.fromBeginning });
+  const eachBatch = createOrderEventsBatchHandler({
+    ...opts,
+    dlq,
+    commit: (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }]),
+  });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.concurrency ?? 6,
+    eachBatch,
+  });
+  return {
+    consumer,
+    async stop() {
+      await consumer.disconnect();
+      await dlq.close();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Reading the order read model (written by the order-events consumer, lib/orders/read-model): a user's
+// orders newest first, optionally of one phase and/or one stock, a page at a time.
+import type { OrderView } from '../contracts/http/orders';
+import type { OrderPhase } from '../contracts/orders';
+import type { Redis } from '../infra/redis';
+import { orderListKey, orderPhaseListKey, orderStockListKey, orderViewsKey } from './keys';
+
+export interface OrderListQuery {
+  phase?: OrderPhase;
+  stockId?: string;
+  limit: number;
+  /** The list member of the last order of the previous page: this page starts after it. */
+  after?: string;
+}
+
+export interface OrderPage {
+  orders: OrderView[];
+  /** The member to continue after, when there may be more. */
+  next?: string;
+}
+
+/** With two filters, at most this many entries of the narrower index are looked at per page. */
+const MAX_SCANNED = 2_000;
+
+const orderIdOf = (member: string) => member.slice(member.indexOf('|') + 1);
+
+/**
+ * One page, newest first. The index read is the phase's list (or the stock's, or all orders); a second
+ * filter is applied to the views, scanning at most MAX_SCANNED entries (a short page then still carries
+ * `next`, so the client goes on).
+ */
+export async function readOrderPage(redis: Redis, user: string, q: OrderListQuery): Promise<OrderPage> {
+  const index = q.phase
+    ? orderPhaseListKey(user, q.phase)
+    : q.stockId
+      ? orderStockListKey(user, q.stockId)
+      : orderListKey(user);
+  const needsStockFilter = q.phase !== undefined && q.stockId !== undefined;
+  const orders: OrderView[] = [];
+  let start = q.after === undefined ? '+' : `(${q.after}`;
+  let scanned = 0;
+  for (;;) {
+    const want = needsStockFilter ? Math.min(500, MAX_SCANNED - scanned) : q.limit - orders.length;
+    // One more than needed: whether a next page exists is known without another round trip.
+    const members = await redis.zrevrangebylex(index, start, '-', 'LIMIT', 0, want + 1);
+    const taken = members.slice(0, want);
+    if (taken.length === 0) return { orders };
+    const raws = await redis.hmget(orderViewsKey(user), ...taken.map(orderIdOf));
+    for (let i = 0; i < taken.length; i++) {
+      const raw = raws[i];
+      if (raw === null || raw === undefined) continue;
+      const view = JSON.parse(raw) as OrderView;
+      if (needsStockFilter && view.stockid !== q.stockId) continue;
+      orders.push(view);
+      if (orders.length === q.limit) {
+        const more = i < taken.length - 1 || members.length > want;
+        return more ? { orders, next: taken[i] } : { orders };
+      }
+    }
+    scanned += taken.length;
+    const last = taken[taken.length - 1]!;
+    if (members.length <= want) return { orders };
+    if (scanned >= MAX_SCANNED) return { orders, next: last };
+    start = `(${last}`;
+  }
+}
+
+/** How many orders the user has in the read model. */
+export const countOrders = (redis: Redis, user: string) => redis.zcard(orderListKey(user));
