@@ -7,3 +7,4 @@ export * from './api';
 export * from './orders';
 export * from './prices';
 export * from './lag';
+export * from './dead-letters';

@@ -1,6 +1,7 @@
 // The price pipeline's series: fetch and publish (worker), ingest (consumer), the market session.
 import { TSETMC_FAILURE_KINDS } from '../../prices/sources/tsetmc-api';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { deadLetterCounter } from './dead-letters';
 import { FRESHNESS_BUCKETS } from './registry';
 
 export interface PriceFetchMetrics {
@@ -89,15 +90,8 @@ export function createPriceIngestMetrics(registry: Registry, topic = 'stock-pric
       help: 'Unix time the consumer last stored a price tick',
       registers: [registry],
     }),
-    deadLetters: new Counter({
-      name: 'bourse_dead_letters_total',
-      help: 'Messages sent to a dead-letter topic, by source topic and reason',
-      labelNames: ['topic', 'reason'],
-      registers: [registry],
-    }),
+    deadLetters: deadLetterCounter(registry, topic, DEAD_LETTER_REASONS),
   };
-  // At 0 from the start, so increase() sees the first dead letter (a series born at 1 shows none).
-  for (const reason of DEAD_LETTER_REASONS) metrics.deadLetters.inc({ topic, reason }, 0);
   return metrics;
 }
 

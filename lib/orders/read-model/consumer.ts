@@ -1,10 +1,12 @@
 // The order-events consumer's core: Kafka `order-events` batches → the Redis read model (apply.ts),
 // offsets committed only after the write, unusable messages to `order-events.dlq` with the reason.
 // The process (workers/order-events-consumer.ts), `npm run orders:rebuild` and the tests run this code.
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { sendDeadLetters, type DeadLetter } from '../../infra/dead-letters';
 import type { OrderEvent } from '../../contracts/orders';
 import { TOPICS } from '../../infra/kafka';
-import { connectKafkaSender, type KafkaSender } from '../../infra/kafka-sender';
+import { startBatchConsumer, type RunningBatchConsumer } from '../../infra/batch-consumer';
+import type { KafkaSender } from '../../infra/kafka-sender';
 import type { Logger } from '../../infra/logger';
 import type { Redis } from '../../infra/redis';
 import { applyOrderEvents } from './apply';
@@ -30,12 +32,6 @@ export interface OrderEventsConsumerOptions {
   onFatal?: (err: Error) => void;
 }
 
-interface DeadLetter {
-  message: KafkaMessage;
-  reason: string;
-  attempts: number;
-}
-
 const CHUNK = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,23 +48,7 @@ async function deadLetter(
     metrics?.deadLetters.inc({ topic, reason: orderDeadLetterReason(l.reason) });
     log.warn('order event dead-lettered', { topic, partition, offset: l.message.offset, reason: l.reason });
   }
-  const headersOf = (l: DeadLetter): IHeaders => {
-    const out: IHeaders = {};
-    for (const [k, v] of Object.entries(l.message.headers ?? {})) if (v !== undefined) out[k] = v;
-    return {
-      ...out,
-      'dlq-reason': l.reason,
-      'dlq-attempts': String(l.attempts),
-      'dlq-source-topic': topic,
-      'dlq-source-partition': String(partition),
-      'dlq-source-offset': l.message.offset,
-      'dlq-failed-at': new Date().toISOString(),
-    };
-  };
-  await dlq.send(
-    TOPICS.orderEventsDlq,
-    letters.map((l) => ({ key: l.message.key, value: l.message.value, headers: headersOf(l) })),
-  );
+  await sendDeadLetters(dlq, TOPICS.orderEventsDlq, topic, partition, letters);
 }
 
 /** The eachBatch handler: chunk by chunk, parse, write (retrying what Redis rejects), dead-letter, commit. */
@@ -134,48 +114,24 @@ export function createOrderEventsBatchHandler(
   };
 }
 
-export interface RunningOrderEventsConsumer {
-  consumer: Consumer;
-  stop(): Promise<void>;
-}
+export type RunningOrderEventsConsumer = RunningBatchConsumer;
 
 /** Joins the group and consumes until stopped. */
-export async function startOrderEventsConsumer(
+export function startOrderEventsConsumer(
   opts: OrderEventsConsumerOptions,
 ): Promise<RunningOrderEventsConsumer> {
-  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
-  const consumer = opts.kafka.consumer({
+  return startBatchConsumer({
+    kafka: opts.kafka,
+    log: opts.log,
+    name: 'order-events consumer',
     groupId: opts.groupId,
-    sessionTimeout,
-    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    topic: TOPICS.orderEvents,
+    fromBeginning: opts.fromBeginning,
+    concurrency: opts.concurrency ?? 6,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
     // The SSE delay is bounded by how long a fetch waits for new events.
     maxWaitTimeInMs: 50,
+    onFatal: opts.onFatal,
+    handler: ({ dlq, commit }) => createOrderEventsBatchHandler({ ...opts, dlq, commit }),
   });
-  const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    opts.log.error('order-events consumer crashed', {
-      error: payload.error.message,
-      restart: payload.restart,
-    });
-    if (!payload.restart) opts.onFatal?.(payload.error);
-  });
-  await consumer.subscribe({ topic: TOPICS.orderEvents, fromBeginning: opts.fromBeginning });
-  const eachBatch = createOrderEventsBatchHandler({
-    ...opts,
-    dlq,
-    commit: (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }]),
-  });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.concurrency ?? 6,
-    eachBatch,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.disconnect();
-      await dlq.close();
-    },
-  };
 }

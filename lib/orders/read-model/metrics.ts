@@ -1,6 +1,7 @@
 // The order-events consumer's metrics: events handled and dead letters by reason (the same
 // bourse_dead_letters_total series the price consumer exports, with topic="order-events").
 import { Counter, type Registry } from 'prom-client';
+import { deadLetterCounter } from '../../infra/metrics/dead-letters';
 import { TOPICS } from '../../infra/kafka';
 
 export interface OrderEventsMetrics {
@@ -27,13 +28,7 @@ export function createOrderEventsMetrics(registry: Registry): OrderEventsMetrics
       help: 'order-events messages the read-model consumer handled (applied, ignored as not newer, or dead-lettered)',
       registers: [registry],
     }),
-    deadLetters: new Counter({
-      name: 'bourse_dead_letters_total',
-      help: 'Messages sent to a dead-letter topic, by source topic and reason',
-      labelNames: ['topic', 'reason'],
-      registers: [registry],
-    }),
+    deadLetters: deadLetterCounter(registry, TOPICS.orderEvents, REASONS),
   };
-  for (const reason of REASONS) m.deadLetters.inc({ topic: TOPICS.orderEvents, reason }, 0);
   return m;
 }

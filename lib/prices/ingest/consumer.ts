@@ -1,8 +1,8 @@
 // The price consumer: joins the group and runs the batch handler (./batch.ts) until stopped. The
 // process (workers/price-consumer.ts), the rebuild command and the tests all run this same code.
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { TOPICS } from '../../infra/kafka';
-import { connectKafkaSender } from '../../infra/kafka-sender';
+import { startBatchConsumer, type RunningBatchConsumer } from '../../infra/batch-consumer';
 import type { Logger } from '../../infra/logger';
 import type { PriceIngestMetrics } from '../../infra/metrics';
 import type { Redis } from '../../infra/redis';
@@ -28,49 +28,31 @@ export interface PriceConsumerOptions {
   onFatal?: (err: Error) => void;
 }
 
-export interface RunningPriceConsumer {
-  consumer: Consumer;
-  stop(): Promise<void>;
-}
+export type RunningPriceConsumer = RunningBatchConsumer;
 
 /** Joins the group and consumes until stopped. */
-export async function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningPriceConsumer> {
-  const topic = opts.topic ?? TOPICS.prices;
-  // A member that dies without leaving (SIGKILL) holds its partitions until the session times out.
-  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
-  const consumer = opts.kafka.consumer({
-    groupId: opts.groupId,
-    sessionTimeout,
-    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
-  });
-  const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    opts.log.error('price consumer crashed', { error: payload.error.message, restart: payload.restart });
-    if (!payload.restart) opts.onFatal?.(payload.error);
-  });
-  await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning });
-  const eachBatch = createPriceBatchHandler({
-    redis: opts.redis,
-    dlq,
+export function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningPriceConsumer> {
+  return startBatchConsumer({
+    kafka: opts.kafka,
     log: opts.log,
-    maxAttempts: opts.maxAttempts,
-    retryBaseMs: opts.retryBaseMs,
-    onWritten: opts.onWritten,
-    metrics: opts.metrics,
-    retentionMs: opts.retentionMs,
-    commit: (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }]),
+    name: 'price consumer',
+    groupId: opts.groupId,
+    topic: opts.topic ?? TOPICS.prices,
+    fromBeginning: opts.fromBeginning,
+    concurrency: opts.concurrency,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
+    onFatal: opts.onFatal,
+    handler: ({ dlq, commit }) =>
+      createPriceBatchHandler({
+        redis: opts.redis,
+        dlq,
+        log: opts.log,
+        maxAttempts: opts.maxAttempts,
+        retryBaseMs: opts.retryBaseMs,
+        onWritten: opts.onWritten,
+        metrics: opts.metrics,
+        retentionMs: opts.retentionMs,
+        commit,
+      }),
   });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.concurrency,
-    eachBatch,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.disconnect();
-      await dlq.close();
-    },
-  };
 }
