@@ -22,7 +22,7 @@ export const command = {
 const main = ({ values }: Parsed<typeof command.options>) =>
   replayTopic({
     name: 'orders-rebuild',
-    what: 'the order read model',
+    what: 'order read model',
     topic: TOPICS.orderEvents,
     groupId: (cfg) => values.group ?? `${cfg.ORDER_EVENTS_CONSUMER_GROUP}-rebuild-${Date.now()}`,
     start: ({ cfg, kafka, redis, log, groupId, count, fail }) =>

@@ -21,7 +21,7 @@ export const command = {
 const main = ({ values }: Parsed<typeof command.options>) =>
   replayTopic({
     name: 'prices-rebuild',
-    what: 'the price history',
+    what: 'price history',
     topic: TOPICS.prices,
     groupId: (cfg) => values.group ?? `${cfg.PRICE_CONSUMER_GROUP}-rebuild-${Date.now()}`,
     start: ({ cfg, kafka, redis, log, groupId, count, fail }) =>

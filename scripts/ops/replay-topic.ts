@@ -13,7 +13,7 @@ export interface ReplayConsumer {
 }
 
 export interface Replay {
-  /** The logger's name and what the log lines call the read model. */
+  /** The logger's name, and what the log lines call the read model ("price history"). */
   name: string;
   what: string;
   topic: string;
@@ -41,7 +41,7 @@ export async function replayTopic(r: Replay): Promise<void> {
   const started = Date.now();
   const ends = await admin.fetchTopicOffsets(r.topic);
   const target = ends.reduce((n, p) => n + (BigInt(p.high) - BigInt(p.low)), 0n);
-  log.info(`rebuilding ${r.what} from Kafka`, { topic: r.topic, groupId, messages: target.toString() });
+  log.info(`rebuilding the ${r.what} from Kafka`, { topic: r.topic, groupId, messages: target.toString() });
   let handled = 0;
   const running = await r.start({
     cfg,
