@@ -70,6 +70,7 @@ test('an unknown path is a JSON 404; a known path with another method is a 405 w
   const wrongMethod = await fetch(`${api.url}/healthz`, { method: 'POST' });
   expect(wrongMethod.status).toBe(405);
   expect(wrongMethod.headers.get('allow')).toMatch(/GET/);
-  const ordersList = await fetch(`${api.url}/orders`);
-  expect(ordersList.status).toBe(405);
+  const deleteOrders = await fetch(`${api.url}/orders`, { method: 'DELETE' });
+  expect(deleteOrders.status).toBe(405);
+  expect(deleteOrders.headers.get('allow')).toBe('HEAD, GET, POST');
 });
