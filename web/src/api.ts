@@ -1,28 +1,9 @@
-// The page's HTTP client: every call carries the API key; an endpoint this API does not serve (404 on the
-// route itself) is reported as missing, so the page can say so and keep the rest working.
+// The page's HTTP client: every call carries the API key; an error answer becomes a value the page shows.
 
-export interface OrderView {
-  orderId: string;
-  user: string;
-  stockid: string;
-  quantity: number;
-  status: string;
-  phase: 'pending' | 'denied' | 'inProgress' | 'succeeded' | 'failed';
-  final: boolean;
-  price?: number;
-  amount?: number;
-  reason?: string;
-  receivedAt: string;
-  updatedAt: string;
-}
-
-export interface Account {
-  user: string;
-  credit: number;
-  reserved: number;
-  available: number;
-  holdings: { stockid: string; name?: string; quantity: number }[];
-}
+// The wire types are the server's own (type-only imports: nothing of lib/ is bundled).
+export type { OrderView } from '../../lib/contracts/http/orders';
+export type { PriceTick } from '../../lib/contracts/price-tick';
+export type { Account } from '../../lib/store/account';
 
 export interface Stock {
   stockid: string;
@@ -31,16 +12,9 @@ export interface Stock {
   minute?: string;
 }
 
-export interface PriceTick {
-  stockId: string;
-  minute: string;
-  price: number;
-}
-
-/** What an answer means to the page: a body, an endpoint the API lacks, or an error to show. */
+/** What an answer means to the page: a body, or an error to show. */
 export type Answer<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; missing: boolean; status: number; message: string; field?: string };
+  { ok: true; status: number; body: T } | { ok: false; status: number; message: string; field?: string };
 
 export class ApiClient {
   constructor(private readonly key: () => string | undefined) {}
@@ -68,7 +42,7 @@ export class ApiClient {
       res = await fetch(path, init);
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
-      return { ok: false, missing: false, status: 0, message: `the API is unreachable: ${String(err)}` };
+      return { ok: false, status: 0, message: `the API is unreachable: ${String(err)}` };
     }
     const text = await res.text();
     let body: unknown;
@@ -79,15 +53,7 @@ export class ApiClient {
     }
     if (res.ok) return { ok: true, status: res.status, body: body as T };
     const err = body as { error?: string; message?: string; field?: string };
-    return {
-      ok: false,
-      // The router's own 404 (no such route) or 405 (the path serves other methods: POST /orders
-      // without GET /orders); a missing resource (an unknown stock's prices) is a 404 of a served route.
-      missing: res.status === 405 || (res.status === 404 && /^No route for /.test(err.message ?? '')),
-      status: res.status,
-      message: err.message ?? `HTTP ${res.status}`,
-      field: err.field,
-    };
+    return { ok: false, status: res.status, message: err.message ?? `HTTP ${res.status}`, field: err.field };
   }
 }
 

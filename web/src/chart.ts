@@ -8,7 +8,7 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { ApiClient, PriceTick } from './api';
-import { byId, clock, money, notice } from './ui';
+import { byId, clock, el, money, notice } from './ui';
 
 interface Point {
   time: UTCTimestamp;
@@ -41,10 +41,16 @@ export class PriceChart {
   async show(stockId: string, name?: string): Promise<void> {
     this.stockId = stockId;
     this.points.clear();
-    byId('chart-title').textContent = name ? `${name} (${stockId})` : stockId;
-    const from = new Date(Date.now() - 6 * 3_600_000).toISOString();
+    // <bdi>: a Persian name keeps its own direction without reordering the id beside it.
+    byId('chart-title').replaceChildren(...(name ? [el('bdi', {}, name), ` (${stockId})`] : [stockId]));
+    // Both ends: a lone `from` means the hour after it.
+    const to = new Date();
+    const range = new URLSearchParams({
+      from: new Date(to.getTime() - 6 * 3_600_000).toISOString(),
+      to: to.toISOString(),
+    });
     const r = await this.api.get<{ prices: PriceTick[] }>(
-      `/stocks/${encodeURIComponent(stockId)}/prices?from=${encodeURIComponent(from)}`,
+      `/stocks/${encodeURIComponent(stockId)}/prices?${range}`,
     );
     if (this.stockId !== stockId) return; // another stock was picked meanwhile
     if (!r.ok) {

@@ -5,13 +5,13 @@ import { PriceChart } from './chart';
 import { AccountPanel, StockList } from './market';
 import { OrderBook, wireOrderForm } from './orders';
 import { openEventStream, type StreamState } from './sse';
-import { byId, notice } from './ui';
+import { byId, headTables, notice } from './ui';
 
 const KEY_ITEM = 'bourse.apiKey';
-const USER_ITEM = 'bourse.user';
 /** Without the event stream, the shown stock's latest price is read this often. */
 const PRICE_POLL_MS = 5_000;
 
+headTables();
 const api = new ApiClient(() => sessionStorage.getItem(KEY_ITEM) ?? undefined);
 const account = new AccountPanel(api);
 const chart = new PriceChart(api);
@@ -33,32 +33,30 @@ book.onChange = () => {
   accountTimer = setTimeout(() => void account.refresh(), 250);
 };
 
-function onStreamState(s: StreamState, detail?: string): void {
+/** Orders and account read afresh: at start, on a stream opened without Last-Event-ID, on `event: reset`. */
+function reread(): void {
+  void book.refresh();
+  void account.refresh();
+}
+
+function onStreamState(s: StreamState, detail?: string, resumed?: boolean): void {
   const live = byId('live-state');
   live.dataset.state = s;
-  live.textContent = { connecting: 'connecting…', open: 'live', missing: 'polling', down: 'reconnecting…' }[
-    s
-  ];
+  live.textContent = { connecting: 'connecting…', open: 'live', down: 'reconnecting…' }[s];
   book.streaming = s === 'open';
   if (s === 'open') {
     notice('events', undefined);
-    // Whatever changed while the stream was away.
-    void book.refresh();
-    void account.refresh();
+    // A resumed stream replays what it missed; a fresh one starts now, so what changed since is re-read.
+    if (!resumed) reread();
     return;
   }
-  if (s === 'missing') {
-    notice(
-      'events',
-      'This API does not serve GET /events yet: results arrive by long poll, prices by polling.',
-    );
-  } else if (s === 'down') {
+  if (s === 'down') {
     notice(
       'events',
       `Live updates interrupted (${detail ?? 'unknown'}); results arrive by long poll meanwhile.`,
     );
+    book.followUndecided();
   }
-  if (s !== 'connecting') book.followUndecided();
 }
 
 function onEvent(event: string, data: string): void {
@@ -68,6 +66,9 @@ function onEvent(event: string, data: string): void {
       const tick = JSON.parse(data) as PriceTick;
       stocks.tick(tick);
       chart.add(tick);
+    } else if (event === 'reset') {
+      // The events after our Last-Event-ID are no longer held: what they said is read whole instead.
+      reread();
     }
   } catch (err) {
     console.warn('unusable event', event, err);
@@ -89,14 +90,15 @@ function pollPrices(): void {
 
 function start(): void {
   stream?.stop();
+  account.user = undefined;
+  book.clear();
   const key = sessionStorage.getItem(KEY_ITEM);
   byId('signed-in').textContent = key ? 'key set' : 'no key';
   void stocks.refresh();
   pollPrices();
   if (!key) return notice('key', 'Paste an API key to see your account and place orders.');
   notice('key', undefined);
-  void account.refresh();
-  void book.refresh();
+  reread();
   stream = openEventStream({
     url: '/events',
     headers: () => api.headers(),
@@ -108,10 +110,8 @@ function start(): void {
 byId<HTMLFormElement>('key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const key = byId<HTMLInputElement>('api-key').value.trim();
-  const user = byId<HTMLInputElement>('user-id').value.trim();
   if (key) sessionStorage.setItem(KEY_ITEM, key);
   else sessionStorage.removeItem(KEY_ITEM);
-  if (user) sessionStorage.setItem(USER_ITEM, user);
   byId<HTMLInputElement>('api-key').value = '';
   start();
 });
@@ -122,11 +122,6 @@ byId<HTMLFormElement>('stock-pick').addEventListener('submit', (e) => {
   if (id) pickStock(stocks.stocks.get(id) ?? { stockid: id });
 });
 
-wireOrderForm(book, () => {
-  const typed = byId<HTMLInputElement>('user-id').value.trim();
-  if (typed) sessionStorage.setItem(USER_ITEM, typed);
-  return account.user ?? (typed || sessionStorage.getItem(USER_ITEM) || undefined);
-});
-
-byId<HTMLInputElement>('user-id').value = sessionStorage.getItem(USER_ITEM) ?? '';
+// Orders are placed for the key's user, as GET /account names them.
+wireOrderForm(book, () => account.user);
 start();

@@ -1,7 +1,6 @@
-// The account panel (GET /account) and the stock list (GET /stocks), each degrading to a notice when
-// this API does not serve the endpoint yet.
+// The account panel (GET /account) and the stock list (GET /stocks, names right to left where Persian).
 import type { Account, ApiClient, PriceTick, Stock } from './api';
-import { byId, clock, el, money, notice } from './ui';
+import { bodyOf, byId, clock, el, money } from './ui';
 
 export class AccountPanel {
   user: string | undefined;
@@ -9,21 +8,10 @@ export class AccountPanel {
   constructor(private readonly api: ApiClient) {}
 
   async refresh(): Promise<void> {
-    const r = await this.api.get<Account>('/account');
-    if (!r.ok) {
-      notice(
-        'account',
-        r.missing
-          ? 'This API does not serve GET /account yet: enter your user id beside the key to place orders.'
-          : `Account: ${r.message}`,
-        r.missing ? 'info' : 'error',
-      );
-      return;
-    }
-    notice('account', undefined);
-    const a = r.body;
+    const a = bodyOf('account', 'Account', await this.api.get<Account>('/account'));
+    if (!a) return;
     this.user = a.user;
-    byId<HTMLInputElement>('user-id').value = a.user;
+    byId('account-user').textContent = a.user;
     byId('credit').textContent = money(a.credit);
     byId('reserved').textContent = money(a.reserved);
     byId('available').textContent = money(a.available);
@@ -49,19 +37,9 @@ export class StockList {
   ) {}
 
   async refresh(): Promise<void> {
-    const r = await this.api.get<{ stocks: Stock[] }>('/stocks');
-    if (!r.ok) {
-      notice(
-        'stocks',
-        r.missing
-          ? 'This API does not serve GET /stocks yet: type a stock id to see its chart and to buy it.'
-          : `Stocks: ${r.message}`,
-        r.missing ? 'info' : 'error',
-      );
-      return;
-    }
-    notice('stocks', undefined);
-    for (const s of r.body.stocks) this.stocks.set(s.stockid, s);
+    const body = bodyOf('stocks', 'Stocks', await this.api.get<{ stocks: Stock[] }>('/stocks'));
+    if (!body) return;
+    for (const s of body.stocks) this.stocks.set(s.stockid, s);
     this.render();
   }
 

@@ -1,7 +1,7 @@
 // The user's orders: the list (GET /orders, filterable by status), the buy form (POST /orders), and
 // each order's progress — from the event stream while it is open, else by long-polling the result.
 import { newIdempotencyKey, type ApiClient, type OrderView } from './api';
-import { byId, clock, el, money, notice } from './ui';
+import { bodyOf, byId, clock, el, money, notice } from './ui';
 
 const LONG_POLL_SECONDS = 60;
 
@@ -27,6 +27,13 @@ export class OrderBook {
     return byId<HTMLSelectElement>('status-filter').value;
   }
 
+  /** Another key: the last user's orders go. */
+  clear(): void {
+    this.orders.clear();
+    this.placed = undefined;
+    this.render();
+  }
+
   /** The newest page of the user's orders (filtered by the server when a status is chosen). */
   async refresh(): Promise<void> {
     this.cursor = undefined;
@@ -38,27 +45,19 @@ export class OrderBook {
     if (this.cursor) await this.load(this.cursor);
   }
 
-  private async load(cursor?: string, status = this.filter): Promise<void> {
+  private async load(cursor?: string): Promise<void> {
     const query = new URLSearchParams({ limit: '50' });
-    if (status) query.set('status', status);
+    if (this.filter) query.set('status', this.filter);
     if (cursor) query.set('cursor', cursor);
-    const r = await this.api.get<{ orders: OrderView[]; nextCursor?: string }>(`/orders?${query}`);
-    // A server that names statuses otherwise: list them all and filter here.
-    if (!r.ok && r.status === 400 && r.field === 'status' && status) return this.load(cursor, '');
-    if (!r.ok) {
-      notice(
-        'orders',
-        r.missing
-          ? 'This API does not serve GET /orders yet: only orders placed from this page are listed.'
-          : `Orders: ${r.message}`,
-        r.missing ? 'info' : 'error',
-      );
-      this.render();
-      return;
+    const page = bodyOf(
+      'orders',
+      'Orders',
+      await this.api.get<{ orders: OrderView[]; nextCursor?: string }>(`/orders?${query}`),
+    );
+    if (page) {
+      this.cursor = page.nextCursor;
+      for (const o of page.orders) this.update(o, false);
     }
-    notice('orders', undefined);
-    this.cursor = r.body.nextCursor;
-    for (const o of r.body.orders) this.update(o, false);
     this.render();
   }
 
@@ -158,7 +157,8 @@ export function wireOrderForm(book: OrderBook, user: () => string | undefined): 
     const who = user();
     const stockid = byId<HTMLInputElement>('order-stock').value.trim();
     const quantity = Number(byId<HTMLInputElement>('order-qty').value);
-    if (!who) return notice('order', 'Enter your API key and user id first.', 'error');
+    if (!who)
+      return notice('order', 'Enter your API key first (the account it opens names who buys).', 'error');
     notice('order', undefined);
     const body = JSON.stringify([who, stockid, quantity]);
     if (last?.body !== body) last = { body, key: newIdempotencyKey() };

@@ -1,5 +1,6 @@
 // Server-Sent Events over fetch: EventSource cannot send an Authorization header, so the page reads the
-// stream itself, parses it as the SSE spec says, and reconnects with Last-Event-ID.
+// stream itself, parses it as the SSE spec says, and reconnects with Last-Event-ID. The server's `: ping`
+// comments are its heartbeat: a connection silent for longer is taken for dead and reopened.
 
 export interface SseMessage {
   event: string;
@@ -64,55 +65,78 @@ export class SseParser {
   }
 }
 
-export type StreamState = 'connecting' | 'open' | 'missing' | 'down';
+export type StreamState = 'connecting' | 'open' | 'down';
 
 export interface StreamOptions {
   url: string;
   headers: () => Record<string, string>;
   onMessage: (m: SseMessage) => void;
-  onState: (s: StreamState, detail?: string) => void;
+  /** `resumed`: the connection was opened with Last-Event-ID, so it brings what was missed. */
+  onState: (s: StreamState, detail?: string, resumed?: boolean) => void;
+  /** Silence (no event, no `: ping`) this long means a dead connection: it is dropped and reopened. */
+  idleMs?: number;
 }
 
+/** Three missed heartbeats of the server's 15 s SSE_HEARTBEAT. */
+const IDLE_MS = 45_000;
+
 /**
- * Keeps one SSE stream open until stopped: reconnects after a drop (with backoff, and Last-Event-ID so
- * no order event is missed), and stops for good when the API has no such endpoint or refuses the key.
+ * Keeps one SSE stream open until stopped: reconnects after a drop or a silence longer than idleMs (with
+ * backoff, and Last-Event-ID so no order event is missed), and stops for good when the key is refused.
  */
 export function openEventStream(o: StreamOptions): { stop(): void } {
-  const abort = new AbortController();
+  const stopped = new AbortController();
   const parser = new SseParser(o.onMessage);
   // Drops in a row: the wait before reconnecting doubles with each, from the server's retry: or 1 s.
   let drops = 0;
 
-  const connect = async (): Promise<void> => {
-    while (!abort.signal.aborted) {
-      o.onState('connecting');
-      try {
-        const headers = { ...o.headers(), Accept: 'text/event-stream' };
-        if (parser.lastEventId !== undefined) Object.assign(headers, { 'Last-Event-ID': parser.lastEventId });
-        const res = await fetch(o.url, { headers, signal: abort.signal });
-        if (res.status === 404 || res.status === 405) return o.onState('missing');
-        // A refused key will not be accepted on a retry: the page long-polls instead.
-        if (res.status === 401 || res.status === 403)
-          return o.onState('down', `the key was refused (${res.status})`);
-        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-        o.onState('open');
-        parser.reset();
-        drops = 0;
-        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parser.push(value);
-        }
-        o.onState('down', 'the stream ended');
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        o.onState('down', String(err));
+  const connectOnce = async (): Promise<void> => {
+    const conn = new AbortController();
+    const cut = () => conn.abort(new Error('the stream went silent'));
+    const stop = () => conn.abort();
+    stopped.signal.addEventListener('abort', stop, { once: true });
+    let idle = setTimeout(cut, o.idleMs ?? IDLE_MS);
+    try {
+      const resumed = parser.lastEventId !== undefined;
+      const headers = { ...o.headers(), Accept: 'text/event-stream' };
+      if (resumed) Object.assign(headers, { 'Last-Event-ID': parser.lastEventId });
+      const res = await fetch(o.url, { headers, signal: conn.signal });
+      // A refused key will not be accepted on a retry: the page long-polls instead.
+      if (res.status === 401 || res.status === 403) {
+        stopped.abort();
+        return o.onState('down', `the key was refused (${res.status})`);
       }
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      parser.reset();
+      drops = 0;
+      o.onState('open', undefined, resumed);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        clearTimeout(idle);
+        idle = setTimeout(cut, o.idleMs ?? IDLE_MS);
+        parser.push(value);
+      }
+      o.onState('down', 'the stream ended');
+    } catch (err) {
+      if (!stopped.signal.aborted) o.onState('down', String(conn.signal.reason ?? err));
+    } finally {
+      clearTimeout(idle);
+      stopped.signal.removeEventListener('abort', stop);
+      conn.abort();
+    }
+  };
+
+  const run = async (): Promise<void> => {
+    while (!stopped.signal.aborted) {
+      o.onState('connecting');
+      await connectOnce();
+      if (stopped.signal.aborted) return;
       const wait = Math.min((parser.retryMs ?? 1_000) * 2 ** drops++, 30_000);
       await new Promise((r) => setTimeout(r, wait));
     }
   };
-  void connect();
-  return { stop: () => abort.abort() };
+  void run();
+  return { stop: () => stopped.abort() };
 }

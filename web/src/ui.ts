@@ -1,4 +1,5 @@
 // Small DOM helpers: element building, notices, number and time formats.
+import type { Answer } from './api';
 
 type Attrs = Record<string, string | undefined>;
 
@@ -19,6 +20,14 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return e as T;
 }
 
+/** Each `<table data-columns="A|B|C">` gets its header row: the columns are named once, in the markup. */
+export function headTables(): void {
+  for (const table of document.querySelectorAll<HTMLTableElement>('table[data-columns]')) {
+    const names = (table.dataset.columns ?? '').split('|');
+    table.createTHead().replaceChildren(el('tr', {}, ...names.map((n) => el('th', {}, n))));
+  }
+}
+
 /** One notice per key: shown, replaced, or (text undefined) removed. */
 export function notice(key: string, text: string | undefined, kind: 'info' | 'error' = 'info'): void {
   const box = byId('notices');
@@ -30,6 +39,16 @@ export function notice(key: string, text: string | undefined, kind: 'info' | 'er
   const item = el('p', { 'data-key': key, class: `notice ${kind}` }, text);
   if (old) old.replaceWith(item);
   else box.append(item);
+}
+
+/** An answer's body (clearing the panel's notice), or undefined with its error shown under the panel's name. */
+export function bodyOf<T>(panel: string, label: string, r: Answer<T>): T | undefined {
+  if (r.ok) {
+    notice(panel, undefined);
+    return r.body;
+  }
+  notice(panel, `${label}: ${r.message}`, 'error');
+  return undefined;
 }
 
 const rials = new Intl.NumberFormat('en-US');

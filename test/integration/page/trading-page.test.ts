@@ -1,6 +1,8 @@
 // The trading page in a real browser (Debian's chromium, headless, driven by playwright-core) against the
-// real API and a real orders worker: a key is entered, an order placed through the form shows the
-// credit check's answer at once and its final status without a reload, and a new price reaches the chart.
+// real API, orders worker, price consumer and order-events consumer (the read model): a key is entered,
+// the account and the stocks show, an order placed through the form shows the credit check's answer at
+// once and its final status the moment the stream brings it (no reload, no long poll), a new price
+// reaches the chart through `event: price`, and the orders list filters by status.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { join } from 'node:path';
 import { flatTick } from '../../../lib/contracts/price-tick';
@@ -9,11 +11,13 @@ import { createKafka } from '../../../lib/infra/kafka';
 import { createLogger } from '../../../lib/infra/logger';
 import { startPriceConsumer, type RunningPriceConsumer } from '../../../lib/prices/ingest/consumer';
 import { createPricePublisher } from '../../../lib/prices/publisher';
+import { stockInfoKey } from '../../../lib/store/keys';
 import { ensureChromium } from '../../../scripts/stack/chromium';
 import { ROOT } from '../../../scripts/stack/local-stack';
 import { buildWebIfStale } from '../../../scripts/web/build';
 import { startApi, type Api } from '../../support/app-harness';
 import { newGroupAtEnd, waitFor } from '../../support/price-helpers';
+import { startReadModel } from '../../support/read-side';
 import {
   httpVerifier,
   newUser,
@@ -27,6 +31,8 @@ import {
 
 export const SCREENSHOT = join(ROOT, 'docs', 'trading-page.png');
 const MINUTE = 60_000;
+const CREDIT = 10_000_000;
+const SAIPA_NAME = 'سایپا';
 // Prices no other test writes, so the chart shows ours.
 const FIRST_PRICE = 2_801 + Math.floor(Math.random() * 20);
 const NEW_PRICE = FIRST_PRICE + 37;
@@ -35,9 +41,12 @@ let verifier: ScriptedVerifier;
 let worker: OrderWorker;
 let api: Api;
 let prices: RunningPriceConsumer;
+let readModel: { stop(): Promise<void> };
 let browser: Browser;
 let page: Page;
 const errors: string[] = [];
+/** Every URL the page asked for, in order. */
+const requests: string[] = [];
 // slow-*: the scripted verifier answers after 1.5 s, so "In Progress" is on screen long enough to see.
 const user = newUser('slow');
 let key: string;
@@ -45,6 +54,7 @@ let key: string;
 const publishTick = (price: number, at: Date) =>
   createPricePublisher(worker.sender).publish([flatTick(SAIPA, price, at)]);
 const minuteAgo = (n: number) => new Date(Math.floor(Date.now() / MINUTE) * MINUTE - n * MINUTE);
+const rials = (n: number) => n.toLocaleString('en-US');
 
 beforeAll(async () => {
   const executablePath = ensureChromium((m) => process.stderr.write(`${m}\n`));
@@ -52,6 +62,7 @@ beforeAll(async () => {
   verifier = await startScriptedVerifier();
   worker = await startOrderWorker(httpVerifier(verifier.url));
   api = await startApi();
+  readModel = await startReadModel(api.deps.cfg);
   const kafka = createKafka(api.deps.cfg);
   prices = await startPriceConsumer({
     kafka,
@@ -62,6 +73,7 @@ beforeAll(async () => {
     maxAttempts: 3,
     fromBeginning: false,
   });
+  await api.deps.redis.hset(stockInfoKey(SAIPA), { name: SAIPA_NAME });
   // Ticks go the production way, Kafka stock-prices → the consumer → Redis. The first is the chart's
   // first point and the order's price.
   await publishTick(FIRST_PRICE, minuteAgo(1));
@@ -74,15 +86,17 @@ beforeAll(async () => {
     },
     30_000,
   );
-  key = await putUser(api.deps.redis, user, 10_000_000);
+  key = await putUser(api.deps.redis, user, CREDIT);
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
 });
 
 afterAll(async () => {
   await browser?.close();
   await prices?.stop();
+  await readModel?.stop();
   await api?.close();
   await worker?.stop();
   await verifier?.close();
@@ -91,47 +105,108 @@ afterAll(async () => {
 /** The chart's newest point has this price (the page writes it into data-last-price as it draws). */
 const chartShows = (price: number) =>
   page.locator(`#chart[data-last-price="${price}"]`).waitFor({ state: 'attached', timeout: 20_000 });
+const shows = (selector: string, text: string) =>
+  page
+    .locator(selector)
+    .filter({ hasText: new RegExp(`^${text}$`) })
+    .waitFor({ timeout: 15_000 });
+const asked = (part: string) => requests.filter((u) => u.includes(part));
 
 /** The page's globals, as functions run by page.evaluate see them (this program has no DOM types). */
 type PageGlobals = {
   sessionStorage: { getItem(key: string): string | null };
+  getComputedStyle(e: unknown): { direction: string };
   untouched?: boolean;
 };
 
-test('enter a key, chart a stock, buy it, and see the result and a new price arrive without reloading', async () => {
+test('the page on the live read side: account, stocks, an order decided over the stream, a price, a filter', async () => {
   await page.goto(`${api.url}/`);
   await page.locator('#api-key').fill(key);
-  await page.locator('#user-id').fill(user);
   await page.locator('#key-form button').click();
   await page.locator('#signed-in', { hasText: 'key set' }).waitFor();
   expect(
     await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('bourse.apiKey')),
   ).toBe(key);
-  // A reload would lose this mark: its survival proves the result came in place.
+  await page.locator('#live-state[data-state="open"]').waitFor({ timeout: 15_000 });
+  // A reload would lose this mark: its survival proves everything below came in place.
   await page.evaluate(() => ((globalThis as unknown as PageGlobals).untouched = true));
 
-  await page.locator('#stock-id').fill(SAIPA);
-  await page.locator('#stock-pick button').click();
+  // GET /account: the user, credit, reserved and available.
+  await shows('#account-user', user);
+  await shows('#credit', rials(CREDIT));
+  await shows('#reserved', '0');
+  await shows('#available', rials(CREDIT));
+
+  // GET /stocks: the Persian name in a cell that lays it out right to left.
+  const name = page.locator(`#stock-rows tr[data-stock="${SAIPA}"] td.name`);
+  await name.filter({ hasText: SAIPA_NAME }).waitFor({ timeout: 15_000 });
+  expect(['rtl', 'auto']).toContain(await name.getAttribute('dir'));
+  expect(
+    await name.evaluate((e) => (globalThis as unknown as PageGlobals).getComputedStyle(e).direction),
+  ).toBe('rtl');
+  await page.locator(`#stock-rows tr[data-stock="${SAIPA}"]`).click();
   await chartShows(FIRST_PRICE);
   expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+  expect(await page.locator('#order-stock').inputValue()).toBe(SAIPA);
 
-  await page.locator('#order-stock').fill(SAIPA);
+  // An order through the form: the credit check's answer at once, the final status from the stream.
   await page.locator('#order-qty').fill('10');
   await page.locator('#order-form button').click();
   const answer = page.locator('#order-answer');
   await answer.filter({ hasText: ORDER_STATUS_TEXT.inProgress }).waitFor({ timeout: 10_000 });
+  expect(await answer.textContent()).toBe(
+    'In Progress: Credit check passed. User verification in progress...',
+  );
   await answer.filter({ hasText: ORDER_STATUS_TEXT.succeeded }).waitFor({ timeout: 30_000 });
   const orderId = await answer.getAttribute('data-order');
   expect(orderId).toMatch(/^[0-9a-f-]{36}$/);
   const row = page.locator(`#order-rows tr[data-order="${orderId}"]`);
+  await row.locator('.status', { hasText: ORDER_STATUS_TEXT.succeeded }).waitFor();
   expect(await row.getAttribute('data-phase')).toBe('succeeded');
-  expect(await row.locator('.status').textContent()).toBe(ORDER_STATUS_TEXT.succeeded);
 
-  // A new minute's tick: the chart draws it while the page stays open.
+  // The order events refreshed the account: settled credit, nothing reserved, the shares held.
+  const cost = 10 * FIRST_PRICE;
+  await shows('#credit', rials(CREDIT - cost));
+  await shows('#reserved', '0');
+  await shows('#available', rials(CREDIT - cost));
+  await page.locator('#holdings tr', { hasText: SAIPA_NAME }).filter({ hasText: /10$/ }).waitFor();
+
+  // A denied order (more than the credit buys) for the filter to tell apart.
+  await page.locator('#order-qty').fill('100000');
+  await page.locator('#order-form button').click();
+  await answer.filter({ hasText: ORDER_STATUS_TEXT.denied }).waitFor({ timeout: 10_000 });
+  const deniedId = await answer.getAttribute('data-order');
+  expect(deniedId).not.toBe(orderId);
+
+  // A new minute's tick reaches the chart through `event: price` (no price poll while the stream is open).
   const before = Number(await page.locator('#chart').getAttribute('data-points'));
   await publishTick(NEW_PRICE, minuteAgo(0));
   await chartShows(NEW_PRICE);
   expect(Number(await page.locator('#chart').getAttribute('data-points'))).toBeGreaterThan(before);
+
+  // GET /orders?status=: the list filtered by the server.
+  const denied = page.locator(`#order-rows tr[data-order="${deniedId}"]`);
+  await page.locator('#status-filter').selectOption('succeeded');
+  await row.waitFor();
+  await denied.waitFor({ state: 'detached' });
+  await page.locator('#status-filter').selectOption('denied');
+  await denied.waitFor();
+  await row.waitFor({ state: 'detached' });
+  expect(asked('/orders?')).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining('status=succeeded'),
+      expect.stringContaining('status=denied'),
+    ]),
+  );
+  await page.locator('#status-filter').selectOption('');
+  await row.waitFor();
+  await denied.waitFor();
+
+  // All of it on one open stream: no long poll, no price poll, no reload.
+  expect(await page.locator('#live-state').getAttribute('data-state')).toBe('open');
+  expect(asked('/events')).toHaveLength(1);
+  expect(asked('/result?wait=')).toEqual([]);
+  expect(requests.filter((u) => u.endsWith(`/stocks/${SAIPA}/price`))).toEqual([]);
   expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).untouched)).toBe(true);
   expect(errors).toEqual([]);
 
