@@ -1,20 +1,16 @@
-// Observability end to end: the real worker, price consumer and API processes on the test stack, the
+// Observability end to end: the real worker, both consumers and API processes on the test stack, the
 // real Prometheus scraping their ops ports every second, and assertions through Prometheus's HTTP API:
 // every target up, and each business series moved by exactly what the test caused.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
-import { parse } from 'yaml';
 import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
 import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
 import { TOPICS, createKafka } from '../../../lib/infra/kafka';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { createTemporalClient } from '../../../lib/infra/temporal';
 import { watchedStocks } from '../../../lib/store/watch-list';
-import { ROOT } from '../../../scripts/stack/local-stack';
-import { PROMETHEUS_RULES, type RunningPrometheus } from '../../../scripts/stack/prometheus';
+import type { RunningPrometheus } from '../../../scripts/stack/prometheus';
 import {
   http,
   newUser,
@@ -28,6 +24,9 @@ import {
   appProcesses,
   obsPorts,
   promClient,
+  recordedNames,
+  ruleAndDashboardExpressions,
+  scrapeJobs,
   startTestPrometheus,
   type AppProcesses,
   type PromClient,
@@ -38,7 +37,8 @@ jest.setTimeout(300_000);
 
 const cfg = testConfig();
 const ports = obsPorts();
-const JOBS = ['prometheus', 'bourse-api', 'bourse-worker', 'bourse-worker-temporal', 'bourse-price-consumer'];
+/** Every job of deploy/prometheus/prometheus.yml: a job added there and not started here fails the test. */
+const JOBS = scrapeJobs();
 
 let verifier: ScriptedVerifier;
 let apps: AppProcesses;
@@ -91,6 +91,7 @@ beforeAll(async () => {
   priceGroup = await newGroupAtEnd(kafka);
   apps = appProcesses({
     PRICE_CONSUMER_GROUP: priceGroup,
+    ORDER_EVENTS_CONSUMER_GROUP: await newGroupAtEnd(kafka, TOPICS.orderEvents),
     VERIFIER_URL: verifier.url,
     VERIFY_TIMEOUT: '3s',
     ORDER_START_TIMEOUT: '60s',
@@ -99,7 +100,9 @@ beforeAll(async () => {
   stocks = await watchedStocks(redis, cfg);
   prometheus = await startTestPrometheus();
   prom = promClient(prometheus.url);
-  await Promise.all((['worker', 'consumer', 'api'] as const).map((p) => apps.start(p)));
+  await Promise.all(
+    (['worker', 'consumer', 'order-events-consumer', 'api'] as const).map((p) => apps.start(p)),
+  );
 });
 
 afterAll(async () => {
@@ -122,7 +125,8 @@ afterAll(async () => {
 });
 
 test('every process serves /metrics, /healthz and /readyz, and every target is up', async () => {
-  for (const port of [ports.worker, ports.consumer]) {
+  expect(JOBS).toEqual(expect.arrayContaining(['bourse-api', 'bourse-order-events-consumer']));
+  for (const port of [ports.worker, ports.consumer, ports.orderEventsConsumer]) {
     await waitFor(
       `ready on ${port}`,
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
@@ -275,32 +279,10 @@ test('the Temporal SDK exports its own metrics from the worker', async () => {
   ).toBeGreaterThan(0);
 });
 
-/** Every PromQL expression of the rules and the dashboard. */
-function expressions(): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  const rules = parse(readFileSync(PROMETHEUS_RULES, 'utf8')) as {
-    groups: { rules: { record?: string; alert?: string; expr: string }[] }[];
-  };
-  for (const g of rules.groups)
-    for (const r of g.rules) out.push({ where: r.record ?? r.alert!, expr: r.expr });
-  const dashboard = JSON.parse(
-    readFileSync(join(ROOT, 'deploy', 'grafana', 'dashboards', 'bourse.json'), 'utf8'),
-  ) as {
-    panels: { title: string; targets?: { expr: string }[] }[];
-  };
-  for (const p of dashboard.panels)
-    for (const t of p.targets ?? []) out.push({ where: p.title, expr: t.expr });
-  return out;
-}
-
 test('every expression in the rules and the dashboard names only series a live scrape exports', async () => {
   const live = new Set(await prom.names());
-  const recorded = new Set(
-    (parse(readFileSync(PROMETHEUS_RULES, 'utf8')) as { groups: { rules: { record?: string }[] }[] }).groups
-      .flatMap((g) => g.rules)
-      .flatMap((r) => (r.record ? [r.record] : [])),
-  );
-  const all = expressions();
+  const recorded = new Set(recordedNames());
+  const all = ruleAndDashboardExpressions();
   expect(all.length).toBeGreaterThan(20);
   const unknown = all.flatMap(({ where, expr }) =>
     metricNamesIn(expr)
