@@ -5,7 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { parse } from 'yaml';
+import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
+import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { ROOT } from '../../../scripts/stack/local-stack';
 import {
@@ -16,6 +19,7 @@ import {
   type RunningPrometheus,
 } from '../../../scripts/stack/prometheus';
 import { testConfig, testEnv } from '../../support/test-stack';
+import { waitFor } from '../../support/wait';
 
 export interface ObsPorts {
   api: number;
@@ -141,6 +145,27 @@ export function promClient(url: string) {
       return r[0]?.value;
     },
     names: () => get<string[]>('/api/v1/label/__name__/values'),
+    /** The value of `expr`, 0 when it yields no sample. */
+    async v(expr: string): Promise<number> {
+      return (await this.value(expr)) ?? 0;
+    },
+    /** Waits until `expr` (one sample) equals `want`; returns it. */
+    async until(expr: string, want: number, timeoutMs = 60_000): Promise<number> {
+      let last: number | undefined;
+      try {
+        return await waitFor(
+          `${expr} == ${want}`,
+          async () => {
+            last = await this.value(expr);
+            return last === want ? last : undefined;
+          },
+          timeoutMs,
+          500,
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; last value ${last}`);
+      }
+    },
   };
 }
 export type PromClient = ReturnType<typeof promClient>;
@@ -171,4 +196,50 @@ export function ruleAndDashboardExpressions(): { where: string; expr: string }[]
   for (const p of dashboard.panels)
     for (const t of p.targets ?? []) out.push({ where: p.title, expr: t.expr });
   return out;
+}
+
+/** Deletes the test's own price schedule and resumes the ones it paused. */
+export async function restoreSchedules(temporal: Client, own: string | undefined, paused: string[]) {
+  if (own)
+    await temporal.schedule
+      .getHandle(own)
+      .delete()
+      .catch(() => undefined);
+  for (const id of paused)
+    await temporal.schedule
+      .getHandle(id)
+      .unpause()
+      .catch(() => undefined);
+}
+
+/** Pauses every running price schedule; answers the ones other than `own` (for restoreSchedules). */
+export async function pauseSchedules(temporal: Client, own: string): Promise<string[]> {
+  const paused: string[] = [];
+  for await (const s of temporal.schedule.list()) {
+    const handle = temporal.schedule.getHandle(s.scheduleId);
+    if ((await handle.describe()).state.paused) continue;
+    await handle.pause('observability test: only its own runs');
+    if (s.scheduleId !== own) paused.push(s.scheduleId);
+  }
+  return paused;
+}
+
+/** One run of the price fetch workflow for `minute`, to its end. */
+export async function runPriceFetch(temporal: Client, minute: string): Promise<void> {
+  await temporal.workflow.execute(PRICE_FETCH_WORKFLOW, {
+    taskQueue: TASK_QUEUES.prices,
+    workflowId: `obs-price-${minute}-${randomUUID().slice(0, 8)}`,
+    args: [{ minute }],
+  });
+}
+
+/** The ops server on `port` is ready, healthy, and serves the process metrics without a name prefix. */
+export async function expectOpsServer(port: number): Promise<void> {
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`ready on ${port}`, async () => (await fetch(`${url}/readyz`)).ok, 120_000);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  const text = await (await fetch(`${url}/metrics`)).text();
+  expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+  expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+  expect(text).not.toMatch(/bourse_api_|bourse_worker_process/);
 }
