@@ -5,6 +5,7 @@ import type { Redis } from '../infra/redis';
 import type { OrderState } from '../contracts/orders';
 import { tradingSession } from '../prices/market-calendar';
 import { readStockFacts } from '../store/stock-facts';
+import { orderMoneyState } from '../store/credit';
 import { userKey } from '../store/keys';
 import { Admission, type AdmissionObserver } from './admission';
 import type { OrderClient, OrderRequest } from './client';
@@ -58,13 +59,24 @@ export function createOrderPlacer({
     if (refusal) throw refusal;
   }
 
+  async function orderRecorded(user: string, orderId: string): Promise<boolean> {
+    try {
+      return (await orderMoneyState(redis, user, orderId)) !== null;
+    } catch (err) {
+      throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
+    }
+  }
+
   async function place(
     req: OrderRequest,
     idempotencyKey: string | undefined,
     receivedAt: Date,
   ): Promise<OrderState> {
-    await precheck(req, receivedAt.getTime());
     const orderId = newOrderId(req.user, idempotencyKey);
+    // A retry of an order already placed answers that order (its credit check is done, its price
+    // recorded), even if the price went stale or the session closed since; only new orders are checked.
+    if (!idempotencyKey || !(await orderRecorded(req.user, orderId)))
+      await precheck(req, receivedAt.getTime());
     const deadline = receivedAt.getTime() + cfg.ORDER_START_TIMEOUT;
     const state = await admission.run(deadline, (msLeft) => orders.start(orderId, req, msLeft, receivedAt));
     if (state.stockId !== req.stockId || state.quantity !== req.quantity) {

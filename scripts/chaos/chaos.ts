@@ -12,8 +12,8 @@ export type { Invariant } from './invariants';
 export const command = {
   usage: 'npm run chaos --',
   summary:
-    'SIGKILLs and restarts API, worker, consumer, Kafka, Redis and Temporal at seeded random moments while ' +
-    'orders flow, then checks the invariants; the same seed replays the same run',
+    'SIGKILLs and restarts API, worker, both consumers, Kafka, Redis and Temporal at seeded random moments ' +
+    'while orders flow, then checks the invariants; the same seed replays the same run',
   options: {
     seed: { kind: 'integer', description: 'the random seed (default: from the clock)' },
     duration: {

@@ -1,5 +1,6 @@
 // The chaos run's clients: each places its order like a careful client (the same Idempotency-Key until
-// it has an answer, sometimes sent twice) and then long-polls for the order's final status.
+// it has an answer, sometimes sent twice; again after a 429 or a 409 no_fresh_price, which say "later")
+// and then long-polls for the order's final status.
 import { SAIPA } from '../../test/support/accounts';
 import { http, type HttpAnswer } from '../../test/support/http';
 import { sleep } from '../../test/support/wait';
@@ -51,7 +52,9 @@ export async function placeOrder(
       o.firstStatus = res.body.status;
       break;
     }
-    if (res && res.status >= 400 && res.status < 500 && res.status !== 429) {
+    // 429 and a price gone stale (outages delay the next minute's tick) pass: the client tries again.
+    const later = res?.status === 429 || (res?.status === 409 && res.body.error === 'no_fresh_price');
+    if (res && res.status >= 400 && res.status < 500 && !later) {
       o.refused = `${res.status} ${res.body.error}`;
       return;
     }

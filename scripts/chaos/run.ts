@@ -1,6 +1,7 @@
 // One chaos run: on a stack of its own (its own ports and folder), while orders are placed at a steady
-// rate, SIGKILL and restart at random moments each process kind — API, worker, consumer, Kafka, Redis,
-// the Temporal server — then let the system settle and check the invariants.
+// rate, SIGKILL and restart at random moments each process kind — API, worker, price consumer,
+// order-events consumer, Kafka, Redis, the Temporal server — then let the system settle and check the
+// invariants.
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import type { ServiceName } from '../stack/spec';
 import { ChaosApps } from './apps';
 import { awaitFinal, placeOrder, type LogicalOrder } from './clients';
 import { checkOrderInvariants } from './invariants';
+import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import type { ChaosReport, Kind } from './report';
 
@@ -60,6 +62,11 @@ export function seededRandom(seed: number): () => number {
 export function chaosEnv(portOffset: number): Record<string, string> {
   return {
     ...stackEnv(portOffset, `.stack/chaos-${portOffset}`),
+    // The ops ports too, beside the stack's: a chaos run never takes the local stack's 9101–9104.
+    WORKER_OPS_PORT: String(19_101 + portOffset),
+    WORKER_TEMPORAL_METRICS_PORT: String(19_102 + portOffset),
+    CONSUMER_OPS_PORT: String(19_103 + portOffset),
+    ORDER_EVENTS_CONSUMER_OPS_PORT: String(19_104 + portOffset),
     LOG_LEVEL: 'info',
     RATE_LIMIT_REQUESTS: '1000000',
     ORDER_START_TIMEOUT: '5s',
@@ -186,6 +193,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const invariants = [
     ...(await checkOrderInvariants(cfg, redis, orders, initialCredit)),
     await checkPrices(redis, cfg.STOCKS, minutes),
+    // The order-events consumer was killed too: a minute at most to catch up with the last events.
+    await checkOrderListing(base, keys, orders, Date.now() + 60_000),
   ];
 
   await apps.stopAll();

@@ -30,7 +30,14 @@ export interface PrometheusSpec {
 
 /** The jobs of deploy/prometheus/prometheus.yml on this machine's ports (as lib/infra/config says). */
 export function localScrapeTargets(
-  cfg: Pick<Config, 'API_PORT' | 'WORKER_OPS_PORT' | 'WORKER_TEMPORAL_METRICS_PORT' | 'CONSUMER_OPS_PORT'>,
+  cfg: Pick<
+    Config,
+    | 'API_PORT'
+    | 'WORKER_OPS_PORT'
+    | 'WORKER_TEMPORAL_METRICS_PORT'
+    | 'CONSUMER_OPS_PORT'
+    | 'ORDER_EVENTS_CONSUMER_OPS_PORT'
+  >,
   prometheusPort: number,
 ): ScrapeTargets {
   const at = (port: number) => [`127.0.0.1:${port}`];
@@ -40,6 +47,7 @@ export function localScrapeTargets(
     'bourse-worker': at(cfg.WORKER_OPS_PORT),
     'bourse-worker-temporal': at(cfg.WORKER_TEMPORAL_METRICS_PORT),
     'bourse-price-consumer': at(cfg.CONSUMER_OPS_PORT),
+    'bourse-order-events-consumer': at(cfg.ORDER_EVENTS_CONSUMER_OPS_PORT),
   };
 }
 

@@ -11,7 +11,9 @@ import {
   PROMETHEUS_RULES,
   PROMETHEUS_RULE_TESTS,
   ensurePrometheus,
+  localScrapeTargets,
 } from '../../scripts/stack/prometheus';
+import { loadConfig } from '../../lib/infra/config';
 
 const { promtool } = ensurePrometheus((m) => process.stderr.write(`${m}\n`));
 
@@ -24,6 +26,24 @@ test('promtool check config accepts deploy/prometheus/prometheus.yml (and the ru
   const r = promtoolRun('check', 'config', PROMETHEUS_CONFIG);
   expect(r.out).toContain('SUCCESS');
   expect(r.status).toBe(0);
+});
+
+test('the local stack scrapes every job of prometheus.yml, each on its configured port', () => {
+  const doc = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as {
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  const cfg = loadConfig({});
+  const local = localScrapeTargets(cfg, cfg.PROMETHEUS_PORT);
+  expect(Object.keys(local).sort()).toEqual(doc.scrape_configs.map((j) => j.job_name).sort());
+  // compose's targets (service:port) and the local ones (127.0.0.1:port) use the same default ports.
+  const port = (t: string) => t.split(':').at(-1);
+  for (const job of doc.scrape_configs) {
+    expect([job.job_name, local[job.job_name]!.map(port)]).toEqual([
+      job.job_name,
+      job.static_configs.flatMap((s) => s.targets).map(port),
+    ]);
+  }
+  expect(local['bourse-order-events-consumer']).toEqual([`127.0.0.1:${cfg.ORDER_EVENTS_CONSUMER_OPS_PORT}`]);
 });
 
 test('promtool check rules accepts the rules', () => {

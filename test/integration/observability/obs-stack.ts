@@ -1,20 +1,32 @@
-// The observability tests' stack: the real app processes (worker, price consumer, API) as child
+// The observability tests' stack: the real app processes (worker, both consumers, API) as child
 // processes on the test stack, each with its ops port, and the real Prometheus scraping them every
 // second; plus a small client of Prometheus's HTTP API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { parse } from 'yaml';
+import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
+import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { ROOT } from '../../../scripts/stack/local-stack';
-import { startPrometheus, type RunningPrometheus } from '../../../scripts/stack/prometheus';
+import {
+  PROMETHEUS_CONFIG,
+  PROMETHEUS_RULES,
+  localScrapeTargets,
+  startPrometheus,
+  type RunningPrometheus,
+} from '../../../scripts/stack/prometheus';
 import { testConfig, testEnv } from '../../support/test-stack';
+import { waitFor } from '../../support/wait';
 
 export interface ObsPorts {
   api: number;
   worker: number;
   workerTemporal: number;
   consumer: number;
+  orderEventsConsumer: number;
   prometheus: number;
 }
 
@@ -27,6 +39,7 @@ export function obsPorts(): ObsPorts {
     worker: 19101 + offset,
     workerTemporal: 19102 + offset,
     consumer: 19103 + offset,
+    orderEventsConsumer: 19104 + offset,
     prometheus: 19190 + offset,
   };
 }
@@ -50,6 +63,7 @@ export function appProcesses(overrides: Record<string, string>): AppProcesses {
     WORKER_OPS_PORT: String(ports.worker),
     WORKER_TEMPORAL_METRICS_PORT: String(ports.workerTemporal),
     CONSUMER_OPS_PORT: String(ports.consumer),
+    ORDER_EVENTS_CONSUMER_OPS_PORT: String(ports.orderEventsConsumer),
     PRICE_SCHEDULE_ID: `obs-price-fetch-${randomUUID().slice(0, 8)}`,
     ...overrides,
   };
@@ -82,19 +96,22 @@ export function appProcesses(overrides: Record<string, string>): AppProcesses {
 
 export async function startTestPrometheus(): Promise<RunningPrometheus> {
   const ports = obsPorts();
-  const at = (port: number) => [`127.0.0.1:${port}`];
   return startPrometheus(
     {
       dir: join(resolve(ROOT, testConfig().STACK_DIR), 'obs'),
       port: ports.prometheus,
       scrapeInterval: '1s',
-      targets: {
-        prometheus: at(ports.prometheus),
-        'bourse-api': at(ports.api),
-        'bourse-worker': at(ports.worker),
-        'bourse-worker-temporal': at(ports.workerTemporal),
-        'bourse-price-consumer': at(ports.consumer),
-      },
+      // Every job of deploy/prometheus/prometheus.yml, on the ports appProcesses gives the processes.
+      targets: localScrapeTargets(
+        {
+          API_PORT: ports.api,
+          WORKER_OPS_PORT: ports.worker,
+          WORKER_TEMPORAL_METRICS_PORT: ports.workerTemporal,
+          CONSUMER_OPS_PORT: ports.consumer,
+          ORDER_EVENTS_CONSUMER_OPS_PORT: ports.orderEventsConsumer,
+        },
+        ports.prometheus,
+      ),
     },
     (m) => process.stderr.write(`[prometheus] ${m}\n`),
   );
@@ -128,6 +145,101 @@ export function promClient(url: string) {
       return r[0]?.value;
     },
     names: () => get<string[]>('/api/v1/label/__name__/values'),
+    /** The value of `expr`, 0 when it yields no sample. */
+    async v(expr: string): Promise<number> {
+      return (await this.value(expr)) ?? 0;
+    },
+    /** Waits until `expr` (one sample) equals `want`; returns it. */
+    async until(expr: string, want: number, timeoutMs = 60_000): Promise<number> {
+      let last: number | undefined;
+      try {
+        return await waitFor(
+          `${expr} == ${want}`,
+          async () => {
+            last = await this.value(expr);
+            return last === want ? last : undefined;
+          },
+          timeoutMs,
+          500,
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; last value ${last}`);
+      }
+    },
   };
 }
 export type PromClient = ReturnType<typeof promClient>;
+
+/** The job names of deploy/prometheus/prometheus.yml. */
+export function scrapeJobs(): string[] {
+  const doc = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as { scrape_configs: { job_name: string }[] };
+  return doc.scrape_configs.map((j) => j.job_name);
+}
+
+type Rules = { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] };
+const rules = () => parse(readFileSync(PROMETHEUS_RULES, 'utf8')) as Rules;
+
+/** The series the rules record themselves. */
+export const recordedNames = (): string[] =>
+  rules().groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : [])));
+
+/** Every PromQL expression of the rules and the dashboard. */
+export function ruleAndDashboardExpressions(): { where: string; expr: string }[] {
+  const out: { where: string; expr: string }[] = [];
+  for (const g of rules().groups)
+    for (const r of g.rules) out.push({ where: r.record ?? r.alert!, expr: r.expr });
+  const dashboard = JSON.parse(
+    readFileSync(join(ROOT, 'deploy', 'grafana', 'dashboards', 'bourse.json'), 'utf8'),
+  ) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  for (const p of dashboard.panels)
+    for (const t of p.targets ?? []) out.push({ where: p.title, expr: t.expr });
+  return out;
+}
+
+/** Deletes the test's own price schedule and resumes the ones it paused. */
+export async function restoreSchedules(temporal: Client, own: string | undefined, paused: string[]) {
+  if (own)
+    await temporal.schedule
+      .getHandle(own)
+      .delete()
+      .catch(() => undefined);
+  for (const id of paused)
+    await temporal.schedule
+      .getHandle(id)
+      .unpause()
+      .catch(() => undefined);
+}
+
+/** Pauses every running price schedule; answers the ones other than `own` (for restoreSchedules). */
+export async function pauseSchedules(temporal: Client, own: string): Promise<string[]> {
+  const paused: string[] = [];
+  for await (const s of temporal.schedule.list()) {
+    const handle = temporal.schedule.getHandle(s.scheduleId);
+    if ((await handle.describe()).state.paused) continue;
+    await handle.pause('observability test: only its own runs');
+    if (s.scheduleId !== own) paused.push(s.scheduleId);
+  }
+  return paused;
+}
+
+/** One run of the price fetch workflow for `minute`, to its end. */
+export async function runPriceFetch(temporal: Client, minute: string): Promise<void> {
+  await temporal.workflow.execute(PRICE_FETCH_WORKFLOW, {
+    taskQueue: TASK_QUEUES.prices,
+    workflowId: `obs-price-${minute}-${randomUUID().slice(0, 8)}`,
+    args: [{ minute }],
+  });
+}
+
+/** The ops server on `port` is ready, healthy, and serves the process metrics without a name prefix. */
+export async function expectOpsServer(port: number): Promise<void> {
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`ready on ${port}`, async () => (await fetch(`${url}/readyz`)).ok, 120_000);
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  const text = await (await fetch(`${url}/metrics`)).text();
+  expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+  expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+  expect(text).not.toMatch(/bourse_api_|bourse_worker_process/);
+}

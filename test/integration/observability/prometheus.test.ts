@@ -1,20 +1,13 @@
-// Observability end to end: the real worker, price consumer and API processes on the test stack, the
+// Observability end to end: the real worker, both consumers and API processes on the test stack, the
 // real Prometheus scraping their ops ports every second, and assertions through Prometheus's HTTP API:
 // every target up, and each business series moved by exactly what the test caused.
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
-import { parse } from 'yaml';
-import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
-import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
 import { TOPICS, createKafka } from '../../../lib/infra/kafka';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { createTemporalClient } from '../../../lib/infra/temporal';
 import { watchedStocks } from '../../../lib/store/watch-list';
-import { ROOT } from '../../../scripts/stack/local-stack';
-import { PROMETHEUS_RULES, type RunningPrometheus } from '../../../scripts/stack/prometheus';
+import type { RunningPrometheus } from '../../../scripts/stack/prometheus';
 import {
   http,
   newUser,
@@ -26,8 +19,15 @@ import { newGroupAtEnd, waitFor } from '../../support/price-helpers';
 import { testConfig } from '../../support/test-stack';
 import {
   appProcesses,
+  expectOpsServer,
   obsPorts,
+  pauseSchedules,
   promClient,
+  recordedNames,
+  restoreSchedules,
+  runPriceFetch,
+  ruleAndDashboardExpressions,
+  scrapeJobs,
   startTestPrometheus,
   type AppProcesses,
   type PromClient,
@@ -38,7 +38,8 @@ jest.setTimeout(300_000);
 
 const cfg = testConfig();
 const ports = obsPorts();
-const JOBS = ['prometheus', 'bourse-api', 'bourse-worker', 'bourse-worker-temporal', 'bourse-price-consumer'];
+/** Every job of deploy/prometheus/prometheus.yml: a job added there and not started here fails the test. */
+const JOBS = scrapeJobs();
 
 let verifier: ScriptedVerifier;
 let apps: AppProcesses;
@@ -53,34 +54,7 @@ let stocks: string[];
 const paused: string[] = [];
 
 const minuteAgo = (n: number) => new Date((Math.floor(Date.now() / 60_000) - n) * 60_000).toISOString();
-
-async function fetchPrices(minute: string): Promise<void> {
-  await temporal.workflow.execute(PRICE_FETCH_WORKFLOW, {
-    taskQueue: TASK_QUEUES.prices,
-    workflowId: `obs-price-${minute}-${randomUUID().slice(0, 8)}`,
-    args: [{ minute }],
-  });
-}
-
-/** Waits until `expr` (one sample) equals `want`; returns it. */
-async function until(expr: string, want: number, timeoutMs = 60_000): Promise<number> {
-  let last: number | undefined;
-  try {
-    return await waitFor(
-      `${expr} == ${want}`,
-      async () => {
-        last = await prom.value(expr);
-        return last === want ? last : undefined;
-      },
-      timeoutMs,
-      500,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last value ${last}`);
-  }
-}
-
-const v = async (expr: string) => (await prom.value(expr)) ?? 0;
+const fetchPrices = (minute: string) => runPriceFetch(temporal, minute);
 
 beforeAll(async () => {
   redis = createRedis(cfg);
@@ -91,6 +65,7 @@ beforeAll(async () => {
   priceGroup = await newGroupAtEnd(kafka);
   apps = appProcesses({
     PRICE_CONSUMER_GROUP: priceGroup,
+    ORDER_EVENTS_CONSUMER_GROUP: await newGroupAtEnd(kafka, TOPICS.orderEvents),
     VERIFIER_URL: verifier.url,
     VERIFY_TIMEOUT: '3s',
     ORDER_START_TIMEOUT: '60s',
@@ -99,54 +74,31 @@ beforeAll(async () => {
   stocks = await watchedStocks(redis, cfg);
   prometheus = await startTestPrometheus();
   prom = promClient(prometheus.url);
-  await Promise.all((['worker', 'consumer', 'api'] as const).map((p) => apps.start(p)));
+  await Promise.all(
+    (['worker', 'consumer', 'order-events-consumer', 'api'] as const).map((p) => apps.start(p)),
+  );
 });
 
 afterAll(async () => {
   await apps?.stopAll();
   await prometheus?.stop();
   await verifier?.close();
-  const schedule = apps?.env.PRICE_SCHEDULE_ID;
-  if (schedule)
-    await temporal?.schedule
-      .getHandle(schedule)
-      .delete()
-      .catch(() => undefined);
-  for (const id of paused)
-    await temporal?.schedule
-      .getHandle(id)
-      .unpause()
-      .catch(() => undefined);
+  // This test's schedule deleted; the others it paused resumed.
+  if (temporal) await restoreSchedules(temporal, apps?.env.PRICE_SCHEDULE_ID, paused);
   await temporal?.connection.close();
   redis?.disconnect();
 });
 
 test('every process serves /metrics, /healthz and /readyz, and every target is up', async () => {
-  for (const port of [ports.worker, ports.consumer]) {
-    await waitFor(
-      `ready on ${port}`,
-      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-      120_000,
-    );
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    // Process defaults without a name prefix.
-    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
-    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
-    expect(text).not.toMatch(/bourse_api_|bourse_worker_process/);
-  }
-  for (const job of JOBS) await until(`up{job="${job}"}`, 1, 120_000);
+  expect(JOBS).toEqual(expect.arrayContaining(['bourse-api', 'bourse-order-events-consumer']));
+  for (const port of [ports.worker, ports.consumer, ports.orderEventsConsumer]) await expectOpsServer(port);
+  for (const job of JOBS) await prom.until(`up{job="${job}"}`, 1, 120_000);
   // The worker made its price schedule (the simulated source fires every minute), and an earlier test's
   // worker may have left one running on the shared `prices` queue: all paused, so only this test's runs
   // move the price series (the others resumed afterwards).
   const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID!);
   await waitFor('the price schedule', () => schedule.describe().then(() => true), 60_000);
-  for await (const s of temporal.schedule.list()) {
-    const handle = temporal.schedule.getHandle(s.scheduleId);
-    if ((await handle.describe()).state.paused) continue;
-    await handle.pause('observability test: only its own runs');
-    if (s.scheduleId !== schedule.scheduleId) paused.push(s.scheduleId);
-  }
+  paused.push(...(await pauseSchedules(temporal, schedule.scheduleId)));
 });
 
 test('prices: fetched, published and stored by source, minutes by mode, freshness, lag back to 0', async () => {
@@ -157,9 +109,9 @@ test('prices: fetched, published and stored by source, minutes by mode, freshnes
   await waitFor(
     'the price series to settle',
     async () => {
-      const minutes = await v('sum(bourse_price_minutes_total)');
-      const published = await v('sum(bourse_price_ticks_published_total{source="simulated"})');
-      const stored = await v('sum(bourse_price_ticks_stored_total{source="simulated"})');
+      const minutes = await prom.v('sum(bourse_price_minutes_total)');
+      const published = await prom.v('sum(bourse_price_ticks_published_total{source="simulated"})');
+      const stored = await prom.v('sum(bourse_price_ticks_stored_total{source="simulated"})');
       const lag = await prom.value(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`);
       return minutes > 0 && published === n * minutes && stored === published && lag === 0;
     },
@@ -167,30 +119,32 @@ test('prices: fetched, published and stored by source, minutes by mode, freshnes
     500,
   );
   const before = {
-    fetched: await v('sum(bourse_price_ticks_fetched_total{source="simulated"})'),
-    published: await v('sum(bourse_price_ticks_published_total{source="simulated"})'),
-    stored: await v('sum(bourse_price_ticks_stored_total{source="simulated"})'),
-    onTime: await v('sum(bourse_price_minutes_total{mode="on_time"})'),
-    caughtUp: await v('sum(bourse_price_minutes_total{mode="caught_up"})'),
-    fresh: await v('sum(bourse_price_freshness_seconds_count{source="simulated"})'),
+    fetched: await prom.v('sum(bourse_price_ticks_fetched_total{source="simulated"})'),
+    published: await prom.v('sum(bourse_price_ticks_published_total{source="simulated"})'),
+    stored: await prom.v('sum(bourse_price_ticks_stored_total{source="simulated"})'),
+    onTime: await prom.v('sum(bourse_price_minutes_total{mode="on_time"})'),
+    caughtUp: await prom.v('sum(bourse_price_minutes_total{mode="caught_up"})'),
+    fresh: await prom.v('sum(bourse_price_freshness_seconds_count{source="simulated"})'),
   };
   // The current minute (on time) and one ten minutes old (caught up, as the schedule's catch-up runs it).
   await fetchPrices(minuteAgo(0));
   await fetchPrices(minuteAgo(10));
-  await until('sum(bourse_price_ticks_fetched_total{source="simulated"})', before.fetched + 2 * n);
-  await until('sum(bourse_price_ticks_published_total{source="simulated"})', before.published + 2 * n);
-  await until('sum(bourse_price_ticks_stored_total{source="simulated"})', before.stored + 2 * n);
-  await until('sum(bourse_price_freshness_seconds_count{source="simulated"})', before.fresh + 2 * n);
-  await until('sum(bourse_price_minutes_total{mode="on_time"})', before.onTime + 1);
-  await until('sum(bourse_price_minutes_total{mode="caught_up"})', before.caughtUp + 1);
+  await prom.until('sum(bourse_price_ticks_fetched_total{source="simulated"})', before.fetched + 2 * n);
+  await prom.until('sum(bourse_price_ticks_published_total{source="simulated"})', before.published + 2 * n);
+  await prom.until('sum(bourse_price_ticks_stored_total{source="simulated"})', before.stored + 2 * n);
+  await prom.until('sum(bourse_price_freshness_seconds_count{source="simulated"})', before.fresh + 2 * n);
+  await prom.until('sum(bourse_price_minutes_total{mode="on_time"})', before.onTime + 1);
+  await prom.until('sum(bourse_price_minutes_total{mode="caught_up"})', before.caughtUp + 1);
   // The ten-minute-old ticks are at least 540 s old when stored: above the 300 s bucket.
   const over300 =
-    (await v('sum(bourse_price_freshness_seconds_count{source="simulated"})')) -
-    (await v('sum(bourse_price_freshness_seconds_bucket{source="simulated",le="300"})'));
+    (await prom.v('sum(bourse_price_freshness_seconds_count{source="simulated"})')) -
+    (await prom.v('sum(bourse_price_freshness_seconds_bucket{source="simulated",le="300"})'));
   expect(over300).toBeGreaterThanOrEqual(n);
-  await until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);
-  expect(await v('sum(bourse_price_source_errors_total)')).toBe(0);
-  expect(await v('max(bourse_price_last_stored_timestamp_seconds)')).toBeGreaterThan(Date.now() / 1000 - 60);
+  await prom.until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);
+  expect(await prom.v('sum(bourse_price_source_errors_total)')).toBe(0);
+  expect(await prom.v('max(bourse_price_last_stored_timestamp_seconds)')).toBeGreaterThan(
+    Date.now() / 1000 - 60,
+  );
 });
 
 test('orders: final outcomes with the failure kind, verification durations, lead times, credit checks', async () => {
@@ -205,9 +159,9 @@ test('orders: final outcomes with the failure kind, verification durations, lead
   ] as const;
   const results = ['verified', 'refused', 'timeout'] as const;
   const before = new Map<string, number>();
-  for (const [o, f] of kinds) before.set(outcome(o, f), await v(outcome(o, f)));
-  for (const r of results) before.set(verification(r), await v(verification(r)));
-  const leadBefore = await v('sum(bourse_order_lead_time_seconds_count)');
+  for (const [o, f] of kinds) before.set(outcome(o, f), await prom.v(outcome(o, f)));
+  for (const r of results) before.set(verification(r), await prom.v(verification(r)));
+  const leadBefore = await prom.v('sum(bourse_order_lead_time_seconds_count)');
 
   // Two successes, a refusal, a verification cut at VERIFY_TIMEOUT (3 s) and a denial.
   const orders: [string, number][] = [
@@ -234,33 +188,33 @@ test('orders: final outcomes with the failure kind, verification durations, lead
     [verification('refused')]: 1,
     [verification('timeout')]: 1,
   };
-  for (const [expr, delta] of Object.entries(want)) await until(expr, before.get(expr)! + delta);
-  await until('sum(bourse_order_lead_time_seconds_count)', leadBefore + 5);
+  for (const [expr, delta] of Object.entries(want)) await prom.until(expr, before.get(expr)! + delta);
+  await prom.until('sum(bourse_order_lead_time_seconds_count)', leadBefore + 5);
   // The cut verification took VERIFY_TIMEOUT, give or take scheduling: in the (2, 5] s buckets.
   const cut = (le: string) =>
-    v(`sum(bourse_verification_duration_seconds_bucket{result="timeout",le="${le}"})`);
+    prom.v(`sum(bourse_verification_duration_seconds_bucket{result="timeout",le="${le}"})`);
   expect((await cut('5')) - (await cut('2'))).toBeGreaterThanOrEqual(1);
   // The API's request metrics saw the order requests.
-  expect(await v('sum(bourse_http_requests_total{job="bourse-api",method="POST"})')).toBeGreaterThanOrEqual(
-    5,
-  );
+  expect(
+    await prom.v('sum(bourse_http_requests_total{job="bourse-api",method="POST"})'),
+  ).toBeGreaterThanOrEqual(5);
 });
 
 test('a poison message moves the dead-letter counter; a stopped consumer makes the lag grow', async () => {
   const deadLetters = 'sum(bourse_dead_letters_total{topic="stock-prices",reason="not_json"})';
-  const before = await v(deadLetters);
+  const before = await prom.v(deadLetters);
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic: TOPICS.prices, messages: [{ key: stocks[0]!, value: 'not json {' }] });
   await producer.disconnect();
-  await until(deadLetters, before + 1);
-  await until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);
+  await prom.until(deadLetters, before + 1);
+  await prom.until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);
 
   await apps.stop('consumer');
-  await until('up{job="bourse-price-consumer"}', 0);
+  await prom.until('up{job="bourse-price-consumer"}', 0);
   await fetchPrices(minuteAgo(2));
   // Measured by the worker: the consumer that stopped cannot report its own lag.
-  await until(
+  await prom.until(
     `sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}",topic="stock-prices"})`,
     stocks.length,
   );
@@ -269,38 +223,18 @@ test('a poison message moves the dead-letter counter; a stopped consumer makes t
 test('the Temporal SDK exports its own metrics from the worker', async () => {
   const names = await prom.names();
   expect(names).toEqual(expect.arrayContaining(['temporal_workflow_completed_total']));
-  expect(await v('sum(temporal_workflow_completed_total{job="bourse-worker-temporal"})')).toBeGreaterThan(0);
   expect(
-    await v('sum(temporal_activity_execution_latency_seconds_count{job="bourse-worker-temporal"})'),
+    await prom.v('sum(temporal_workflow_completed_total{job="bourse-worker-temporal"})'),
+  ).toBeGreaterThan(0);
+  expect(
+    await prom.v('sum(temporal_activity_execution_latency_seconds_count{job="bourse-worker-temporal"})'),
   ).toBeGreaterThan(0);
 });
 
-/** Every PromQL expression of the rules and the dashboard. */
-function expressions(): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  const rules = parse(readFileSync(PROMETHEUS_RULES, 'utf8')) as {
-    groups: { rules: { record?: string; alert?: string; expr: string }[] }[];
-  };
-  for (const g of rules.groups)
-    for (const r of g.rules) out.push({ where: r.record ?? r.alert!, expr: r.expr });
-  const dashboard = JSON.parse(
-    readFileSync(join(ROOT, 'deploy', 'grafana', 'dashboards', 'bourse.json'), 'utf8'),
-  ) as {
-    panels: { title: string; targets?: { expr: string }[] }[];
-  };
-  for (const p of dashboard.panels)
-    for (const t of p.targets ?? []) out.push({ where: p.title, expr: t.expr });
-  return out;
-}
-
 test('every expression in the rules and the dashboard names only series a live scrape exports', async () => {
   const live = new Set(await prom.names());
-  const recorded = new Set(
-    (parse(readFileSync(PROMETHEUS_RULES, 'utf8')) as { groups: { rules: { record?: string }[] }[] }).groups
-      .flatMap((g) => g.rules)
-      .flatMap((r) => (r.record ? [r.record] : [])),
-  );
-  const all = expressions();
+  const recorded = new Set(recordedNames());
+  const all = ruleAndDashboardExpressions();
   expect(all.length).toBeGreaterThan(20);
   const unknown = all.flatMap(({ where, expr }) =>
     metricNamesIn(expr)

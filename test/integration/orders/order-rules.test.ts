@@ -149,6 +149,35 @@ describe('an order is priced only with a fresh price of a watched stock', () => 
     }
   });
 
+  test('a retry with the same Idempotency-Key answers its order even if the price went stale since', async () => {
+    // Found by the chaos run: a client that lost the answer and retried after the tick aged got a 409.
+    const user = newUser('ok');
+    await putUser(worker.redis, user, 10_000_000);
+    await keyFor(worker.redis, user);
+    const stock = `7${String(Date.now()).padStart(14, '0')}`;
+    await worker.redis.sadd(WATCHLIST_KEY, stock);
+    try {
+      await putPrice(worker.redis, stock, 100);
+      const randomKey = `stale-retry-${randomUUID()}`;
+      const post = () =>
+        http(`${api.url}/orders`, {
+          method: 'POST',
+          headers: { ...authOf(user), 'Idempotency-Key': randomKey },
+          json: { user, stockid: stock, quantity: 1 },
+        });
+      const first = await post();
+      expect(first.status).toBe(201);
+      await putPrice(worker.redis, stock, 100, new Date(Date.now() - 3 * 60_000));
+      const retry = await post();
+      expect({ status: retry.status, orderId: retry.body.orderId }).toEqual({
+        status: 201,
+        orderId: first.body.orderId,
+      });
+    } finally {
+      await worker.redis.srem(WATCHLIST_KEY, stock);
+    }
+  });
+
   test('with the market calendar on, outside the session: 409 market_closed with the next opening', async () => {
     const today = new Date().toLocaleString('en-US', { timeZone: 'UTC', weekday: 'short' }).toLowerCase();
     const other = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].find((d) => d !== today)!;
