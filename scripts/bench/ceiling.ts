@@ -60,7 +60,9 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
     return { latencies, errors, seconds: (performance.now() - started) / 1000 };
   };
   try {
-    await once(); // the worker's first task (its bundle is built at start), then a warm-up
+    // The worker's first task (it builds its bundle at start; a worker that never polls fails the
+    // scenario instead of hanging it), then a warm-up.
+    await temporal.withDeadline(Date.now() + 120_000, once);
     await closedLoop(WARMUP_SECONDS * 1000);
     const { latencies, errors, seconds } = await closedLoop(durationMs);
     const figures = {
