@@ -80,6 +80,6 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
   }
 }
 
-/** x as a share of the ceiling's starts/s, two decimals; undefined without a ceiling. */
-export const ofCeiling = (perSecond: number, c?: CeilingFigures) =>
-  c ? Math.round((perSecond / c.startsPerSecond) * 100) / 100 : undefined;
+/** perSecond as a share of the ceiling's starts/s, two decimals. */
+export const ofCeiling = (perSecond: number, ceilingPerSecond: number) =>
+  Math.round((perSecond / ceilingPerSecond) * 100) / 100;

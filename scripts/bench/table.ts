@@ -8,12 +8,17 @@ import { errorKindsText } from './order-load';
 export function printTable(r: Record<string, any>): void {
   const rows: [string, string, string][] = [];
   const share = (x?: number) => (x === undefined ? '' : `; ×${x} of the ceiling`);
-  if (r.ceiling)
+  for (const [when, c] of [
+    ['before', r.ceiling],
+    ['after', r.ceilingAfter],
+  ] as const) {
+    if (!c) continue;
     rows.push([
-      `ceiling: Update-with-Start, first task answers, ${r.ceiling.callers} callers`,
-      `${r.ceiling.startsPerSecond} starts/s; ${fmt(r.ceiling.latencyMs)}`,
-      `errors ${r.ceiling.errors}; bare Temporal, no activities`,
+      `ceiling (${when} the order figures): bare Update-with-Start, ${c.callers} callers`,
+      `${c.startsPerSecond} starts/s; ${fmt(c.latencyMs)}`,
+      `errors ${c.errors}${when === 'after' && r.ofCeiling ? `; shares below of the mean, ${r.ofCeiling.ceilingStartsPerSecond}/s` : ''}`,
     ]);
+  }
   for (const a of r.accept ?? []) {
     rows.push([
       `accept @ ${a.rate}/s offered`,
