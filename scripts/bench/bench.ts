@@ -2,7 +2,7 @@
 // 23000–29093, never the demo's or the tests'), with the real worker, consumer and API processes.
 // Prints a table and writes bench-results/bench-<time>.json so two runs can be compared.
 // Not a pass/fail test. Options: `npm run bench -- --help` (options.ts). Order scenarios in
-// order-scenarios.ts, price scenarios in prices-*.ts.
+// order-scenarios.ts, order-delivery.ts, orders-list.ts and ceiling.ts, price scenarios in prices-*.ts.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,12 @@ import { runCommand } from '../cli';
 import { portOpen, ROOT, SERVICES, stackSpecFromConfig, startStack, stopStack } from '../stack/local-stack';
 import { say } from './bench-lib';
 import { BASELINE_PORT, BENCH_ENV, command, PROFILE_DIR, STACK_DIR, type BenchOptions } from './options';
-import { acceptance, completion, delivery } from './order-scenarios';
-import { BenchProcesses, waitHttp } from './processes';
+import { ceiling, ofCeiling, type CeilingFigures } from './ceiling';
+import { delivery, sseDelivery } from './order-delivery';
+import type { LoadFigures } from './order-load';
+import { acceptance, completion } from './order-scenarios';
+import { ordersList } from './orders-list';
+import { BenchProcesses, waitHttp, type Proc } from './processes';
 import { benchCatchup, benchCatchupWorkflow } from './prices-catchup';
 import { unwatchStocks, watchNewStocks } from './prices-common';
 import { benchFreshness } from './prices-freshness';
@@ -59,6 +63,62 @@ async function priceFigures(
   }
 }
 
+/**
+ * The order figures, in order: the ceiling and acceptance with the 0 s worker (the baseline stops
+ * after), completion and long-poll delivery with 200 ms, the ceiling again, SSE delivery with
+ * 0–200 ms, then the list.
+ */
+async function orderFigures(
+  cfg: Config,
+  opts: BenchOptions,
+  only: Set<string>,
+  results: Record<string, unknown>,
+  procs: BenchProcesses,
+  started: { baseline: Proc; worker: Proc },
+) {
+  let worker = started.worker;
+  const restartWorker = async (min: string, max?: string) => {
+    await procs.stop(worker);
+    worker = procs.startWorker(min, max);
+  };
+  // On a shared machine the load drifts within a run: the ceiling is measured before and after the
+  // order scenarios it is compared with, and the ratios use the mean of the two.
+  const ceilingWorker = only.has('ceiling') ? procs.start('ceiling-worker', 'ceiling-worker') : undefined;
+  if (ceilingWorker) results.ceiling = await ceiling(cfg, opts.duration);
+  if (only.has('accept')) results.accept = await acceptance(cfg, opts);
+  await procs.stop(started.baseline);
+  if (only.has('complete') || only.has('delivery')) {
+    await restartWorker('200ms');
+    if (only.has('complete')) results.complete = await completion(cfg, opts);
+    if (only.has('delivery')) results.delivery = await delivery(cfg, opts);
+  }
+  if (ceilingWorker && (results.accept || results.complete)) {
+    results.ceilingAfter = await ceiling(cfg, opts.duration);
+  }
+  if (ceilingWorker) await procs.stop(ceilingWorker);
+  if (only.has('sse')) {
+    await restartWorker('0s', '200ms');
+    results.sse = await sseDelivery(cfg, opts);
+  }
+  if (only.has('orders-list')) results.ordersList = await ordersList(cfg);
+  if (results.ceilingAfter) results.ofCeiling = ceilingShares(results);
+}
+
+/** The accept and completion scenarios' orders/s as shares of the mean ceiling (before and after). */
+function ceilingShares(results: Record<string, unknown>) {
+  const [before, after] = [results.ceiling, results.ceilingAfter] as CeilingFigures[];
+  const perSecond = (before!.startsPerSecond + after!.startsPerSecond) / 2;
+  const accept = (results.accept ?? []) as { rate: number; temporal: LoadFigures }[];
+  const complete = results.complete as { completedPerSecond: number } | undefined;
+  return {
+    ceilingStartsPerSecond: perSecond,
+    acceptedByRate: Object.fromEntries(
+      accept.map((a) => [a.rate, ofCeiling(a.temporal.achievedPerSecond, perSecond)]),
+    ),
+    completed: complete ? ofCeiling(complete.completedPerSecond, perSecond) : undefined,
+  };
+}
+
 async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> {
   const only = new Set(opts.only);
   const cfg = loadConfig({ ...process.env, ...BENCH_ENV });
@@ -93,19 +153,13 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
   };
   procs.start('api', 'api');
   procs.start('consumer', 'consumer');
+  procs.start('order-events-consumer', 'order-events-consumer');
   const baseline = procs.start('baseline', 'baseline', { API_PORT: String(BASELINE_PORT) });
-  let worker = procs.startWorker('0s');
+  const worker = procs.startWorker('0s');
   await waitHttp(`http://127.0.0.1:${BENCH_ENV.API_PORT}/healthz`, 'the API');
   await waitHttp(`http://127.0.0.1:${BASELINE_PORT}/`, 'the baseline API');
 
-  if (only.has('accept')) results.accept = await acceptance(cfg, opts);
-  await procs.stop(baseline);
-  if (only.has('complete') || only.has('delivery')) {
-    await procs.stop(worker);
-    worker = procs.startWorker('200ms');
-    if (only.has('complete')) results.complete = await completion(cfg, opts);
-    if (only.has('delivery')) results.delivery = await delivery(cfg, opts);
-  }
+  await orderFigures(cfg, opts, only, results, procs, { baseline, worker });
   await priceFigures(cfg, opts, only, results);
 
   for (const svc of SERVICES) {

@@ -5,9 +5,12 @@ import type { CommandSpec, Values } from '../cli';
 import { ROOT } from '../stack/spec';
 
 export const SCENARIOS: readonly string[] = [
+  'ceiling',
   'accept',
   'complete',
   'delivery',
+  'sse',
+  'orders-list',
   'ingest',
   'catchup',
   'backfill',
@@ -33,7 +36,7 @@ export const command = {
     },
     samples: {
       kind: 'integer',
-      description: 'long-poll samples of the result-delivery scenario',
+      description: 'orders (samples) of each result-delivery scenario (delivery, sse)',
       default: '200',
     },
     stocks: { kind: 'integer', description: 'simulated stocks of the price scenarios', default: '700' },

@@ -1,11 +1,10 @@
-// The bench's order scenarios: acceptance (open-loop POST /orders against the API and the baseline),
-// completion (orders finished per second with a short verification), and the delay from a workflow's
-// close to its long-poll answer.
+// The bench's order scenarios: acceptance (open-loop POST /orders against the API and the baseline) and
+// completion (orders finished per second with a short verification). Result delivery: order-delivery.ts.
 import type { Config } from '../../lib/infra/config';
 import { buyOrderWorkflowId } from '../../lib/contracts/orders';
 import { createTemporalClient } from '../../lib/infra/temporal';
-import { fmt, orderApi, say, sleep, stats } from './bench-lib';
-import { BASELINE_PORT, BENCH_ENV, BENCH_STOCK, type BenchOptions } from './options';
+import { fmt, orderApi, say, sleep } from './bench-lib';
+import { BASELINE_PORT, BENCH_ENV, type BenchOptions } from './options';
 import {
   drain,
   errorKindsText,
@@ -90,40 +89,5 @@ export async function completion(cfg: Config, opts: BenchOptions) {
     notCompleted: [...accepted201].filter((id) => !done.has(id)).length,
     firstStartToLastCloseSeconds: seconds,
     completedPerSecond: Math.round((completed / seconds) * 10) / 10,
-  };
-}
-
-export async function delivery(cfg: Config, opts: BenchOptions) {
-  const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
-  const temporal = createTemporalClient(cfg);
-  const user = await newUser(cfg, 'delivery');
-  const lags: number[] = [];
-  let errors = 0;
-  const LANES = 5;
-  const one = async (record: boolean) => {
-    const placed = await api.placeOrder(user, BENCH_STOCK);
-    if (placed.status !== 201) {
-      errors += 1;
-      return;
-    }
-    const orderId = placed.body.orderId!;
-    const answer = await api.result(user, orderId, 30);
-    const answeredAt = Date.now();
-    const desc = await temporal.workflow.getHandle(buyOrderWorkflowId(orderId)).describe();
-    if (!answer.body.final || !desc.closeTime) throw new Error(`order ${orderId} did not finish`);
-    if (record) lags.push(answeredAt - desc.closeTime.getTime());
-  };
-  for (let i = 0; i < 20; i++) await one(false); // warm-up
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      for (let i = lane; i < opts.samples; i += LANES) await one(true);
-    }),
-  );
-  await temporal.connection.close();
-  return {
-    verificationDelay: '200ms',
-    concurrentClients: LANES,
-    closeToAnswerMs: stats(lags),
-    postErrors: errors,
   };
 }

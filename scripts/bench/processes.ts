@@ -10,6 +10,14 @@ import { ROOT } from '../stack/spec';
 import { peakRssMiB } from './bench-lib';
 import { BENCH_ENV, PROFILE_DIR, STACK_DIR } from './options';
 
+/** The bench's own processes (not the product's), by kind: run like the app's, from the project root. */
+const BENCH_SCRIPTS = {
+  baseline: 'scripts/bench/baseline-api.ts',
+  'ceiling-worker': 'scripts/bench/ceiling-worker.ts',
+} as const;
+type BenchScript = keyof typeof BENCH_SCRIPTS;
+const isBenchScript = (kind: string): kind is BenchScript => kind in BENCH_SCRIPTS;
+
 export interface Proc {
   name: string;
   child: ChildProcess;
@@ -22,26 +30,26 @@ export class BenchProcesses {
 
   constructor(private readonly profile: boolean) {}
 
-  start(name: string, kind: AppProcess | 'baseline', env: Record<string, string> = {}): Proc {
+  start(name: string, kind: AppProcess | BenchScript, env: Record<string, string> = {}): Proc {
     mkdirSync(join(STACK_DIR, 'logs'), { recursive: true });
     const out = openSync(join(STACK_DIR, 'logs', `${name}.log`), 'a');
     const stdio: StdioOptions = ['ignore', out, out];
     const opts = { env: { ...process.env, ...BENCH_ENV, ...env }, stdio };
-    const child =
-      kind === 'baseline'
-        ? spawn('node', ['--import', 'tsx', 'scripts/bench/baseline-api.ts'], { ...opts, cwd: ROOT })
-        : spawnApp(kind, {
-            ...opts,
-            nodeFlags: this.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [],
-          });
+    const child = isBenchScript(kind)
+      ? spawn('node', ['--import', 'tsx', BENCH_SCRIPTS[kind]], { ...opts, cwd: ROOT })
+      : spawnApp(kind, {
+          ...opts,
+          nodeFlags: this.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [],
+        });
     const proc = { name, child };
     this.running.add(proc);
     return proc;
   }
 
-  /** A worker with a fixed verification delay (0 s for acceptance, short for completion). */
-  startWorker(delay: string): Proc {
-    return this.start(`worker-${delay}`, 'worker', { VERIFY_DELAY_MIN: delay, VERIFY_DELAY_MAX: delay });
+  /** A worker with a verification delay from min to max (0 s for acceptance, short for completion). */
+  startWorker(min: string, max = min): Proc {
+    const name = min === max ? `worker-${min}` : `worker-${min}-${max}`;
+    return this.start(name, 'worker', { VERIFY_DELAY_MIN: min, VERIFY_DELAY_MAX: max });
   }
 
   notePeak(name: string, pid: number | undefined): void {
@@ -50,7 +58,7 @@ export class BenchProcesses {
   }
 
   async stop(proc: Proc): Promise<void> {
-    this.notePeak(proc.name.replace(/-.*/, ''), proc.child.pid);
+    this.notePeak(proc.name.startsWith('worker-') ? 'worker' : proc.name, proc.child.pid);
     this.running.delete(proc);
     await stopChild(proc.child, 60_000);
   }

@@ -1,22 +1,36 @@
 // The bench's printed table, from the figures it has just written.
-import { fmt } from './bench-lib';
+import { fmt, type Stats } from './bench-lib';
+
+const fmtMax = (s: Stats) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
 import { errorKindsText } from './order-load';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON just written, read back for display
 export function printTable(r: Record<string, any>): void {
   const rows: [string, string, string][] = [];
+  const share = (x?: number) => (x === undefined ? '' : `; ×${x} of the ceiling`);
+  for (const [when, c] of [
+    ['before', r.ceiling],
+    ['after', r.ceilingAfter],
+  ] as const) {
+    if (!c) continue;
+    rows.push([
+      `ceiling (${when} the order figures): bare Update-with-Start, ${c.callers} callers`,
+      `${c.startsPerSecond} starts/s; ${fmt(c.latencyMs)}`,
+      `errors ${c.errors}${when === 'after' && r.ofCeiling ? `; shares below of the mean, ${r.ofCeiling.ceilingStartsPerSecond}/s` : ''}`,
+    ]);
+  }
   for (const a of r.accept ?? []) {
     rows.push([
       `accept @ ${a.rate}/s offered`,
       `${fmt(a.temporal.latencyMs)}; ${a.temporal.achievedPerSecond}/s; errors ${a.temporal.errors}${a.temporal.errors ? ` (${errorKindsText(a.temporal.errorKinds)})` : ''}`,
-      `baseline ${fmt(a.baseline.latencyMs)}; ratio p50 ×${a.p50Ratio}, p99 ×${a.p99Ratio}`,
+      `baseline ${fmt(a.baseline.latencyMs)}; ratio p50 ×${a.p50Ratio}, p99 ×${a.p99Ratio}${share(r.ofCeiling?.acceptedByRate?.[a.rate])}`,
     ]);
   }
   if (r.complete)
     rows.push([
       `complete @ ${r.complete.accepted.offeredPerSecond}/s offered, verify 200 ms`,
       `${r.complete.completedPerSecond} completed/s (n=${r.complete.completed})`,
-      `not completed ${r.complete.notCompleted}; refused ${r.complete.accepted.errors}${r.complete.accepted.errors ? ` (${errorKindsText(r.complete.accepted.errorKinds)})` : ''}; accept ${fmt(r.complete.accepted.latencyMs)}`,
+      `not completed ${r.complete.notCompleted}${share(r.ofCeiling?.completed)}; refused ${r.complete.accepted.errors}${r.complete.accepted.errors ? ` (${errorKindsText(r.complete.accepted.errorKinds)})` : ''}; accept ${fmt(r.complete.accepted.latencyMs)}`,
     ]);
   if (r.delivery)
     rows.push([
@@ -24,6 +38,28 @@ export function printTable(r: Record<string, any>): void {
       fmt(r.delivery.closeToAnswerMs),
       `${r.delivery.concurrentClients} clients`,
     ]);
+  if (r.sse) {
+    const v = `verify ${r.sse.verificationDelay}, ${r.sse.concurrentClients} callers`;
+    rows.push(['close → SSE final event', fmtMax(r.sse.closeToSseEventMs), v]);
+    rows.push(['close → long poll (same orders)', fmtMax(r.sse.closeToLongPollMs), v]);
+  }
+  if (r.ordersList) {
+    const l = r.ordersList;
+    rows.push([
+      `GET /orders, ${l.orders} orders: fill`,
+      `published ${l.publishSeconds} s, stored after ${l.storedSeconds} s`,
+      'KafkaJS producer → order-events consumer',
+    ]);
+    for (const [name, byC] of Object.entries(l.latencyMs as Record<string, Record<string, Stats>>)) {
+      rows.push([
+        `GET /orders ${name}`,
+        Object.entries(byC)
+          .map(([c, s]) => `${c}: p50 ${s.p50} / p99 ${s.p99}`)
+          .join('; '),
+        `ms, ${l.requestsPerCase} requests each; cN = N at once`,
+      ]);
+    }
+  }
   if (r.ingest)
     rows.push([
       'consumer ingest',

@@ -1,38 +1,19 @@
 // GET /orders for a user with 10,000 orders: every page walk visits each once, and the latency of the
 // usual reads (first page, a deep page, a status filter, status and stock together) is printed.
-import { randomUUID } from 'node:crypto';
-import { ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../../lib/contracts/orders';
 import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
 import { startApi, type Api } from '../../support/app-harness';
 import { http, keyFor, newUser } from '../../support/order-harness';
+import { syntheticOrderEvent, SYNTHETIC_STOCKS } from '../../support/order-events';
 import { percentile } from '../../support/read-side';
 import { testConfig, testLog } from '../../support/test-stack';
 
 jest.setTimeout(180_000);
 
 const ORDERS = 10_000;
-const STOCKS = ['778253364357513', '44891482026867833'];
-const PHASES: OrderPhase[] = ['succeeded', 'failed', 'denied', 'inProgress'];
+const STOCKS = SYNTHETIC_STOCKS;
 const user = newUser('rule');
 let api: Api;
 let auth: Record<string, string>;
-
-function event(i: number): OrderEvent {
-  const orderId = randomUUID();
-  const phase = PHASES[i % 4]!;
-  const at = new Date(Date.UTC(2026, 0, 1) + i * 1_000).toISOString();
-  const after = {
-    orderId,
-    user,
-    stockId: STOCKS[i % 2]!,
-    quantity: 1,
-    phase,
-    status: ORDER_STATUS_TEXT[phase],
-    receivedAt: at,
-    updatedAt: at,
-  };
-  return { eventId: `${orderId}:1`, orderId, seq: 1, before: { ...after, phase: 'pending' }, after };
-}
 
 beforeAll(async () => {
   // 800 requests in a row from one key: the rate limit has its own test.
@@ -41,7 +22,7 @@ beforeAll(async () => {
   for (let i = 0; i < ORDERS; i += 1_000) {
     const errors = await applyOrderEvents(
       api.deps.redis,
-      Array.from({ length: 1_000 }, (_, k) => event(i + k)),
+      Array.from({ length: 1_000 }, (_, k) => syntheticOrderEvent(user, i + k)),
       1_000,
     );
     expect(errors.filter(Boolean)).toEqual([]);

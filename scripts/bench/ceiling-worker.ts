@@ -1,0 +1,34 @@
+// The bench's ceiling worker: serves the benchCeiling workflow (workflows/bench-ceiling.ts) on its own
+// task queue, with the SDK's default worker settings, the way test/support/order-harness.ts runs the
+// orders worker. Started by `npm run bench` for the `ceiling` scenario. Not part of the product.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { BENCH_CEILING_TASK_QUEUE } from '../../lib/contracts/bench-ceiling';
+import { runProcess } from '../../lib/infra/process';
+import { runCommand, type CommandSpec } from '../cli';
+
+export const command = {
+  usage: 'node --import tsx scripts/bench/ceiling-worker.ts',
+  summary: `the bench's ceiling worker: the benchCeiling workflow on task queue ${BENCH_CEILING_TASK_QUEUE}`,
+  options: {},
+} as const satisfies CommandSpec;
+
+const start = () =>
+  runProcess('bench-ceiling-worker', async (cfg, log) => {
+    const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+    const worker = await Worker.create({
+      connection,
+      namespace: cfg.TEMPORAL_NAMESPACE,
+      taskQueue: BENCH_CEILING_TASK_QUEUE,
+      workflowsPath: require.resolve('../../workflows'),
+      shutdownGraceTime: '1s',
+    });
+    const running = worker.run();
+    log.info('ceiling worker polling', { taskQueue: BENCH_CEILING_TASK_QUEUE });
+    return async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  });
+
+if (require.main === module) runCommand(command, async () => start());

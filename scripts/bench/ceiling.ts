@@ -1,0 +1,85 @@
+// The bench's ceiling: Temporal's own rate for the order path's shape (Update-with-Start answered by
+// the first workflow task) with nothing of bourse in it, on the bench's Temporal, 16 closed-loop
+// callers — the API's ORDER_MAX_IN_FLIGHT, so the accept scenario meets the same concurrency.
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import {
+  BENCH_CEILING_TASK_QUEUE,
+  BENCH_CEILING_WORKFLOW_TYPE,
+  benchCeilingUpdate,
+  benchCeilingWorkflowId,
+} from '../../lib/contracts/bench-ceiling';
+import type { Config } from '../../lib/infra/config';
+import { createTemporalClient } from '../../lib/infra/temporal';
+import { fmt, say, stats, type Stats } from './bench-lib';
+import { WARMUP_SECONDS } from './order-load';
+
+export const CEILING_CALLERS = 16;
+
+export interface CeilingFigures {
+  callers: number;
+  seconds: number;
+  starts: number;
+  errors: number;
+  startsPerSecond: number;
+  latencyMs: Stats;
+}
+
+export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingFigures> {
+  const temporal = createTemporalClient(cfg);
+  const once = async () => {
+    const id = randomUUID();
+    const startWorkflowOperation = new WithStartWorkflowOperation(BENCH_CEILING_WORKFLOW_TYPE, {
+      workflowId: benchCeilingWorkflowId(id),
+      taskQueue: BENCH_CEILING_TASK_QUEUE,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    await temporal.workflow.executeUpdateWithStart(benchCeilingUpdate, {
+      startWorkflowOperation,
+      args: [id],
+    });
+  };
+  /** 16 callers, each starting the next workflow the moment its last one answered, for `ms`. */
+  const closedLoop = async (ms: number) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CEILING_CALLERS }, async () => {
+        while (performance.now() - started < ms) {
+          const t = performance.now();
+          try {
+            await once();
+            latencies.push(performance.now() - t);
+          } catch {
+            errors += 1;
+          }
+        }
+      }),
+    );
+    return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+  };
+  try {
+    // The worker's first task (it builds its bundle at start; a worker that never polls fails the
+    // scenario instead of hanging it), then a warm-up.
+    await temporal.withDeadline(Date.now() + 120_000, once);
+    await closedLoop(WARMUP_SECONDS * 1000);
+    const { latencies, errors, seconds } = await closedLoop(durationMs);
+    const figures = {
+      callers: CEILING_CALLERS,
+      seconds: Math.round(seconds * 10) / 10,
+      starts: latencies.length,
+      errors,
+      startsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
+      latencyMs: stats(latencies),
+    };
+    say(`ceiling: ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}`);
+    return figures;
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+/** perSecond as a share of the ceiling's starts/s, two decimals. */
+export const ofCeiling = (perSecond: number, ceilingPerSecond: number) =>
+  Math.round((perSecond / ceilingPerSecond) * 100) / 100;
