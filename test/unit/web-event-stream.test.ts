@@ -95,10 +95,10 @@ describe('openEventStream', () => {
     expect(states).toEqual(['connecting', 'open', 'down', 'connecting', 'open']);
   });
 
-  test('an API without /events (404) is reported missing, and not retried', async () => {
+  test('a refused key (401) is reported down, and not retried', async () => {
     handler = (_req, res) => {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"error":"not_found","message":"No route for GET /events"}');
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":"unauthorized","message":"the API key is not valid"}');
     };
     const states: StreamState[] = [];
     const s = openEventStream({
@@ -109,7 +109,7 @@ describe('openEventStream', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     s.stop();
-    expect(states).toEqual(['connecting', 'missing']);
+    expect(states).toEqual(['connecting', 'down']);
     expect(requests).toHaveLength(1);
   });
 });
