@@ -23,6 +23,7 @@ import { createPageRouter } from './routes/page';
 import { createPricesRouter } from './routes/prices';
 import { createReadsRouter } from './routes/reads';
 import { createSystemRouter } from './routes/system';
+import { raceDeadline } from '../lib/infra/deadline';
 
 export interface AppDeps {
   cfg: Config;
@@ -155,23 +156,14 @@ function requestLogAndErrors(log: Logger, metrics: ApiMetrics): Koa.Middleware {
  */
 function requestDeadline(ms: number): Koa.Middleware {
   return async (_ctx, next) => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new HttpError(503, 'timeout', `the request took longer than ${ms / 1000} s`, undefined, {
-              'Retry-After': '5',
-            }),
-          ),
-        ms,
-      );
-    });
-    try {
-      await Promise.race([next(), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await raceDeadline(
+      ms,
+      () =>
+        new HttpError(503, 'timeout', `the request took longer than ${ms / 1000} s`, undefined, {
+          'Retry-After': '5',
+        }),
+      next,
+    );
   };
 }
 

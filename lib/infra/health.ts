@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import type { Config } from './config';
 import type { Redis } from './redis';
+import { raceDeadline } from './deadline';
 
 export type ServiceCheck = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };
 export type ServiceKey = 'temporal' | 'kafka' | 'redis';
@@ -19,17 +20,11 @@ export interface ReadinessCheck {
 
 async function timed(timeoutMs: number, what: string, check: () => Promise<unknown>): Promise<ServiceCheck> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([check(), deadline]);
+    await raceDeadline(timeoutMs, () => new Error(`${what} did not answer within ${timeoutMs} ms`), check);
     return { ok: true, latencyMs: Date.now() - started };
   } catch (err) {
     return { ok: false, latencyMs: Date.now() - started, error: (err as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

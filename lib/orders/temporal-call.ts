@@ -1,5 +1,6 @@
 // Calling Temporal from the API with a hard deadline, and telling a permanent failure from a passing one.
 import type { Client } from '@temporalio/client';
+import { raceDeadline } from '../infra/deadline';
 
 // gRPC codes that say the request itself is wrong (or the server misconfigured): retrying cannot help.
 // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
@@ -19,13 +20,9 @@ export function isPermanentRpcError(err: unknown): boolean {
  * An abandoned call may still land later; that is harmless: a retry with the same key finds its order.
  */
 export async function within<T>(temporal: Client, ms: number, call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([temporal.withDeadline(Date.now() + ms, call), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return raceDeadline(
+    ms,
+    () => new Error(`no answer within ${ms} ms`),
+    () => temporal.withDeadline(Date.now() + ms, call),
+  );
 }

@@ -1,6 +1,7 @@
 // Consumer lag per topic and partition: the group's committed offset behind the end.
 import { Gauge, Registry } from 'prom-client';
 import type { Admin } from 'kafkajs';
+import { raceDeadline } from '../deadline';
 
 export interface LagWatch {
   groupId: string;
@@ -27,15 +28,13 @@ export function registerConsumerLag(
     registers: [registry],
     async collect() {
       for (const { groupId, topic } of watches) {
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('lag lookup timed out')), timeoutMs);
-        });
         try {
-          const [ends, committed] = await Promise.race([
-            Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]),
-            deadline,
-          ]);
+          const [ends, committed] = await raceDeadline(
+            timeoutMs,
+            () => new Error('lag lookup timed out'),
+            () =>
+              Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]),
+          );
           const done = new Map(
             (committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)] as const),
           );
@@ -50,8 +49,6 @@ export function registerConsumerLag(
           }
         } catch {
           // The broker is away: keep the last values (the target itself stays up).
-        } finally {
-          clearTimeout(timer);
         }
       }
     },
