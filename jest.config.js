@@ -12,6 +12,7 @@ const shared = {
 module.exports = {
   testTimeout: 120_000,
   verbose: true,
+  reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   // One worker: integration tests stop and restart the shared test stack's services.
   maxWorkers: 1,
   projects: [
