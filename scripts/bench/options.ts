@@ -73,15 +73,21 @@ export const command = {
 
 export type BenchOptions = Values<typeof command.options>;
 
-/** The bench stack: its own ports (far from the demo's 3000/7233/9092/6379 and the tests' 13000–19492). */
+/**
+ * The bench stack: its own ports (far from the demo's 3000/7233/9092/6379 and the tests' 13000–19492).
+ * BENCH_PORT_OFFSET (environment, default 0) shifts every port and the stack's folder, so two benches
+ * on one machine (two checkouts) never share a stack: `BENCH_PORT_OFFSET=10000 npm run bench`.
+ */
+const BENCH_PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+const port = (p: number) => String(p + BENCH_PORT_OFFSET);
 export const BENCH_ENV: Record<string, string> = {
-  TEMPORAL_ADDRESS: '127.0.0.1:27233',
-  TEMPORAL_UI_PORT: '28233',
-  KAFKA_BROKERS: '127.0.0.1:29092',
-  REDIS_URL: 'redis://127.0.0.1:26379',
+  TEMPORAL_ADDRESS: `127.0.0.1:${port(27233)}`,
+  TEMPORAL_UI_PORT: port(28233),
+  KAFKA_BROKERS: `127.0.0.1:${port(29092)}`,
+  REDIS_URL: `redis://127.0.0.1:${port(26379)}`,
   API_HOST: '127.0.0.1',
-  API_PORT: '23000',
-  STACK_DIR: '.stack/bench',
+  API_PORT: port(23000),
+  STACK_DIR: BENCH_PORT_OFFSET ? `.stack/bench-${BENCH_PORT_OFFSET}` : '.stack/bench',
   LOG_LEVEL: 'warn',
   // The bench measures the order path, not the per-key rate limit.
   RATE_LIMIT_REQUESTS: '1000000',
@@ -89,7 +95,7 @@ export const BENCH_ENV: Record<string, string> = {
   // (PRICE_MAX_AGE) is not what they measure.
   PRICE_MAX_AGE: '1d',
 };
-export const BASELINE_PORT = 23001;
+export const BASELINE_PORT = 23001 + BENCH_PORT_OFFSET;
 export const BENCH_STOCK = '44891482026867833';
 export const STACK_DIR = join(ROOT, BENCH_ENV.STACK_DIR!);
 export const PROFILE_DIR = join(STACK_DIR, 'profiles');
