@@ -355,6 +355,9 @@ export async function waitClusterOk(spec: RedisClusterSpec, timeoutMs: number): 
       for (const port of answering) {
         const view = await clusterNodes(port);
         if (!view) return false;
+        // Every node knows every answering node (a cluster just made still shakes hands for a moment).
+        const known = view.filter((n) => !n.flags.some((f) => f === 'handshake' || f === 'noaddr'));
+        if (answering.some((p) => !known.some((n) => n.port === p))) return false;
         const owners = view.filter((n) => n.slots > 0);
         if (owners.reduce((n, o) => n + o.slots, 0) !== CLUSTER_SLOTS) return false;
         if (owners.some((o) => !answering.includes(o.port) || o.flags.some((f) => f.startsWith('fail')))) {
