@@ -106,8 +106,9 @@ async function failoverRound(spec: RedisClusterSpec, redis: Redis, downMs: numbe
     }
   })();
   await sleep(1_000);
-  killedAt = Date.now();
+  // From the moment the process is gone: a write sent while it was still exiting says nothing.
   await killRedisNode(spec, master, 'SIGKILL');
+  killedAt = Date.now();
   const slotsBack = waitClusterOk(spec, 60_000).then(() => Date.now() - killedAt);
   await sleep(downMs);
   await startRedisNode(spec, master, () => undefined);
