@@ -87,7 +87,7 @@ export function progressLine(p: ImportProgress): string {
   );
 }
 
-function summaryText(s: ImportSummary): string {
+function summaryText(s: ImportSummary, maxRssMiB: number): string {
   const lines = [
     s.interrupted
       ? `interrupted: run the same command again to resume after line ${int(s.lines)}`
@@ -99,7 +99,7 @@ function summaryText(s: ImportSummary): string {
         ? `; this run ${int(s.publishedThisRun)}, resumed after line ${int(s.resumedFromLine)}`
         : ''),
     `  stocks            ${int(s.stocks)}; minutes ${s.firstMinute ?? '-'} to ${s.lastMinute ?? '-'}`,
-    `  rate              ${int(s.rowsPerSecond)} rows/s over ${s.seconds.toFixed(1)} s`,
+    `  rate              ${int(s.rowsPerSecond)} rows/s over ${s.seconds.toFixed(1)} s; peak RSS ${maxRssMiB} MiB`,
     `  report            ${s.report}${s.rejected ? '' : ' (no rejected row)'}`,
     `  checkpoint        ${s.checkpoint}`,
   ];
@@ -163,7 +163,11 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
       onProgress: (p) => process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`),
     });
     if (tty) process.stderr.write('\n');
-    process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
+    // Peak resident memory of this process (Linux: kB): what the bench prints for each file size.
+    const maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    process.stdout.write(
+      values.json ? `${JSON.stringify({ ...summary, maxRssMiB })}\n` : summaryText(summary, maxRssMiB),
+    );
     return summary.interrupted ? 130 : 0;
   } catch (err) {
     if (err instanceof ImportFormatError) throw new UsageError(`${file}: ${err.message}`);
