@@ -208,6 +208,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
     if (open.length >= batchTicks) await seal(byte, line, false);
   };
 
+  const retentionCutoff = opts.retentionMs > 0 ? new Date(now() - opts.retentionMs).toISOString() : '';
   let interrupted = false;
   let failure: unknown;
   try {
@@ -229,7 +230,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
         }
         const r = l.tooLong
           ? ({ ok: false, reason: `the line is longer than 64 KiB` } as const)
-          : reader.parse(text.replace(/^\uFEFF/, ''), l.line);
+          : reader.parse(l.line === 1 ? text.replace(/^\uFEFF/, '') : text, l.line);
         if (r.ok) {
           const key = `${r.tick.stockId}@${r.tick.minute}`;
           if (pending && pending.key === key) {
@@ -240,10 +241,11 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
             pending = { tick: r.tick, key, rank: r.rank };
           }
           stocks.add(r.tick.stockId);
-          const ms = Date.parse(r.tick.minute);
-          if (!counts.firstMinute || r.tick.minute < counts.firstMinute) counts.firstMinute = r.tick.minute;
-          if (!counts.lastMinute || r.tick.minute > counts.lastMinute) counts.lastMinute = r.tick.minute;
-          if (opts.retentionMs > 0 && ms < now() - opts.retentionMs) counts.olderThanRetention += 1;
+          // Canonical ISO minutes compare as strings: no Date per row.
+          const m = r.tick.minute;
+          if (counts.firstMinute === undefined || m < counts.firstMinute) counts.firstMinute = m;
+          if (counts.lastMinute === undefined || m > counts.lastMinute) counts.lastMinute = m;
+          if (m < retentionCutoff) counts.olderThanRetention += 1;
         } else {
           counts.rejected += 1;
           report += `${l.line}\t${r.reason}\t${oneLine(l.text)}\n`;

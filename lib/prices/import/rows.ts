@@ -95,82 +95,84 @@ function bourseCsvReader(names: string[], defaults: RowDefaults): RowReader {
     }
   }
   const width = names.length;
+  let lastMinuteText = '';
+  let lastMinute = '';
+  /** The canonical ISO minute, or "!" and the problem. */
+  const minuteOf = (text: string): string => {
+    if (text === lastMinuteText) return lastMinute;
+    const at = parseRfc3339(text);
+    const ms = at.ok ? at.date.getTime() : NaN;
+    lastMinute = !at.ok
+      ? `!${at.problem}`
+      : ms % MINUTE_MS !== 0
+        ? '!is not on the minute grid (seconds and fraction must be 0)'
+        : ms > defaults.latestMinuteMs
+          ? '!is in the future'
+          : at.date.toISOString();
+    lastMinuteText = text;
+    return lastMinute;
+  };
   return {
     format: 'bourse-csv',
     hasHeader: true,
     parse(text, line) {
+      // No closure per row (and one parse per distinct minute text: files are minute after minute).
       const f = splitCsv(text);
       if (f.length !== width) return bad(`has ${f.length} fields, the header has ${width}`);
-      const get = (c: (typeof BOURSE_COLUMNS)[number]) => {
-        const i = index[c];
-        return i === undefined ? undefined : f[i]!.trim();
-      };
-      const stockId = get('stockId')!;
+      const stockId = field(f, index.stockId)!;
       if (!STOCK_ID.test(stockId)) return bad(`stockId "${stockId}" is not a 15–17 digit instrument code`);
-      const minuteText = get('minute')!;
-      const at = parseRfc3339(minuteText);
-      if (!at.ok) return bad(`minute "${minuteText}" ${at.problem}`);
-      const ms = at.date.getTime();
-      if (ms % MINUTE_MS !== 0)
-        return bad(`minute "${minuteText}" is not on the minute grid (seconds and fraction must be 0)`);
-      if (ms > defaults.latestMinuteMs) return bad(`minute "${minuteText}" is in the future`);
-      const price = positiveInt(get('price')!, 'price');
+      const minuteText = field(f, index.minute)!;
+      const minute = minuteOf(minuteText);
+      if (minute.startsWith('!')) return bad(`minute "${minuteText}" ${minute.slice(1)}`);
+      const price = positiveInt(field(f, index.price)!, 'price');
       if (typeof price === 'string') return bad(price);
-      const optPrice = (c: 'last' | 'open' | 'low' | 'high' | 'yesterday') => {
-        const v = get(c);
-        return v === undefined || v === '' ? price : positiveInt(v, c);
-      };
-      const last = optPrice('last');
-      const open = optPrice('open');
-      const low = optPrice('low');
-      const high = optPrice('high');
-      const yesterday = optPrice('yesterday');
-      for (const v of [last, open, low, high, yesterday]) if (typeof v === 'string') return bad(v);
-      const optCount = (c: 'trades' | 'volume') => {
-        const v = get(c);
-        return v === undefined || v === '' ? 0 : countOf(v, c);
-      };
-      const trades = optCount('trades');
-      const volume = optCount('volume');
+      const last = optionalPrice(f, index.last, 'last', price);
+      if (typeof last === 'string') return bad(last);
+      const open = optionalPrice(f, index.open, 'open', price);
+      if (typeof open === 'string') return bad(open);
+      const low = optionalPrice(f, index.low, 'low', price);
+      if (typeof low === 'string') return bad(low);
+      const high = optionalPrice(f, index.high, 'high', price);
+      if (typeof high === 'string') return bad(high);
+      const yesterday = optionalPrice(f, index.yesterday, 'yesterday', price);
+      if (typeof yesterday === 'string') return bad(yesterday);
+      const trades = optionalCount(f, index.trades, 'trades');
       if (typeof trades === 'string') return bad(trades);
+      const volume = optionalCount(f, index.volume, 'volume');
       if (typeof volume === 'string') return bad(volume);
-      const valueText = get('value');
+      const valueText = field(f, index.value);
       let value = 0;
       if (valueText !== undefined && valueText !== '') {
         if (!NUMBER.test(valueText)) return bad(`value "${valueText}" is not a number ≥ 0`);
         value = Number(valueText);
       }
-      const sourceText = get('source');
+      const sourceText = field(f, index.source);
       const source = sourceText === undefined || sourceText === '' ? defaults.source : sourceText;
       if (source !== 'simulated' && source !== 'tsetmc')
         return bad(`source "${sourceText}" is not one of simulated, tsetmc`);
-      const minute = at.date.toISOString();
       let fetchedAt = minute;
-      const fetchedText = get('fetchedAt');
+      const fetchedText = field(f, index.fetchedAt);
       if (fetchedText !== undefined && fetchedText !== '') {
         const f2 = parseRfc3339(fetchedText);
         if (!f2.ok) return bad(`fetchedAt "${fetchedText}" ${f2.problem}`);
         fetchedAt = f2.date.toISOString();
       }
-      return {
-        ok: true,
-        rank: line,
-        tick: tick(
-          stockId,
-          minute,
-          price,
-          last as number,
-          open as number,
-          low as number,
-          high as number,
-          yesterday as number,
-          trades,
-          volume,
-          value,
-          source,
-          fetchedAt,
-        ),
-      };
+      const t = tick(
+        stockId,
+        minute,
+        price,
+        last,
+        open,
+        low,
+        high,
+        yesterday,
+        trades,
+        volume,
+        value,
+        source,
+        fetchedAt,
+      );
+      return { ok: true, rank: line, tick: t };
     },
   };
 }
@@ -333,18 +335,34 @@ export function tehranToUtc(
 // ---------------------------------------------------------------------------------------------------
 
 const NUMBER = /^\d+(?:\.\d+)?$/;
+
+const field = (f: string[], i: number | undefined): string | undefined =>
+  i === undefined ? undefined : f[i]!.trim();
+
+function optionalPrice(f: string[], i: number | undefined, name: string, price: number): number | string {
+  const v = field(f, i);
+  return v === undefined || v === '' ? price : positiveInt(v, name);
+}
+
+function optionalCount(f: string[], i: number | undefined, name: string): number | string {
+  const v = field(f, i);
+  return v === undefined || v === '' ? 0 : countOf(v, name);
+}
 const bad = (reason: string): RowResult => ({ ok: false, reason });
 
+const WHOLE = /^\d+(?:\.0+)?$/;
+
 function positiveInt(text: string, name: string): number | string {
-  if (!/^\d+(?:\.0+)?$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text)))
+  const n = Number(text);
+  if (!(n > 0) || !Number.isSafeInteger(n) || !WHOLE.test(text))
     return `${name} "${text}" is not a positive whole number of rials`;
-  return Number(text);
+  return n;
 }
 
 function countOf(text: string, name: string): number | string {
-  if (!/^\d+(?:\.0+)?$/.test(text) || !Number.isSafeInteger(Number(text)))
-    return `${name} "${text}" is not a whole number ≥ 0`;
-  return Number(text);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || !WHOLE.test(text)) return `${name} "${text}" is not a whole number ≥ 0`;
+  return n;
 }
 
 function ymd(n: number): { y: number; mo: number; d: number } | string {
