@@ -6,7 +6,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { flatTick } from '../../lib/contracts/price-tick';
 import type { Config } from '../../lib/infra/config';
+import { createKafka } from '../../lib/infra/kafka';
+import { connectKafkaSender } from '../../lib/infra/kafka-sender';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import type { ImportSummary } from '../../lib/prices/import/importer';
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from '../../lib/store/keys';
@@ -34,6 +37,10 @@ export interface ImportFigures {
   importSeconds: number;
   /** Rows read, validated and acknowledged by Kafka per second, by the import process. */
   importRowsPerSecond: number;
+  /** The same run's Kafka sender alone, ready-made messages (senderBaseline), messages/s. */
+  senderBaselinePerSecond: number;
+  /** importRowsPerSecond ÷ senderBaselinePerSecond. */
+  ratioToSender: number;
   /** From the import's start until Redis holds every pair: file → Kafka → consumer → Redis. */
   storedSeconds: number;
   endToEndRowsPerSecond: number;
@@ -97,6 +104,40 @@ async function countPairs(redis: Redis, ids: string[]): Promise<{ index: number;
 
 const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
 
+/**
+ * The same-run baseline: the one Kafka sender (lib/infra/kafka-sender.ts) publishing ready-made tick
+ * messages, 5,000 a send and 4 sends in flight as the import does, to a topic of its own (6
+ * partitions, no consumer): what the import could reach if reading and validating rows cost nothing.
+ */
+async function senderBaseline(cfg: Config, total = 200_000): Promise<number> {
+  const kafka = createKafka(cfg);
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench-import-baseline-${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  const sender = await connectKafkaSender(kafka);
+  const t0 = Date.UTC(2025, 9, 8);
+  const batches = Array.from({ length: total / 5_000 }, (_, b) =>
+    Array.from({ length: 5_000 }, (_, i) => {
+      const id = `84000000${String(i % 700).padStart(9, '0')}`;
+      const t = flatTick(id, 1_000 + i, new Date(t0 + (b * 5_000 + i) * MINUTE));
+      return { key: id, value: JSON.stringify(t), headers: { source: t.source } };
+    }),
+  );
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (const batch of batches) {
+    inFlight.push(sender.send(topic, batch));
+    if (inFlight.length >= 4) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const rate = Math.round(total / ((performance.now() - started) / 1000));
+  await sender.close();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  return rate;
+}
+
 /** Runs the real command; resolves to its JSON summary. */
 function runImport(file: string, report: string): Promise<ImportSummary & { maxRssMiB: number }> {
   return new Promise((resolve, reject) => {
@@ -147,6 +188,8 @@ export async function benchImport(
       say(
         `import: ${gen.ids.length} stocks × ${gen.minutes} minutes = ${expectedPairs} rows, ${gen.bytes} bytes`,
       );
+      const baseline = await senderBaseline(cfg);
+      say(`import: baseline, the Kafka sender alone: ${baseline} messages/s`);
       const memBefore = await usedMemory(redis);
       const started = Date.now();
       const summary = await runImport(file, join(dir, `prices-${size}.report.tsv`));
@@ -173,6 +216,8 @@ export async function benchImport(
         generateSeconds,
         importSeconds,
         importRowsPerSecond: Math.round(summary.rows / summary.seconds),
+        senderBaselinePerSecond: baseline,
+        ratioToSender: Math.round((summary.rows / summary.seconds / baseline) * 100) / 100,
         storedSeconds,
         endToEndRowsPerSecond: Math.round(expectedPairs / storedSeconds),
         importPeakRssMiB: summary.maxRssMiB,
@@ -203,7 +248,7 @@ export function importRows(figures: readonly ImportFigures[] | undefined): [stri
   const first = figures?.[0];
   return (figures ?? []).map((f) => [
     `prices:import ${f.size} (${f.rows} rows, ${f.stocks} stocks)`,
-    `${f.importRowsPerSecond} rows/s import; ${f.endToEndRowsPerSecond} rows/s file → Redis`,
+    `${f.importRowsPerSecond} rows/s import (×${f.ratioToSender} of the sender alone, ${f.senderBaselinePerSecond}/s); ${f.endToEndRowsPerSecond} rows/s file → Redis`,
     `peak RSS ${f.importPeakRssMiB} MiB${first && f !== first ? ` (×${(f.importPeakRssMiB / first.importPeakRssMiB).toFixed(2)} of ${first.size}'s)` : ''}; ` +
       `Redis pairs ${f.storedPairs.index}/${f.expectedPairs}${f.exact ? ' exact' : ' NOT EXACT'}`,
   ]);
