@@ -21,6 +21,7 @@ import { benchCatchup, benchCatchupWorkflow } from './prices-catchup';
 import { unwatchStocks, watchNewStocks } from './prices-common';
 import { benchFreshness } from './prices-freshness';
 import { benchIngest } from './prices-ingest';
+import { benchImport } from './prices-import';
 import { summariseProfiles } from './profiles';
 import { printTable } from './table';
 
@@ -61,6 +62,8 @@ async function priceFigures(
     if (liveStocks.length === 0) liveStocks.push(...(await watchNewStocks(cfg, opts.stocks)));
     results.freshness = await benchFreshness(cfg, { stocks: liveStocks, minutes: opts['fresh-minutes'] });
   }
+  if (only.has('import'))
+    results.import = await benchImport(cfg, { sizes: opts['import-sizes'], stocks: opts.stocks });
 }
 
 /**

@@ -15,6 +15,7 @@ export const SCENARIOS: readonly string[] = [
   'catchup',
   'backfill',
   'freshness',
+  'import',
 ];
 
 export const command = {
@@ -56,6 +57,11 @@ export const command = {
       kind: 'integer',
       description: 'priceBackfill blocks at once',
       default: String(BACKFILL_DEFAULTS.parallel),
+    },
+    'import-sizes': {
+      kind: 'list',
+      description: 'generated files the import figure runs prices:import on (5GB on request)',
+      default: '100MB,1GB',
     },
     only: {
       kind: 'list',

@@ -3,6 +3,7 @@ import { fmt, type Stats } from './bench-lib';
 
 const fmtMax = (s: Stats) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
 import { errorKindsText } from './order-load';
+import { importRows } from './prices-import';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON just written, read back for display
 export function printTable(r: Record<string, any>): void {
@@ -87,6 +88,7 @@ export function printTable(r: Record<string, any>): void {
       fmt(r.freshness.delayMs),
       `poll ${r.freshness.pollIntervalMs} ms; missing ${r.freshness.missing}`,
     ]);
+  rows.push(...importRows(r.import));
   rows.push([
     'peak RSS (MiB)',
     Object.entries(r.peakRssMiB)
