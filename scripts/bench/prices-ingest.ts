@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { Partitioners, type Admin } from 'kafkajs';
 import type { Config } from '../../lib/infra/config';
 import { createKafka } from '../../lib/infra/kafka';
-import { createRedis } from '../../lib/infra/redis';
+import { createRedis, type Redis } from '../../lib/infra/redis';
 import { simulatedTick } from '../../lib/prices/sources/simulated';
+import type { PriceTick } from '../../lib/contracts/price-tick';
+import { writeTicks } from '../../lib/store/price-history';
 import { waitFor } from '../../test/support/wait';
 import { stopChild } from '../stack/app-control';
 import { ROOT } from '../stack/spec';
@@ -56,7 +58,12 @@ export interface IngestFigures {
   redisBenchmarkSetP16PerSecond: number;
   redisBenchmarkSetP16Runs: number[];
   runs: IngestRun[];
+  /** writeTicks alone from the bench process (no Kafka, no parsing): the store's own rate, ticks/s. */
+  storeOnlyTicksPerSecond: number;
+  storeOnlyRatioToRedisBenchmark: number;
 }
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 const CONSUMER_SCRIPT = 'scripts/bench/prices-ingest-consumer.ts';
 
@@ -153,6 +160,45 @@ async function ingestPass(
 }
 
 /**
+ * The store alone: the same ticks written with writeTicks as the consumer writes them (stocks in 6
+ * groups like the 6 partitions, each group in minute order, chunks of 2,000, the 6 groups at once),
+ * from the bench process, already serialised: no Kafka, no parsing. Ticks/s.
+ */
+async function storeOnly(
+  redis: Redis,
+  stocks: readonly string[],
+  t0: number,
+  minutes: number,
+  retentionMs: number,
+): Promise<number> {
+  const groups = Array.from({ length: 6 }, () => ({ ticks: [] as PriceTick[], json: [] as string[] }));
+  for (let m = 0; m < minutes; m++) {
+    stocks.forEach((id, i) => {
+      const t = simulatedTick(id, new Date(t0 + m * MINUTE));
+      groups[i % 6]!.ticks.push(t);
+      groups[i % 6]!.json.push(JSON.stringify(t));
+    });
+  }
+  const chunk = 2_000;
+  const started = Date.now();
+  await Promise.all(
+    groups.map(async (g) => {
+      for (let i = 0; i < g.ticks.length; i += chunk) {
+        const errors = await writeTicks(
+          redis,
+          g.ticks.slice(i, i + chunk),
+          g.json.slice(i, i + chunk),
+          retentionMs,
+        );
+        const failed = [...errors.values()].find((e) => e !== null);
+        if (failed) throw failed;
+      }
+    }),
+  );
+  return Math.round((stocks.length * minutes) / ((Date.now() - started) / 1000));
+}
+
+/**
  * Fills a fresh 6-partition topic once; a warm-up pass (the most processes; discarded) writes every
  * tick, then each count of `processes` rewrites them all (the same HSET/ZADD work each pass).
  */
@@ -196,6 +242,8 @@ export async function benchIngest(
     say(`ingest: ${n} process(es): ${pass.ticksPerSecond} ticks/s`);
     passes.push(pass);
   }
+  say('ingest: the store alone (writeTicks from the bench process)');
+  const storeRate = await storeOnly(redis, stocks, t0, minutes, cfg.PRICE_HISTORY_RETENTION);
   const redisAfter = redisBenchmarkSet(cfg);
   const redisMean = Math.round((redisBefore + redisAfter) / 2);
   const stored = await countStored(redis, stocks, t0, t0 + minutes * MINUTE);
@@ -208,19 +256,25 @@ export async function benchIngest(
     produceTicksPerSecond: Math.round(total / produceSeconds),
     redisBenchmarkSetP16PerSecond: redisMean,
     redisBenchmarkSetP16Runs: [redisBefore, redisAfter],
-    runs: passes.map((p) => ({
-      ...p,
-      ratioToRedisBenchmark: Math.round((p.ticksPerSecond / redisMean) * 1000) / 1000,
-    })),
+    runs: passes.map((p) => ({ ...p, ratioToRedisBenchmark: ratio(p.ticksPerSecond, redisMean) })),
+    storeOnlyTicksPerSecond: storeRate,
+    storeOnlyRatioToRedisBenchmark: ratio(storeRate, redisMean),
   };
 }
 
 /** The printed table's ingest rows. */
 export function ingestRows(f: IngestFigures): [string, string, string][] {
   const base = `redis-benchmark SET -P 16 ${f.redisBenchmarkSetP16PerSecond}/s (${f.redisBenchmarkSetP16Runs.join(', ')})`;
-  return f.runs.map((r) => [
-    `consumer ingest, ${r.processes} process(es)`,
-    `${r.ticksPerSecond} ticks/s (n=${f.ticks}, stored ${f.stored})`,
-    `${base}; ratio ${r.ratioToRedisBenchmark}`,
-  ]);
+  return [
+    ...f.runs.map((r): [string, string, string] => [
+      `consumer ingest, ${r.processes} process(es)`,
+      `${r.ticksPerSecond} ticks/s (n=${f.ticks}, stored ${f.stored})`,
+      `${base}; ratio ${r.ratioToRedisBenchmark}`,
+    ]),
+    [
+      'the store alone (writeTicks, no Kafka)',
+      `${f.storeOnlyTicksPerSecond} ticks/s`,
+      `ratio ${f.storeOnlyRatioToRedisBenchmark} of redis-benchmark`,
+    ],
+  ];
 }
