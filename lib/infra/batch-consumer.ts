@@ -19,6 +19,8 @@ export interface BatchConsumerOptions {
   maxWaitTimeInMs?: number;
   /** Called if the consumer crashes for good (KafkaJS gave up restarting it). */
   onFatal?: (err: Error) => void;
+  /** Called after each group join with this member's partitions by topic (the bench waits on it). */
+  onGroupJoin?: (assignment: Record<string, number[]>) => void;
   /** The eachBatch handler, given the dead-letter sender and the commit of an offset. */
   handler(deps: {
     dlq: KafkaSender;
@@ -46,6 +48,9 @@ export async function startBatchConsumer(opts: BatchConsumerOptions): Promise<Ru
     opts.log.error(`${opts.name} crashed`, { error: payload.error.message, restart: payload.restart });
     if (!payload.restart) opts.onFatal?.(payload.error);
   });
+  const { onGroupJoin } = opts;
+  if (onGroupJoin)
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => onGroupJoin(payload.memberAssignment));
   await consumer.subscribe({ topic: opts.topic, fromBeginning: opts.fromBeginning });
   const eachBatch = opts.handler({
     dlq,

@@ -34,13 +34,24 @@ export async function readPriceHistory(
  * tick JSON) repeated.
  */
 const TRIM_PER_CALL = 500;
+/** (minute, tick) pairs per HSET and per ZADD: one command for a stock's whole batch, in slices that
+ * stay far below the Lua stack's limit on unpack. */
+const PAIRS_PER_CALL = 1_000;
 const RECORD_TICKS_LUA = `
 local newest, newestMs = nil, -1
+local fields, scores = {}, {}
 for i = 2, #ARGV, 3 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
-  redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 2]
+  scores[#scores + 1] = ARGV[i + 1]
+  scores[#scores + 1] = ARGV[i]
   local ms = tonumber(ARGV[i + 1])
   if ms >= newestMs then newest, newestMs = ARGV[i + 2], ms end
+end
+for s = 1, #fields, ${PAIRS_PER_CALL * 2} do
+  local e = math.min(s + ${PAIRS_PER_CALL * 2 - 1}, #fields)
+  redis.call('HSET', KEYS[1], unpack(fields, s, e))
+  redis.call('ZADD', KEYS[2], unpack(scores, s, e))
 end
 local top = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local topMs = tonumber(top[2])

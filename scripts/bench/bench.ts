@@ -35,8 +35,12 @@ async function priceFigures(
   results: Record<string, unknown>,
 ) {
   if (only.has('ingest')) {
-    await benchIngest(cfg, { stocks: opts.stocks, minutes: 20 }); // warm-up, discarded
-    results.ingest = await benchIngest(cfg, { stocks: opts.stocks, minutes: opts['ingest-minutes'] });
+    results.ingest = await benchIngest(cfg, {
+      stocks: opts.stocks,
+      minutes: opts['ingest-minutes'],
+      processes: opts['ingest-processes'].map(Number),
+      profile: opts.profile,
+    });
   }
   const liveStocks: string[] = [];
   if (only.has('catchup'))
@@ -147,6 +151,7 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
       STOCKS: opts.stocks,
       HOURS: opts.hours,
       INGEST_MINUTES: opts['ingest-minutes'],
+      INGEST_PROCESSES: opts['ingest-processes'].map(Number),
       FRESH_MINUTES: opts['fresh-minutes'],
       BACKFILL_BLOCK: opts['backfill-block'],
       BACKFILL_PARALLEL: opts['backfill-parallel'],

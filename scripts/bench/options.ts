@@ -47,6 +47,12 @@ export const command = {
       description: 'minutes of ticks the ingest figure writes',
       default: '300',
     },
+    'ingest-processes': {
+      kind: 'list',
+      description: 'consumer processes (in one group) of each ingest pass, on the 6 partitions',
+      default: '1,2,3',
+      choices: ['1', '2', '3', '4', '5', '6'],
+    },
     'fresh-minutes': { kind: 'integer', description: 'minutes the freshness figure observes', default: '2' },
     'backfill-block': {
       kind: 'integer',

@@ -4,6 +4,7 @@ import { fmt, type Stats } from './bench-lib';
 const fmtMax = (s: Stats) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
 import { errorKindsText } from './order-load';
 import { importRows } from './prices-import';
+import { ingestRows } from './prices-ingest';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON just written, read back for display
 export function printTable(r: Record<string, any>): void {
@@ -61,12 +62,7 @@ export function printTable(r: Record<string, any>): void {
       ]);
     }
   }
-  if (r.ingest)
-    rows.push([
-      'consumer ingest',
-      `${r.ingest.ingestTicksPerSecond} ticks/s (n=${r.ingest.ticks})`,
-      `redis-benchmark SET -P 16 ${r.ingest.redisBenchmarkSetP16PerSecond}/s; ratio ${r.ingest.ratioToRedisBenchmark}`,
-    ]);
+  if (r.ingest) rows.push(...ingestRows(r.ingest));
   if (r.catchup)
     rows.push([
       `catch-up ${r.catchup.minutes} min × ${r.catchup.stocks} stocks, schedule backfill`,

@@ -26,6 +26,10 @@ export interface PriceConsumerOptions {
   retentionMs?: number;
   /** Called if the consumer crashes for good (KafkaJS gave up restarting it). */
   onFatal?: (err: Error) => void;
+  /** How long a fetch waits for new messages (KafkaJS default 5 s). */
+  maxWaitTimeInMs?: number;
+  /** After each group join: this member's partitions by topic. */
+  onGroupJoin?: (assignment: Record<string, number[]>) => void;
 }
 
 export type RunningPriceConsumer = RunningBatchConsumer;
@@ -42,6 +46,8 @@ export function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningP
     concurrency: opts.concurrency,
     sessionTimeoutMs: opts.sessionTimeoutMs,
     onFatal: opts.onFatal,
+    maxWaitTimeInMs: opts.maxWaitTimeInMs,
+    onGroupJoin: opts.onGroupJoin,
     handler: ({ dlq, commit }) =>
       createPriceBatchHandler({
         redis: opts.redis,
