@@ -77,7 +77,7 @@ function launch(spec: StackSpec, svc: ProcessName, cmd: string, args: string[]):
 }
 
 async function temporalHealthy(spec: StackSpec): Promise<boolean> {
-  if (spec.temporalPersistence === 'postgres' && !ensureNamespaceAndAttributes(spec)) return false;
+  if (spec.temporalPersistence === 'postgres' && !(await ensureNamespaceAndAttributes(spec))) return false;
   const r = spawnSync(
     temporalBinary(),
     ['operator', 'search-attribute', 'list', '--address', `127.0.0.1:${spec.temporalPort}`, '-o', 'json'],
@@ -139,7 +139,9 @@ export async function startService(
   if (svc === 'redis') await healthy('Redis', () => portOpen(spec.redisPort), 20_000, logFile(spec, svc));
   if (svc === 'kafka') await healthy('Kafka', () => kafkaReady(spec), 90_000, logFile(spec, svc));
   if (svc === 'temporal') {
-    await healthy('Temporal', () => temporalHealthy(spec), 60_000, logFile(spec, svc));
+    // The server on PostgreSQL starts four services and, the first time, registers the namespace.
+    const timeout = spec.temporalPersistence === 'postgres' ? 180_000 : 60_000;
+    await healthy('Temporal', () => temporalHealthy(spec), timeout, logFile(spec, svc));
     // The dev server serves the Web UI itself; beside the server on PostgreSQL it is a process of its own.
     if (spec.temporalPersistence === 'postgres' && !readPid(spec, 'temporal-ui'))
       launch(spec, 'temporal-ui', temporalUiBin, temporalUiArgs(spec));
@@ -184,7 +186,7 @@ export async function startStack(spec: StackSpec, log: Log, abort?: AbortSignal)
 
 export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
   await Promise.all([...SERVICES, 'temporal-ui' as const].map((svc) => stopService(spec, svc, log)));
-  stopPostgres(spec, log);
+  await stopPostgres(spec, log);
 }
 
 export function stackStatus(spec: StackSpec): Record<ServiceName, number | undefined> {

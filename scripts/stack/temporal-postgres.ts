@@ -3,8 +3,9 @@
 // CLI's dev server) into .stack/tools/temporal-server-<version>/, against Debian's PostgreSQL 15 with
 // its data under the stack's folder. The schemas are set up as Temporal's compose admin-tools set them
 // up; the namespace and the order search attributes are registered once the frontend answers.
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { ROOT, type Log, type StackSpec } from './spec';
 import { PrerequisiteError, run, temporalBinary, TOOLS_DIR } from './tools';
@@ -37,10 +38,19 @@ export const postgresLog = (spec: StackSpec) => join(pgDir(spec), 'postgres.log'
 
 const asRoot = () => process.getuid?.() === 0;
 
+/** `run` without blocking the event loop: the other services' health checks go on meanwhile. */
+function runAsync(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ ok: boolean; out: string }> {
+  return new Promise((done) =>
+    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) =>
+      done({ ok: !err, out: `${stdout}${stderr}${err && !stderr ? err.message : ''}` }),
+    ),
+  );
+}
+
 /** PostgreSQL refuses to run as root: as root, its commands run as the `postgres` system user. */
-function pg(cmd: string, args: string[]): { ok: boolean; out: string } {
+function pg(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
   const exe = join(PG_BIN, cmd);
-  return asRoot() ? run('runuser', ['-u', 'postgres', '--', exe, ...args]) : run(exe, args);
+  return asRoot() ? runAsync('runuser', ['-u', 'postgres', '--', exe, ...args]) : runAsync(exe, args);
 }
 
 function provisionPostgres(log: Log): void {
@@ -92,32 +102,40 @@ function moduleDir(module: string, version: string): string {
  * PostgreSQL schema files copied beside them from the server's module source.
  */
 function buildTemporalServer(log: Log): void {
-  if ([temporalServerBin, sqlToolBin, temporalUiBin].every((f) => existsSync(f)) && existsSync(schemaDir))
-    return;
+  const missing = (...files: string[]) => files.some((f) => !existsSync(f));
+  if (!missing(temporalServerBin, sqlToolBin, temporalUiBin, schemaDir)) return;
   if (!run('sh', ['-c', 'command -v go']).ok)
     throw new PrerequisiteError('Temporal on PostgreSQL is built with Go; install Go (https://go.dev/dl)');
   mkdirSync(join(serverDir, 'bin'), { recursive: true });
-  log(`building Temporal server ${V.server} and temporal-sql-tool with go install (once; minutes)`);
-  const server = goInstall(SERVER_MODULE, V.server, {
-    'cmd/server': 'temporal-server',
-    'cmd/tools/sql': 'temporal-sql-tool',
-  });
-  log(`building the Temporal UI server ${V.ui} with go install`);
-  const ui = goInstall(UI_MODULE, V.ui, { 'cmd/server': 'temporal-ui-server' });
-  cpSync(
-    join(moduleDir(SERVER_MODULE, V.server), 'schema', 'postgresql'),
-    join(serverDir, 'schema', 'postgresql'),
-    {
-      recursive: true,
-    },
-  );
-  writeFileSync(
+  const built: string[] = [];
+  if (missing(temporalServerBin, sqlToolBin)) {
+    log(`building Temporal server ${V.server} and temporal-sql-tool with go install (once; many minutes)`);
+    const s = goInstall(SERVER_MODULE, V.server, {
+      'cmd/server': 'temporal-server',
+      'cmd/tools/sql': 'temporal-sql-tool',
+    });
+    built.push(`${SERVER_MODULE}@v${V.server} (cmd/server, cmd/tools/sql): ${s.toFixed(0)} s`);
+  }
+  if (missing(temporalUiBin)) {
+    log(`building the Temporal UI server ${V.ui} with go install`);
+    const s = goInstall(UI_MODULE, V.ui, { 'cmd/server': 'temporal-ui-server' });
+    built.push(`${UI_MODULE}@v${V.ui} (cmd/server): ${s.toFixed(0)} s`);
+  }
+  if (missing(schemaDir)) {
+    cpSync(
+      join(moduleDir(SERVER_MODULE, V.server), 'schema', 'postgresql'),
+      join(serverDir, 'schema', 'postgresql'),
+      {
+        recursive: true,
+      },
+    );
+  }
+  const go = run('go', ['version']).out.trim();
+  appendFileSync(
     join(serverDir, 'BUILD'),
-    `${SERVER_MODULE}@v${V.server} (cmd/server, cmd/tools/sql): ${server.toFixed(0)} s\n` +
-      `${UI_MODULE}@v${V.ui} (cmd/server): ${ui.toFixed(0)} s\n` +
-      `go: ${run('go', ['version']).out.trim()}\n`,
+    built.map((line) => `${new Date().toISOString()} ${go}: ${line}\n`).join(''),
   );
-  log(`built in ${(server + ui).toFixed(0)} s (server ${server.toFixed(0)} s, UI ${ui.toFixed(0)} s)`);
+  for (const line of built) log(`built ${line}`);
 }
 
 /** Installs PostgreSQL and builds the Temporal server, whichever is missing. */
@@ -126,8 +144,8 @@ export function provisionTemporalPostgres(log: Log): void {
   buildTemporalServer(log);
 }
 
-function sqlTool(spec: StackSpec, db: string, args: string[]): void {
-  const r = run(sqlToolBin, [
+async function sqlTool(spec: StackSpec, db: string, args: string[]): Promise<void> {
+  const r = await runAsync(sqlToolBin, [
     '--plugin',
     'postgres12',
     '--ep',
@@ -146,7 +164,7 @@ function sqlTool(spec: StackSpec, db: string, args: string[]): void {
 }
 
 /** First start: a fresh cluster owned by the `temporal` user (password auth on 127.0.0.1 only). */
-function initCluster(spec: StackSpec): void {
+async function initCluster(spec: StackSpec): Promise<void> {
   const dir = pgDir(spec);
   mkdirSync(dir, { recursive: true });
   const pwfile = join(dir, 'pwfile');
@@ -156,7 +174,7 @@ function initCluster(spec: StackSpec): void {
     if (!own.ok)
       throw new PrerequisiteError(`chown postgres ${dir} failed (is there a postgres user?): ${own.out}`);
   }
-  const r = pg('initdb', [
+  const r = await pg('initdb', [
     '-D',
     pgData(spec),
     '-U',
@@ -170,8 +188,8 @@ function initCluster(spec: StackSpec): void {
   if (!r.ok) throw new Error(`initdb failed:\n${r.out}`);
 }
 
-const postgresRunning = (spec: StackSpec) =>
-  existsSync(join(pgData(spec), 'PG_VERSION')) && pg('pg_ctl', ['-D', pgData(spec), 'status']).ok;
+const postgresRunning = async (spec: StackSpec) =>
+  existsSync(join(pgData(spec), 'PG_VERSION')) && (await pg('pg_ctl', ['-D', pgData(spec), 'status'])).ok;
 
 /**
  * Starts PostgreSQL (initialising its cluster the first time) and sets up Temporal's two databases as
@@ -179,16 +197,16 @@ const postgresRunning = (spec: StackSpec) =>
  * Each step runs once (a marker file beside the data records it); a new server version updates again.
  */
 export async function startPostgres(spec: StackSpec, log: Log, portOpen: (port: number) => Promise<boolean>) {
-  if (!postgresRunning(spec)) {
+  if (!(await postgresRunning(spec))) {
     if (await portOpen(postgresPort(spec))) {
       throw new Error(
         `port ${postgresPort(spec)} for PostgreSQL is already taken by a process this stack did not start (${spec.dir})`,
       );
     }
     const fresh = !existsSync(join(pgData(spec), 'PG_VERSION'));
-    if (fresh) initCluster(spec);
+    if (fresh) await initCluster(spec);
     log(`starting PostgreSQL on ${postgresPort(spec)}`);
-    const r = pg('pg_ctl', [
+    const r = await pg('pg_ctl', [
       '-D',
       pgData(spec),
       '-l',
@@ -210,22 +228,22 @@ export async function startPostgres(spec: StackSpec, log: Log, portOpen: (port: 
   ] as const;
   if (!existsSync(created)) {
     for (const [db] of dbs) {
-      sqlTool(spec, db, ['create']);
-      sqlTool(spec, db, ['setup-schema', '-v', '0.0']);
+      await sqlTool(spec, db, ['create']);
+      await sqlTool(spec, db, ['setup-schema', '-v', '0.0']);
     }
     writeFileSync(created, `${new Date().toISOString()}\n`);
   }
   if (!existsSync(updated)) {
     for (const [db, schema] of dbs)
-      sqlTool(spec, db, ['update-schema', '-d', join(schemaDir, schema, 'versioned')]);
+      await sqlTool(spec, db, ['update-schema', '-d', join(schemaDir, schema, 'versioned')]);
     writeFileSync(updated, `${new Date().toISOString()}\n`);
   }
 }
 
-export function stopPostgres(spec: StackSpec, log: Log): void {
-  if (!postgresRunning(spec)) return;
+export async function stopPostgres(spec: StackSpec, log: Log): Promise<void> {
+  if (!(await postgresRunning(spec))) return;
   log('stopping PostgreSQL');
-  const r = pg('pg_ctl', ['-D', pgData(spec), '-m', 'fast', '-w', 'stop']);
+  const r = await pg('pg_ctl', ['-D', pgData(spec), '-m', 'fast', '-w', 'stop']);
   if (!r.ok) throw new Error(`pg_ctl stop failed:\n${r.out}`);
 }
 
@@ -325,22 +343,24 @@ export function temporalUiArgs(spec: StackSpec): string[] {
 }
 
 const cli = (spec: StackSpec, args: string[]) =>
-  run(temporalBinary(), [...args, '--address', `127.0.0.1:${spec.temporalPort}`], { timeout: 10_000 });
+  runAsync(temporalBinary(), [...args, '--address', `127.0.0.1:${spec.temporalPort}`], 10_000);
 
 /**
  * The dev server makes the `default` namespace and the order search attributes itself; this server
  * has neither until asked. Idempotent; false while the frontend does not answer yet.
  */
-export function ensureNamespaceAndAttributes(spec: StackSpec): boolean {
+export async function ensureNamespaceAndAttributes(spec: StackSpec): Promise<boolean> {
   const ns = ['--namespace', 'default'];
-  if (!cli(spec, ['operator', 'namespace', 'describe', ...ns]).ok) {
-    if (!cli(spec, ['operator', 'namespace', 'create', ...ns, '--retention', '72h']).ok) return false;
+  if (!(await cli(spec, ['operator', 'namespace', 'describe', ...ns])).ok) {
+    if (!(await cli(spec, ['operator', 'namespace', 'create', ...ns, '--retention', '72h'])).ok) return false;
   }
-  const listed = cli(spec, ['operator', 'search-attribute', 'list', ...ns, '-o', 'json']);
+  const listed = await cli(spec, ['operator', 'search-attribute', 'list', ...ns, '-o', 'json']);
   if (!listed.ok) return false;
   for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) {
     if (listed.out.includes(`"${name}"`)) continue;
-    if (!cli(spec, ['operator', 'search-attribute', 'create', ...ns, '--name', name, '--type', type]).ok)
+    if (
+      !(await cli(spec, ['operator', 'search-attribute', 'create', ...ns, '--name', name, '--type', type])).ok
+    )
       return false;
   }
   return true;
