@@ -86,6 +86,8 @@ const variables = {
   TEMPORAL_ADDRESS: [hostPort, '127.0.0.1:7233'],
   TEMPORAL_NAMESPACE: [z.string().min(1), 'default'],
   TEMPORAL_UI_PORT: [port, '8233'],
+  /** The local stack's Temporal: the CLI's dev server on SQLite, or the server built from source on PostgreSQL. */
+  TEMPORAL_PERSISTENCE: [z.enum(['sqlite', 'postgres']), 'sqlite'],
   KAFKA_BROKERS: [list(hostPort), '127.0.0.1:9092'],
   KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
   REDIS_URL: [redisUrl, 'redis://127.0.0.1:6379'],

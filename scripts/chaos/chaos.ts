@@ -1,6 +1,6 @@
-// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4]`: fault injection on a
-// stack of its own (run.ts), then every invariant printed with its count (report.ts). Exit 0 when all
-// hold, 1 when one is violated.
+// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4] [--temporal postgres]`:
+// fault injection on a stack of its own (run.ts), then every invariant printed with its count
+// (report.ts). Exit 0 when all hold, 1 when one is violated.
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { formatReport } from './report';
 import { runChaos } from './run';
@@ -23,6 +23,13 @@ export const command = {
     },
     'port-offset': { kind: 'integer', description: "shift of the chaos stack's ports", default: '370' },
     rate: { kind: 'number', description: 'new orders per second', default: '4' },
+    temporal: {
+      kind: 'string',
+      choices: ['sqlite', 'postgres'],
+      description:
+        "the stack's Temporal: the dev server (sqlite) or the server on PostgreSQL (TEMPORAL_PERSISTENCE)",
+      default: 'sqlite',
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -32,6 +39,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
     durationMs: values.duration,
     portOffset: values['port-offset'],
     rate: values.rate,
+    temporal: values.temporal as 'sqlite' | 'postgres',
     users: 5,
     settleMs: 240_000,
     log: (line) => process.stdout.write(`[chaos] ${line}\n`),

@@ -44,6 +44,8 @@ export interface ChaosOptions {
    * (the short run in npm test: every kind, whatever the speed).
    */
   killEachOnce?: boolean;
+  /** The stack's Temporal (TEMPORAL_PERSISTENCE); the environment's when absent. */
+  temporal?: 'sqlite' | 'postgres';
   log: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
   const rng = seededRandom(opts.seed);
   const env = { ...(process.env as Record<string, string>), ...chaosEnv(opts.portOffset) };
+  if (opts.temporal) env.TEMPORAL_PERSISTENCE = opts.temporal;
   const verifier = await startHashedVerifier();
   env.VERIFIER_URL = verifier.url;
   const cfg = loadConfig(env);
@@ -89,7 +92,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   rmSync(spec.dir, { recursive: true, force: true });
   const logDir = join(spec.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  log(`seed ${opts.seed}, ${opts.durationMs / 1000} s, stack ${spec.dir}`);
+  log(
+    `seed ${opts.seed}, ${opts.durationMs / 1000} s, stack ${spec.dir}, Temporal on ${spec.temporalPersistence}`,
+  );
   const stackLog = (m: string) => log(`[stack] ${m}`);
   await startStack(spec, stackLog);
 

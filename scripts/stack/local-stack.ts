@@ -9,13 +9,32 @@ import { createKafka, ensureTopics } from '../../lib/infra/kafka';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { sleep, waitFor } from '../../test/support/wait';
 import { kafkaArgs, redisArgs, temporalArgs } from './service-args';
-import { logFile, pidFile, servicePorts, SERVICES, type Log, type ServiceName, type StackSpec } from './spec';
+import {
+  logFile,
+  pidFile,
+  servicePorts,
+  SERVICES,
+  type Log,
+  type ProcessName,
+  type ServiceName,
+  type StackSpec,
+} from './spec';
+import {
+  ensureNamespaceAndAttributes,
+  provisionTemporalPostgres,
+  startPostgres,
+  stopPostgres,
+  temporalServerArgs,
+  temporalServerBin,
+  temporalUiArgs,
+  temporalUiBin,
+} from './temporal-postgres';
 import { provision, temporalBinary } from './tools';
 
 export * from './spec';
 export { PrerequisiteError, provision, temporalBinary, TOOLS_DIR, VERSIONS } from './tools';
 
-export function readPid(spec: StackSpec, svc: ServiceName): number | undefined {
+export function readPid(spec: StackSpec, svc: ProcessName): number | undefined {
   try {
     const pid = Number(readFileSync(pidFile(spec, svc), 'utf8'));
     process.kill(pid, 0);
@@ -48,7 +67,7 @@ async function healthy(what: string, check: () => Promise<boolean>, timeoutMs: n
   });
 }
 
-function launch(spec: StackSpec, svc: ServiceName, cmd: string, args: string[]): void {
+function launch(spec: StackSpec, svc: ProcessName, cmd: string, args: string[]): void {
   mkdirSync(join(spec.dir, 'run'), { recursive: true });
   mkdirSync(join(spec.dir, 'logs'), { recursive: true });
   const out = openSync(logFile(spec, svc), 'a');
@@ -58,6 +77,7 @@ function launch(spec: StackSpec, svc: ServiceName, cmd: string, args: string[]):
 }
 
 async function temporalHealthy(spec: StackSpec): Promise<boolean> {
+  if (spec.temporalPersistence === 'postgres' && !(await ensureNamespaceAndAttributes(spec))) return false;
   const r = spawnSync(
     temporalBinary(),
     ['operator', 'search-attribute', 'list', '--address', `127.0.0.1:${spec.temporalPort}`, '-o', 'json'],
@@ -91,6 +111,8 @@ export async function startService(
   log: Log,
   abort?: AbortSignal,
 ): Promise<void> {
+  // Temporal on PostgreSQL: the database first (killing the Temporal server leaves it running).
+  if (svc === 'temporal' && spec.temporalPersistence === 'postgres') await startPostgres(spec, log, portOpen);
   const running = readPid(spec, svc);
   if (!running) {
     // Never mistake someone else's server (another checkout's stack, a system Redis) for ours.
@@ -107,13 +129,22 @@ export async function startService(
     log(`starting ${svc}`);
     if (svc === 'redis') launch(spec, svc, 'redis-server', redisArgs(spec));
     if (svc === 'kafka') launch(spec, svc, 'java', kafkaArgs(spec));
-    if (svc === 'temporal') launch(spec, svc, temporalBinary(), temporalArgs(spec));
+    if (svc === 'temporal') {
+      if (spec.temporalPersistence === 'postgres')
+        launch(spec, svc, temporalServerBin, temporalServerArgs(spec));
+      else launch(spec, svc, temporalBinary(), temporalArgs(spec));
+    }
   }
   const started = Date.now();
   if (svc === 'redis') await healthy('Redis', () => portOpen(spec.redisPort), 20_000, logFile(spec, svc));
   if (svc === 'kafka') await healthy('Kafka', () => kafkaReady(spec), 90_000, logFile(spec, svc));
   if (svc === 'temporal') {
-    await healthy('Temporal', () => temporalHealthy(spec), 60_000, logFile(spec, svc));
+    // The server on PostgreSQL starts four services and, the first time, registers the namespace.
+    const timeout = spec.temporalPersistence === 'postgres' ? 180_000 : 60_000;
+    await healthy('Temporal', () => temporalHealthy(spec), timeout, logFile(spec, svc));
+    // The dev server serves the Web UI itself; beside the server on PostgreSQL it is a process of its own.
+    if (spec.temporalPersistence === 'postgres' && !readPid(spec, 'temporal-ui'))
+      launch(spec, 'temporal-ui', temporalUiBin, temporalUiArgs(spec));
     await healthy('Temporal Web UI', () => portOpen(spec.temporalUiPort), 30_000, logFile(spec, svc));
   }
   if (!readPid(spec, svc)) throw new Error(`${svc} exited during start-up; see ${logFile(spec, svc)}`);
@@ -123,7 +154,7 @@ export async function startService(
 /** Stops one service: SIGTERM (or the given signal), then SIGKILL if it has not exited in time. */
 export async function stopService(
   spec: StackSpec,
-  svc: ServiceName,
+  svc: ProcessName,
   log: Log,
   signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<void> {
@@ -148,12 +179,14 @@ export async function stopService(
 
 export async function startStack(spec: StackSpec, log: Log, abort?: AbortSignal): Promise<void> {
   provision(log);
+  if (spec.temporalPersistence === 'postgres') provisionTemporalPostgres(log);
   // Redis and Temporal start while Kafka's JVM warms up; each is waited for on its own.
   await Promise.all(SERVICES.map((svc) => startService(spec, svc, log, abort)));
 }
 
 export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
-  await Promise.all(SERVICES.map((svc) => stopService(spec, svc, log)));
+  await Promise.all([...SERVICES, 'temporal-ui' as const].map((svc) => stopService(spec, svc, log)));
+  await stopPostgres(spec, log);
 }
 
 export function stackStatus(spec: StackSpec): Record<ServiceName, number | undefined> {

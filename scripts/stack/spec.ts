@@ -6,6 +6,8 @@ export const ROOT = resolve(__dirname, '..', '..');
 
 export type ServiceName = 'redis' | 'kafka' | 'temporal';
 export const SERVICES: readonly ServiceName[] = ['redis', 'kafka', 'temporal'];
+/** A process with a pid file and a log: a service, or the Web UI server beside Temporal on PostgreSQL. */
+export type ProcessName = ServiceName | 'temporal-ui';
 
 export interface StackSpec {
   /** Folder for this stack's data, logs and pid files. */
@@ -14,6 +16,8 @@ export interface StackSpec {
   temporalUiPort: number;
   kafkaPort: number;
   redisPort: number;
+  /** sqlite: the CLI's dev server; postgres: the Temporal server on PostgreSQL (temporal-postgres.ts). */
+  temporalPersistence: 'sqlite' | 'postgres';
 }
 
 export function stackSpecFromConfig(cfg: Config): StackSpec {
@@ -23,6 +27,7 @@ export function stackSpecFromConfig(cfg: Config): StackSpec {
     temporalUiPort: cfg.TEMPORAL_UI_PORT,
     kafkaPort: cfg.kafkaPort,
     redisPort: cfg.redisPort,
+    temporalPersistence: cfg.TEMPORAL_PERSISTENCE,
   };
 }
 
@@ -42,14 +47,22 @@ export function stackEnv(offset: number, stackDir: string): Record<string, strin
   };
 }
 
-export const pidFile = (spec: StackSpec, svc: ServiceName) => join(spec.dir, 'run', `${svc}.pid`);
-export const logFile = (spec: StackSpec, svc: ServiceName) => join(spec.dir, 'logs', `${svc}.log`);
+export const pidFile = (spec: StackSpec, svc: ProcessName) => join(spec.dir, 'run', `${svc}.pid`);
+export const logFile = (spec: StackSpec, svc: ProcessName) => join(spec.dir, 'logs', `${svc}.log`);
 
-/** Every port a service listens on (a port taken by another process stops its start). */
-export function servicePorts(spec: StackSpec, svc: ServiceName): number[] {
+/**
+ * Every port a process listens on (a port taken by another process stops its start). The Temporal
+ * server on PostgreSQL runs four services in one process, each with a gRPC and a membership port:
+ * temporalPort to temporalPort + 7 (PostgreSQL itself listens on temporalPort + 10).
+ */
+export function servicePorts(spec: StackSpec, svc: ProcessName): number[] {
   if (svc === 'redis') return [spec.redisPort];
   if (svc === 'kafka') return [spec.kafkaPort, spec.kafkaPort + 1];
-  return [spec.temporalPort, spec.temporalUiPort, spec.temporalUiPort + 1, spec.temporalUiPort + 2];
+  if (svc === 'temporal-ui') return [spec.temporalUiPort];
+  const http = [spec.temporalUiPort + 1, spec.temporalUiPort + 2];
+  if (spec.temporalPersistence === 'postgres')
+    return [...Array.from({ length: 8 }, (_, i) => spec.temporalPort + i), ...http];
+  return [spec.temporalPort, spec.temporalUiPort, ...http];
 }
 
 export type Log = (msg: string) => void;
