@@ -2,6 +2,7 @@
 // kustomize built with `go install` through the Go module proxy, and kubernetes-validate from PyPI,
 // which bundles the Kubernetes API's JSON schemas (so validation needs no network and no cluster).
 // Installed on the first `npm test` that needs them (test/unit/kubernetes.test.ts).
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log } from './spec';
@@ -25,7 +26,8 @@ export interface K8sTools {
   validate: string[];
 }
 
-function provisionKustomize(log: Log): void {
+/** Builds kustomize in a child process of its own, so the pip install can run meanwhile. */
+async function provisionKustomize(log: Log): Promise<void> {
   if (existsSync(join(kustomizeDir, 'kustomize'))) return;
   if (!run('sh', ['-c', 'command -v go']).ok) {
     throw new PrerequisiteError(
@@ -36,12 +38,20 @@ function provisionKustomize(log: Log): void {
   log(
     `building kustomize ${K8S_TOOL_VERSIONS.kustomize} with go install (Go module proxy) into ${kustomizeDir}`,
   );
-  const r = run('go', ['install', `sigs.k8s.io/kustomize/kustomize/v5@v${K8S_TOOL_VERSIONS.kustomize}`], {
-    // GOTOOLCHAIN=local: a module asking for a newer Go fails here instead of fetching a toolchain.
-    env: { ...process.env, GOBIN: partial, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' },
-    stdio: 'inherit',
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn(
+      'go',
+      ['install', `sigs.k8s.io/kustomize/kustomize/v5@v${K8S_TOOL_VERSIONS.kustomize}`],
+      {
+        // GOTOOLCHAIN=local: a module asking for a newer Go fails here instead of fetching a toolchain.
+        env: { ...process.env, GOBIN: partial, GOTOOLCHAIN: 'local', GOFLAGS: '-buildvcs=false' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
   });
-  if (!r.ok) {
+  if (!ok) {
     rmSync(partial, { recursive: true, force: true });
     throw new PrerequisiteError(`go install of kustomize ${K8S_TOOL_VERSIONS.kustomize} failed (see above)`);
   }
@@ -63,11 +73,20 @@ function provisionValidate(log: Log): void {
   renameSync(partial, validateDir);
 }
 
-/** Installs whatever is missing; a missing prerequisite throws one PrerequisiteError naming it. */
-export function ensureK8sTools(log: Log): K8sTools {
+/**
+ * Installs whatever is missing (the Go build and the pip install side by side); a missing
+ * prerequisite rejects with one PrerequisiteError naming it.
+ */
+export async function ensureK8sTools(log: Log): Promise<K8sTools> {
   mkdirSync(TOOLS_DIR, { recursive: true });
-  provisionKustomize(log);
-  provisionValidate(log);
+  const kustomize = provisionKustomize(log);
+  try {
+    provisionValidate(log);
+  } finally {
+    // Never leave the build running behind a failed pip install.
+    await kustomize.catch(() => undefined);
+  }
+  await kustomize;
   return {
     kustomize: join(kustomizeDir, 'kustomize'),
     validate: [join(validateDir, 'bin', 'python'), '-m', 'kubernetes_validate'],

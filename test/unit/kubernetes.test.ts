@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../lib/infra/config';
 import { APP_PROCESSES, commandOf, type AppProcess } from '../../scripts/stack/app-processes';
-import { K8S_SCHEMA_VERSIONS, ensureK8sTools } from '../../scripts/stack/k8s-tools';
+import { K8S_SCHEMA_VERSIONS, ensureK8sTools, type K8sTools } from '../../scripts/stack/k8s-tools';
 import { ROOT } from '../../scripts/stack/spec';
 import {
   HEALTH_PORT_VARIABLE,
@@ -18,7 +18,11 @@ import {
   shutdownGraceSeconds,
 } from '../support/deploy-checks';
 
-const tools = ensureK8sTools((m) => process.stderr.write(`${m}\n`));
+let tools: K8sTools;
+// The first run on a machine builds and installs the validators (minutes, once; README's install table).
+beforeAll(async () => {
+  tools = await ensureK8sTools((m) => process.stderr.write(`${m}\n`));
+}, 15 * 60_000);
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
 const TARGETS = ['base', 'overlays/strimzi', 'overlays/bitnami'] as const;
 const OVERLAYS = TARGETS.filter((t) => t.startsWith('overlays/'));
