@@ -167,7 +167,7 @@ describe.each(TARGETS)('%s', (target) => {
 });
 
 describe.each(OVERLAYS)('%s points at external, replicated services', (target) => {
-  const env = () => {
+  const env = (): Record<string, string> => {
     const objects = objectsOf(build(target));
     const config = objects.find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
     const secret = objects.find((o) => o.kind === 'Secret')!.data as Record<string, string>;
@@ -178,6 +178,7 @@ describe.each(OVERLAYS)('%s points at external, replicated services', (target) =
     const cfg = loadConfig(env());
     expect(cfg.TEMPORAL_ADDRESS).toBe('temporal-frontend.temporal.svc.cluster.local:7233');
     expect(cfg.KAFKA_BROKERS[0]).toMatch(/\.kafka\.svc\.cluster\.local:9092$/);
+    expect(env().KAFKA_REPLICATION_FACTOR).toBe('3'); // each topic on three brokers
     const nodes = cfg.REDIS_URL.replace(/^redis:\/\//, '').split(',');
     expect(nodes).toHaveLength(6);
     for (const node of nodes)

@@ -212,10 +212,11 @@ describe('docker-compose.ha.yml on top of docker-compose.yml', () => {
     );
   });
 
-  test('every app service reaches all three brokers and the cluster through its six nodes', () => {
+  test('every app service reaches all three brokers (topics on all three) and the cluster through its six nodes', () => {
     for (const [name, svc] of Object.entries(services()).filter(([, s]) => s.build !== undefined)) {
       const cfg = loadConfig(svc.environment ?? {});
       expect([name, cfg.KAFKA_BROKERS]).toEqual([name, ['kafka:9092', 'kafka-2:9092', 'kafka-3:9092']]);
+      expect([name, svc.environment?.KAFKA_REPLICATION_FACTOR]).toEqual([name, '3']);
       expect([name, cfg.REDIS_URL.replace(/^redis:\/\//, '').split(',').length]).toEqual([name, 6]);
     }
   });
