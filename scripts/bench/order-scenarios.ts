@@ -60,7 +60,10 @@ export async function acceptanceAt(cfg: Config, opts: BenchOptions, rate: number
   await untilAccepting(api, user);
   await load(api, user, rate, WARMUP_SECONDS); // warm-up, discarded
   await drain(cfg);
-  const { orderIds: _ids, ...f } = await load(api, user, rate, opts.duration / 1000);
+  const f: LoadFigures = {
+    ...(await load(api, user, rate, opts.duration / 1000)),
+    orderIds: undefined,
+  } as LoadFigures;
   await drain(cfg);
   const kinds = errorKindsText(f.errorKinds);
   say(
