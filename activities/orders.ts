@@ -121,12 +121,20 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
     },
 
     /**
-     * Publishes the events it carries (version 2: the In Progress one), then asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
+     * Publishes the events it carries (version 2: the In Progress one) while it asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
      * its own when the start-to-close timeout runs out, so the outbound call never outlives it.
      */
     async verifyUser({ orderId, user, publish: events }: OrderStep): Promise<boolean> {
-      // The In Progress event first: a Kafka outage retries this activity before the verifier is asked.
-      await publish(events);
+      // The In Progress event, beside the verification rather than before it: a Kafka outage must not
+      // fail the order, and the step after this one (settle or release) sends it again anyway.
+      if (events?.length) {
+        publish(events).catch((err: unknown) =>
+          log.warn('In Progress event not published; the final step sends it again', {
+            orderId,
+            err: (err as Error).message,
+          }),
+        );
+      }
       const ctx = Context.current();
       // One controller, aborted by Temporal's cancellation (timeout seen through a heartbeat, workflow
       // cancel, worker shutdown) or by our own copy of the start-to-close deadline, whichever is first.

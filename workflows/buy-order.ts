@@ -111,7 +111,8 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     return state;
   }
   // Version 2 (input.version fixed at start, so a replay takes the path its history has): the In
-  // Progress event is published by verifyUser and the final one by settleOrder/releaseCredit — the
+  // Progress event is published by verifyUser (and again with the final one) and the final one by
+  // settleOrder/releaseCredit — the
   // update answers right after the reservation, two local-activity markers per order instead of four.
   const v2 = (input.version ?? 1) >= BUY_ORDER_VERSION;
   let progressEvent: OrderEvent | undefined;
@@ -133,10 +134,8 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   });
   let verified = false;
   let reason: string | undefined;
-  let progressPublished = !v2;
   try {
     verified = await verifyUser({ orderId, user, ...(progressEvent ? { publish: [progressEvent] } : {}) });
-    progressPublished = true; // verifyUser publishes before it asks the verifier
     if (!verified) reason = 'the verifier answered no';
   } catch (err) {
     reason = verificationFailureReason(err, verifyTimeoutMs);
@@ -153,10 +152,11 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     await condition(allHandlersFinished);
     return state;
   }
-  // Never lost: when verifyUser did not return, its In Progress event may not be out, so it goes again
-  // with the final one (the read model drops a duplicate by seq).
+  // Never lost: verifyUser's send of the In Progress event is best effort (a Kafka outage must not fail
+  // the order), so it goes again, in order, with the final one; the read model drops it by seq when
+  // it had it. One message more in the same send.
   const final = verified ? next('succeeded') : next('failed', { reason });
-  const publish = [...(progressPublished || !progressEvent ? [] : [progressEvent]), final.event];
+  const publish = [...(progressEvent ? [progressEvent] : []), final.event];
   if (verified) await settleOrder({ orderId, user, publish });
   else await releaseCredit({ orderId, user, publish });
   enter(final.after);
