@@ -21,6 +21,12 @@ export interface OrderRef {
   user: string;
 }
 
+/** A step that also publishes order events once its own work is done (buyOrder version 2). */
+export interface OrderStep extends OrderRef {
+  /** Published to `order-events` after the step's work succeeded; idempotent by event id. */
+  publish?: OrderEvent[];
+}
+
 export interface ReserveRequest extends OrderRef {
   stockId: string;
   quantity: number;
@@ -57,6 +63,20 @@ export interface OrderActivityDeps {
 const HEARTBEAT_EVERY_MS = 1_000;
 
 export function createOrderActivities({ redis, sender, verifier, log, onEventPublished }: OrderActivityDeps) {
+  /** One send for the step's events (the process's group-commit sender); a failure retries the step. */
+  async function publish(events: readonly OrderEvent[] = []): Promise<void> {
+    if (events.length === 0) return;
+    await sender.send(
+      TOPICS.orderEvents,
+      events.map((event) => ({
+        key: event.orderId,
+        value: JSON.stringify(event),
+        headers: { 'event-id': event.eventId, phase: event.after.phase },
+      })),
+    );
+    for (const event of events) onEventPublished?.(event);
+  }
+
   return {
     /**
      * Reads the latest price, refuses it if stale (PRICE_MAX_AGE, by its minute), then reserves
@@ -101,10 +121,20 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
     },
 
     /**
-     * Asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
+     * Publishes the events it carries (version 2: the In Progress one) while it asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
      * its own when the start-to-close timeout runs out, so the outbound call never outlives it.
      */
-    async verifyUser({ orderId, user }: OrderRef): Promise<boolean> {
+    async verifyUser({ orderId, user, publish: events }: OrderStep): Promise<boolean> {
+      // The In Progress event, beside the verification rather than before it: a Kafka outage must not
+      // fail the order, and the step after this one (settle or release) sends it again anyway.
+      if (events?.length) {
+        publish(events).catch((err: unknown) =>
+          log.warn('In Progress event not published; the final step sends it again', {
+            orderId,
+            err: (err as Error).message,
+          }),
+        );
+      }
       const ctx = Context.current();
       // One controller, aborted by Temporal's cancellation (timeout seen through a heartbeat, workflow
       // cancel, worker shutdown) or by our own copy of the start-to-close deadline, whichever is first.
@@ -142,25 +172,23 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       }
     },
 
-    async settleOrder({ orderId, user }: OrderRef): Promise<void> {
+    /** Settles the reservation, then publishes the events it carries (version 2: the final one). */
+    async settleOrder({ orderId, user, publish: events }: OrderStep): Promise<void> {
       await moveMoney('settled', orderId, () => settleOrderCredit(redis, user, orderId));
       log.info('order settled', { orderId, user });
+      await publish(events);
     },
 
-    async releaseCredit({ orderId, user }: OrderRef): Promise<void> {
+    /** Releases the reservation, then publishes the events it carries (version 2: the final one). */
+    async releaseCredit({ orderId, user, publish: events }: OrderStep): Promise<void> {
       await moveMoney('released', orderId, () => releaseOrderCredit(redis, user, orderId));
       log.info('reservation released', { orderId, user });
+      await publish(events);
     },
 
+    /** One event on its own: a denied order's, and every event of version-1 orders. */
     async publishOrderEvent(event: OrderEvent): Promise<void> {
-      await sender.send(TOPICS.orderEvents, [
-        {
-          key: event.orderId,
-          value: JSON.stringify(event),
-          headers: { 'event-id': event.eventId, phase: event.after.phase },
-        },
-      ]);
-      onEventPublished?.(event);
+      await publish([event]);
     },
   };
 }

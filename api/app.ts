@@ -14,6 +14,7 @@ import type { Redis } from '../lib/infra/redis';
 import type { Duplex } from 'node:stream';
 import { createOrderClient } from '../lib/orders/client';
 import { createOrderPlacer } from '../lib/orders/place';
+import { createFinalNotifier } from '../lib/orders/read-model/final-notifier';
 import { createStore } from '../lib/store';
 import { HttpError } from './errors';
 import { createAdminRouter } from './routes/admin';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Koa {
         refused: () => metrics.ordersRefusedOverloaded.inc(),
       },
     }),
+    finals: createFinalNotifier(deps.redis),
     metrics,
     store: createStore(deps.redis, deps.cfg),
     authRedis: deps.redis,

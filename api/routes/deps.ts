@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/infra/logger';
 import type { ApiMetrics } from '../../lib/infra/metrics';
 import type { OrderClient } from '../../lib/orders/client';
 import type { OrderPlacer } from '../../lib/orders/place';
+import type { FinalNotifier } from '../../lib/orders/read-model/final-notifier';
 import type { Store } from '../../lib/store';
 
 export interface RouteDeps {
@@ -11,6 +12,8 @@ export interface RouteDeps {
   log: Logger;
   orders: OrderClient;
   placer: OrderPlacer;
+  /** Wakes a parked long poll when the read model holds its order's final view. */
+  finals: FinalNotifier;
   store: Store;
   metrics: Pick<ApiMetrics, 'creditCheckSeconds'>;
   /** The key store the auth guard reads (api/auth.ts); routes never use it. */

@@ -1,13 +1,12 @@
 // Buy orders over HTTP: POST /orders (alias POST /BuyStock) answers the credit check; GET /orders/:id
-// and the long-polling GET /orders/:id/result read the order back. Only HTTP here: the rules and the
-// Temporal calls live in lib/orders.
+// and the long-polling GET /orders/:id/result read the order back. Only HTTP here: the rules, the
+// Temporal calls and the read model's wake-up live in lib/orders.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { OrderRequestBody } from '../../lib/contracts/http/orders';
-import type { OrderState } from '../../lib/contracts/orders';
 import { OrderError } from '../../lib/orders/errors';
 import { stateFromDescription } from '../../lib/orders/client';
-import { orderView } from '../../lib/orders/view';
+import { orderView, type OrderView } from '../../lib/orders/view';
 import { principalOf } from '../auth';
 import { HttpError, httpErrorOf } from '../errors';
 import { mount } from './mount';
@@ -70,16 +69,19 @@ export function createOrderRouter(deps: RouteDeps): Router {
     // Ownership first (a describe, which needs no worker), then the wait: nobody parks on another
     // user's order.
     const desc = await http(() => orders.describe(orderId, reader));
-    const final = await http(() => parkUntilFinal(deps, orderId, waitMs, ctx.req));
+    const owner = stateFromDescription(orderId, desc).user;
+    const final = await http(() => parkUntilFinal(deps, owner, orderId, waitMs, ctx.req));
     // When the wait ran out, a fresh read; when the API is stopping, what the description says (a
     // fresh read needs a worker to answer the query, and a stopping API must not linger).
-    const state: OrderState =
+    const view: OrderView =
       final ??
-      (deps.stopping?.aborted
-        ? stateFromDescription(orderId, desc)
-        : await http(() => orders.read(orderId, reader)));
+      orderView(
+        deps.stopping?.aborted
+          ? stateFromDescription(orderId, desc)
+          : await http(() => orders.read(orderId, reader)),
+      );
     ctx.body = {
-      ...orderView(state),
+      ...view,
       waitedMs: Date.now() - started,
       ...(asked !== undefined && asked * 1000 > maxMs ? { waitClampedTo: maxMs / 1000 } : {}),
     };
@@ -88,13 +90,19 @@ export function createOrderRouter(deps: RouteDeps): Router {
   return router;
 }
 
-/** Waits on the order's close for at most waitMs; cut short when the client leaves or the API stops. */
+/**
+ * Waits for the order's final view for at most waitMs: from the read model the moment its consumer
+ * applies the final event (a Redis pub/sub wake-up, usually before Temporal has recorded the close),
+ * or from the workflow's close event, whichever comes first. Cut short when the client leaves or the
+ * API stops.
+ */
 async function parkUntilFinal(
-  { orders, stopping }: RouteDeps,
+  { orders, finals, stopping }: RouteDeps,
+  user: string,
   orderId: string,
   waitMs: number,
   req: NodeJS.EventEmitter,
-): Promise<OrderState | undefined> {
+): Promise<OrderView | undefined> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new Error('wait ran out')), waitMs);
   const clientGone = () => ac.abort(new Error('client went away'));
@@ -105,8 +113,13 @@ async function parkUntilFinal(
   if (stopping?.aborted) onStop();
   stopping?.addEventListener('abort', onStop, { once: true });
   try {
-    return await orders.awaitResult(orderId, ac.signal);
+    const closed = orders.awaitResult(orderId, ac.signal).then((s) => s && orderView(s));
+    // The loser is cut by the abort below; an error of the close wait after the read model answered
+    // is nobody's to handle.
+    closed.catch(() => undefined);
+    return await Promise.race([closed, finals.waitFinal(user, orderId, ac.signal)]);
   } finally {
+    ac.abort(new Error('answered'));
     clearTimeout(timer);
     req.off('close', clientGone);
     stopping?.removeEventListener('abort', onStop);

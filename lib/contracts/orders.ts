@@ -60,7 +60,21 @@ export interface BuyOrderInput {
   priceMaxAgeMs?: number;
   /** When the API received the order, ISO UTC. */
   receivedAt: string;
+  /**
+   * The workflow's code path, fixed at start so a replay takes the path the order was started on:
+   * absent (1) in orders started before version 2. See BUY_ORDER_VERSION.
+   */
+  version?: number;
 }
+
+/**
+ * The buyOrder code path new orders take. 1 (no `version` in the input): four local activities, each
+ * order event published by its own. 2: an event rides on the step after it — the In Progress event
+ * on verifyUser (off the credit check's critical path), the final one on settleOrder/releaseCredit —
+ * two local-activity markers per order instead of four. Versioned through the input rather than
+ * `patched()`, which would add a marker and a TemporalChangeVersion upsert to every order.
+ */
+export const BUY_ORDER_VERSION = 2;
 
 export interface OrderState {
   orderId: string;

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import type { BuyOrderInput, OrderState } from '../contracts/orders';
 import {
+  BUY_ORDER_VERSION,
   BUY_ORDER_WORKFLOW_TYPE,
   buyOrderWorkflowId,
   ORDER_SEARCH_KEYS,
@@ -116,6 +117,7 @@ export function createOrderClient(deps: {
       verifyTimeoutMs: cfg.VERIFY_TIMEOUT,
       priceMaxAgeMs: cfg.PRICE_MAX_AGE,
       receivedAt: receivedAt.toISOString(),
+      version: BUY_ORDER_VERSION,
     };
     const summary = `${req.user} buys ${req.quantity} × ${req.stockId}`;
     const startWorkflowOperation = new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {

@@ -52,3 +52,5 @@ export const orderPhaseListKey = (user: string, phase: string) => `{user:${user}
 export const orderStockListKey = (user: string, stockId: string) => `{user:${user}}:orders:stock:${stockId}`;
 /** Stream: the user's recent order events (eventId, view), bounded, for SSE and its Last-Event-ID resume. */
 export const orderEventStreamKey = (user: string) => `{user:${user}}:order-events`;
+/** Pub/sub channel (not a key): the order's final view, published once when the read model applies it. */
+export const orderFinalChannel = (user: string, orderId: string) => `{user:${user}}:order-final:${orderId}`;

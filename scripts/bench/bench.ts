@@ -11,10 +11,11 @@ import { runCommand } from '../cli';
 import { portOpen, ROOT, SERVICES, stackSpecFromConfig, startStack, stopStack } from '../stack/local-stack';
 import { say } from './bench-lib';
 import { BASELINE_PORT, BENCH_ENV, command, PROFILE_DIR, STACK_DIR, type BenchOptions } from './options';
-import { ceiling, ofCeiling, type CeilingFigures } from './ceiling';
+import { ceiling, ceilingAtRate, ofCeiling, type CeilingFigures } from './ceiling';
 import { delivery, sseDelivery } from './order-delivery';
 import type { LoadFigures } from './order-load';
-import { acceptance, completion } from './order-scenarios';
+import { orderGoals } from './order-goals';
+import { acceptance, acceptanceAt, completion } from './order-scenarios';
 import { ordersList } from './orders-list';
 import { BenchProcesses, waitHttp, type Proc } from './processes';
 import { benchCatchup, benchCatchupWorkflow } from './prices-catchup';
@@ -71,8 +72,8 @@ async function priceFigures(
 }
 
 /**
- * The order figures, in order: the ceiling and acceptance with the 0 s worker (the baseline stops
- * after), completion and long-poll delivery with 200 ms, the ceiling again, SSE delivery with
+ * The order figures, in order: the ceiling, then (with accept) the ceiling and acceptance both open
+ * loop at half the ceiling's rate, and acceptance with the 0 s worker (the baseline stops after), completion and long-poll delivery with 200 ms, the ceiling again, SSE delivery with
  * 0–200 ms, then the list.
  */
 async function orderFigures(
@@ -92,6 +93,12 @@ async function orderFigures(
   // order scenarios it is compared with, and the ratios use the mean of the two.
   const ceilingWorker = only.has('ceiling') ? procs.start('ceiling-worker', 'ceiling-worker') : undefined;
   if (ceilingWorker) results.ceiling = await ceiling(cfg, opts.duration);
+  if (ceilingWorker && only.has('accept')) {
+    // The latency goal: bourse's accept p99 against the ceiling's own, both at a rate the ceiling carries.
+    const half = Math.max(1, Math.round((results.ceiling as CeilingFigures).startsPerSecond * 5) / 10);
+    results.ceilingHalf = await ceilingAtRate(cfg, half, opts.duration);
+    results.acceptHalf = await acceptanceAt(cfg, opts, half);
+  }
   if (only.has('accept')) results.accept = await acceptance(cfg, opts);
   await procs.stop(started.baseline);
   if (only.has('complete') || only.has('delivery')) {
@@ -109,12 +116,13 @@ async function orderFigures(
   }
   if (only.has('orders-list')) results.ordersList = await ordersList(cfg);
   if (results.ceilingAfter) results.ofCeiling = ceilingShares(results);
+  results.orderGoals = orderGoals(results);
 }
 
 /** The accept and completion scenarios' orders/s as shares of the mean ceiling (before and after). */
 function ceilingShares(results: Record<string, unknown>) {
   const [before, after] = [results.ceiling, results.ceilingAfter] as CeilingFigures[];
-  const perSecond = (before!.startsPerSecond + after!.startsPerSecond) / 2;
+  const perSecond = Math.round(((before!.startsPerSecond + after!.startsPerSecond) / 2) * 100) / 100;
   const accept = (results.accept ?? []) as { rate: number; temporal: LoadFigures }[];
   const complete = results.complete as { completedPerSecond: number } | undefined;
   return {

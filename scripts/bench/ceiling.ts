@@ -11,7 +11,7 @@ import {
 } from '../../lib/contracts/bench-ceiling';
 import type { Config } from '../../lib/infra/config';
 import { createTemporalClient } from '../../lib/infra/temporal';
-import { fmt, say, stats, type Stats } from './bench-lib';
+import { fmt, openLoop, say, stats, type Stats } from './bench-lib';
 import { WARMUP_SECONDS } from './order-load';
 
 export const CEILING_CALLERS = 16;
@@ -25,20 +25,23 @@ export interface CeilingFigures {
   latencyMs: Stats;
 }
 
+/** One benchCeiling workflow through Update-with-Start, answered by its first workflow task. */
+const ceilingOnce = (temporal: ReturnType<typeof createTemporalClient>) => async () => {
+  const id = randomUUID();
+  const startWorkflowOperation = new WithStartWorkflowOperation(BENCH_CEILING_WORKFLOW_TYPE, {
+    workflowId: benchCeilingWorkflowId(id),
+    taskQueue: BENCH_CEILING_TASK_QUEUE,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  await temporal.workflow.executeUpdateWithStart(benchCeilingUpdate, {
+    startWorkflowOperation,
+    args: [id],
+  });
+};
+
 export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingFigures> {
   const temporal = createTemporalClient(cfg);
-  const once = async () => {
-    const id = randomUUID();
-    const startWorkflowOperation = new WithStartWorkflowOperation(BENCH_CEILING_WORKFLOW_TYPE, {
-      workflowId: benchCeilingWorkflowId(id),
-      taskQueue: BENCH_CEILING_TASK_QUEUE,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    await temporal.workflow.executeUpdateWithStart(benchCeilingUpdate, {
-      startWorkflowOperation,
-      args: [id],
-    });
-  };
+  const once = ceilingOnce(temporal);
   /** 16 callers, each starting the next workflow the moment its last one answered, for `ms`. */
   const closedLoop = async (ms: number) => {
     const latencies: number[] = [];
@@ -74,6 +77,48 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
       latencyMs: stats(latencies),
     };
     say(`ceiling: ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}`);
+    return figures;
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
+export interface CeilingAtRateFigures {
+  offeredPerSecond: number;
+  seconds: number;
+  ok: number;
+  errors: number;
+  achievedPerSecond: number;
+  /** From each start's scheduled send time to its answer, as the accept scenario counts. */
+  latencyMs: Stats;
+}
+
+/**
+ * The ceiling workflow in open loop at `rate` (the accept scenario's load shape): its latency at a
+ * rate it can carry is what bourse's accept latency at the same rate is compared with.
+ */
+export async function ceilingAtRate(
+  cfg: Config,
+  rate: number,
+  durationMs: number,
+): Promise<CeilingAtRateFigures> {
+  const temporal = createTemporalClient(cfg);
+  const once = ceilingOnce(temporal);
+  try {
+    await openLoop(rate, WARMUP_SECONDS, once); // warm-up, discarded
+    const { results, elapsedSeconds } = await openLoop(rate, durationMs / 1000, once);
+    const ok = results.filter((r) => r.error === undefined);
+    const figures = {
+      offeredPerSecond: rate,
+      seconds: Math.round(elapsedSeconds * 10) / 10,
+      ok: ok.length,
+      errors: results.length - ok.length,
+      achievedPerSecond: Math.round((ok.length / elapsedSeconds) * 10) / 10,
+      latencyMs: stats(ok.map((r) => r.ms)),
+    };
+    say(
+      `ceiling @ ${rate}/s open loop: ${fmt(figures.latencyMs)}, ${figures.achievedPerSecond}/s, errors ${figures.errors}`,
+    );
     return figures;
   } finally {
     await temporal.connection.close();

@@ -36,7 +36,10 @@ async function closeLags(cfg: Config, api: OrderApi, user: string, samples: numb
     }
     const orderId = placed.body.orderId!;
     const at = await arrivals(orderId);
-    const desc = await temporal.workflow.getHandle(buyOrderWorkflowId(orderId)).describe();
+    // The answer may come before Temporal has recorded the close (the read model's wake-up): wait for it.
+    const handle = temporal.workflow.getHandle(buyOrderWorkflowId(orderId));
+    await handle.result();
+    const desc = await handle.describe();
     if (!desc.closeTime) throw new Error(`order ${orderId} did not finish`);
     if (!record) return;
     for (const [channel, t] of Object.entries(at)) {

@@ -50,6 +50,28 @@ export async function acceptance(cfg: Config, opts: BenchOptions) {
   return rows;
 }
 
+/**
+ * Acceptance at one rate against the API only (no baseline): the goal's "accept p99 at half the
+ * ceiling rate", measured right after the ceiling at that rate.
+ */
+export async function acceptanceAt(cfg: Config, opts: BenchOptions, rate: number) {
+  const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
+  const user = await newUser(cfg, 'accept-half');
+  await untilAccepting(api, user);
+  await load(api, user, rate, WARMUP_SECONDS); // warm-up, discarded
+  await drain(cfg);
+  const f: LoadFigures = {
+    ...(await load(api, user, rate, opts.duration / 1000)),
+    orderIds: undefined,
+  } as LoadFigures;
+  await drain(cfg);
+  const kinds = errorKindsText(f.errorKinds);
+  say(
+    `accept @ ${rate}/s (half the ceiling): ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
+  );
+  return f;
+}
+
 export async function completion(cfg: Config, opts: BenchOptions) {
   const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
   const warm = await newUser(cfg, 'complete-warm');

@@ -2,6 +2,7 @@
 import { fmt, type Stats } from './bench-lib';
 
 const fmtMax = (s: Stats) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
+import { goalVerdict, type Goal } from './order-goals';
 import { errorKindsText } from './order-load';
 import { importRows } from './prices-import';
 import { ingestRows } from './prices-ingest';
@@ -21,6 +22,18 @@ export function printTable(r: Record<string, any>): void {
       `errors ${c.errors}${when === 'after' && r.ofCeiling ? `; shares below of the mean, ${r.ofCeiling.ceilingStartsPerSecond}/s` : ''}`,
     ]);
   }
+  if (r.ceilingHalf)
+    rows.push([
+      `ceiling @ ${r.ceilingHalf.offeredPerSecond}/s open loop (half its rate)`,
+      `${fmt(r.ceilingHalf.latencyMs)}; ${r.ceilingHalf.achievedPerSecond}/s`,
+      `errors ${r.ceilingHalf.errors}`,
+    ]);
+  if (r.acceptHalf)
+    rows.push([
+      `accept @ ${r.acceptHalf.offeredPerSecond}/s offered (half the ceiling)`,
+      `${fmt(r.acceptHalf.latencyMs)}; ${r.acceptHalf.achievedPerSecond}/s`,
+      `errors ${r.acceptHalf.errors}${r.acceptHalf.errors ? ` (${errorKindsText(r.acceptHalf.errorKinds)})` : ''}`,
+    ]);
   for (const a of r.accept ?? []) {
     rows.push([
       `accept @ ${a.rate}/s offered`,
@@ -85,6 +98,7 @@ export function printTable(r: Record<string, any>): void {
       `poll ${r.freshness.pollIntervalMs} ms; missing ${r.freshness.missing}`,
     ]);
   rows.push(...importRows(r.import));
+  for (const g of (r.orderGoals ?? []) as Goal[]) rows.push([`goal: ${g.goal}`, g.measured, goalVerdict(g)]);
   rows.push([
     'peak RSS (MiB)',
     Object.entries(r.peakRssMiB)

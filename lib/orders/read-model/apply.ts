@@ -1,11 +1,12 @@
 // The read model's one write: an order event applied to its user's order list, its current view and
 // the user's bounded SSE stream, in one Lua script on the user's hash tag. `seq` decides: an event no
 // newer than what is stored (a replay, a duplicate, an out-of-order delivery) changes nothing.
-import { ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../contracts/orders';
+import { isFinal, ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../contracts/orders';
 import type { Redis } from '../../infra/redis';
 import { pipelineBySlot } from '../../store/cluster';
 import {
   orderEventStreamKey,
+  orderFinalChannel,
   orderListKey,
   orderPhaseListKey,
   orderSeqsKey,
@@ -18,8 +19,10 @@ export const ORDER_PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
 
 /**
  * KEYS: views, seqs, list, stock list, stream, then one list per phase (ORDER_PHASES order).
- * ARGV: orderId, seq, member, view JSON, index of the new phase (1-based), eventId, stream max length.
- * Returns 1 if applied, 0 if the stored seq was already at least this one.
+ * ARGV: orderId, seq, member, view JSON, index of the new phase (1-based), eventId, stream max length,
+ * and the channel to publish the view on ('' unless the phase is final: a parked long poll answers
+ * from it, lib/orders/read-model/final-notifier.ts). Returns 1 if applied, 0 if the stored seq was
+ * already at least this one (nothing is published then: a replay wakes nobody).
  */
 const APPLY_ORDER_EVENT_LUA = `
 local stored = redis.call('HGET', KEYS[2], ARGV[1])
@@ -33,6 +36,7 @@ for i = 6, #KEYS do
   if i == phase then redis.call('ZADD', KEYS[i], 0, ARGV[3]) else redis.call('ZREM', KEYS[i], ARGV[3]) end
 end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'id', ARGV[6], 'order', ARGV[4])
+if ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[4]) end
 return 1
 `;
 
@@ -71,6 +75,7 @@ function applyArgs(e: OrderEvent, streamMaxLen: number): string[] {
     String(ORDER_PHASES.indexOf(phase) + 1),
     e.eventId,
     String(streamMaxLen),
+    isFinal(phase) ? orderFinalChannel(user, e.orderId) : '',
   ];
 }
 

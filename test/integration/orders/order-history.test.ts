@@ -1,0 +1,132 @@
+// What one order costs the Temporal server, as a regression check on the real server: the history of
+// an order placed through the API (buyOrder version 2) event by event, and an order started the way
+// orders were before version 2 (no `version` in its input: an in-flight order at upgrade time), which
+// must still run its own path. Both histories replay against today's workflow code.
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import {
+  BUY_ORDER_VERSION,
+  BUY_ORDER_WORKFLOW_TYPE,
+  buyOrderWorkflowId,
+  ORDER_STATUS_TEXT,
+  placeOrderUpdate,
+  type BuyOrderInput,
+} from '../../../lib/contracts/orders';
+import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
+import type { OrderView } from '../../../lib/orders/view';
+import { http } from '../../support/http';
+import { eventually, type OrderStack, startOrderStack, watchOrderEvents } from '../../support/order-harness';
+import { authOf, newUser, putUser } from '../../support/users';
+import { SAIPA } from '../../support/accounts';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+let stack: OrderStack;
+let orderEvents: Awaited<ReturnType<typeof watchOrderEvents>>;
+
+beforeAll(async () => {
+  stack = await startOrderStack({ ORDER_START_TIMEOUT: '60s' });
+  orderEvents = await watchOrderEvents();
+});
+
+afterAll(async () => {
+  await orderEvents?.stop();
+  await stack?.stop();
+});
+
+/** The history's event types, short (`WorkflowTaskCompleted`), with a marker's name and an activity's type. */
+function shape(events: HistoryEvent[]): string[] {
+  return events.map((e) => {
+    const type = temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+    const name = type.replace(/^EVENT_TYPE_/, '').toLowerCase();
+    const marker = e.markerRecordedEventAttributes?.markerName;
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return marker ? `${name}:${marker}` : activity ? `${name}:${activity}` : name;
+  });
+}
+
+async function historyOf(orderId: string) {
+  const handle = stack.api.deps.temporal.workflow.getHandle(buyOrderWorkflowId(orderId));
+  await handle.result();
+  const history = await handle.fetchHistory();
+  return { history, events: history.events ?? [] };
+}
+
+const count = (events: HistoryEvent[], attr: keyof HistoryEvent) => events.filter((e) => e[attr]).length;
+
+test('an order placed through the API: 17 history events, two markers, two OrderStatus upserts', async () => {
+  const user = newUser('ok');
+  await putUser(stack.redis, user, 1_000_000);
+  const placed = await http<OrderView>(`${stack.api.url}/orders`, {
+    json: { user, stockid: SAIPA, quantity: 10 },
+    headers: authOf(user),
+  });
+  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  const { history, events } = await historyOf(placed.body.orderId);
+  // One reservation marker before the update's answer; the settlement's marker before the close.
+  expect(shape(events)).toEqual([
+    'workflow_execution_started',
+    'workflow_task_scheduled',
+    'workflow_task_started',
+    'workflow_task_completed',
+    'workflow_execution_update_accepted',
+    'marker_recorded:core_local_activity',
+    'upsert_workflow_search_attributes',
+    'activity_task_scheduled:verifyUser',
+    'workflow_execution_update_completed',
+    'activity_task_started',
+    'activity_task_completed',
+    'workflow_task_scheduled',
+    'workflow_task_started',
+    'workflow_task_completed',
+    'marker_recorded:core_local_activity',
+    'upsert_workflow_search_attributes',
+    'workflow_execution_completed',
+  ]);
+  expect(count(events, 'markerRecordedEventAttributes')).toBe(2);
+  expect(count(events, 'upsertWorkflowSearchAttributesEventAttributes')).toBe(2);
+  // Nothing lost on the way: both order events are on Kafka.
+  const sent = await eventually('the final order event', async () => {
+    const e = orderEvents.events.get(placed.body.orderId);
+    return e?.some((x) => x.seq === 2) ? e : undefined;
+  });
+  // The In Progress event goes twice (verifyUser's best-effort send, then with the final one): by id, once.
+  const published = [...new Map(sent.map((e) => [e.eventId, e])).values()];
+  expect(published.map((e) => [e.seq, e.before.phase, e.after.phase])).toEqual([
+    [1, 'pending', 'inProgress'],
+    [2, 'inProgress', 'succeeded'],
+  ]);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+});
+
+test('an order started before version 2 keeps its own path: 19 events, four markers, and replays', async () => {
+  const user = newUser('ok');
+  await putUser(stack.redis, user, 1_000_000);
+  const orderId = `v1-${Date.now()}`;
+  const input: BuyOrderInput = {
+    orderId,
+    user,
+    stockId: SAIPA,
+    quantity: 10,
+    verifyTimeoutMs: 60_000,
+    receivedAt: new Date().toISOString(),
+  };
+  expect(BUY_ORDER_VERSION).toBe(2);
+  // As the API started orders before version 2: Update-with-Start, the same input without `version`.
+  const checked = await stack.api.deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
+      workflowId: buyOrderWorkflowId(orderId),
+      taskQueue: TASK_QUEUES.orders,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  expect(checked.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  const { history, events } = await historyOf(orderId);
+  expect(shape(events).filter((t) => t.startsWith('marker'))).toHaveLength(4);
+  expect(events).toHaveLength(19);
+  expect(count(events, 'markerRecordedEventAttributes')).toBe(4);
+  expect(count(events, 'upsertWorkflowSearchAttributesEventAttributes')).toBe(2);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+});
