@@ -57,6 +57,8 @@ const variables = {
   TEMPORAL_UI_PORT: [port, '8233'],
   KAFKA_BROKERS: [list(hostPort), '127.0.0.1:9092'],
   KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
+  /** Replicas of every bourse topic, set when it is created; min.insync.replicas is one less (at least 1). */
+  KAFKA_REPLICATION_FACTOR: [positiveInt.max(5), '1'],
   REDIS_URL: [z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// URL'), 'redis://127.0.0.1:6379'],
   API_HOST: [z.string().min(1), '127.0.0.1'],
   API_PORT: [port, '3000'],

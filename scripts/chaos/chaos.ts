@@ -1,4 +1,4 @@
-// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4]`: fault injection on a
+// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4] [--ha]`: fault injection on a
 // stack of its own (run.ts), then every invariant printed with its count (report.ts). Exit 0 when all
 // hold, 1 when one is violated.
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
@@ -23,6 +23,11 @@ export const command = {
     },
     'port-offset': { kind: 'integer', description: "shift of the chaos stack's ports", default: '370' },
     rate: { kind: 'number', description: 'new orders per second', default: '4' },
+    ha: {
+      kind: 'boolean',
+      description:
+        'on the HA layout: three Kafka brokers, two of every app process; kills one copy of a kind at a time',
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -32,6 +37,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
     durationMs: values.duration,
     portOffset: values['port-offset'],
     rate: values.rate,
+    ha: values.ha,
     users: 5,
     settleMs: 240_000,
     log: (line) => process.stdout.write(`[chaos] ${line}\n`),

@@ -6,27 +6,31 @@
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../lib/infra/config';
+import { loadConfig, type Config } from '../../lib/infra/config';
 import { createRedis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../../test/support/wait';
-import type { AppProcess } from '../stack/app-processes';
+import { healthPort, instanceName, type AppInstance, type AppProcess } from '../stack/app-processes';
 import {
+  haEnv,
+  kafkaNodes,
   stackEnv,
   stackSpecFromConfig,
   startService,
   startStack,
   stopService,
   stopStack,
+  type ServiceName,
+  type StackSpec,
 } from '../stack/local-stack';
-import type { ServiceName } from '../stack/spec';
 import { ChaosApps } from './apps';
-import { awaitFinal, placeOrder, type LogicalOrder } from './clients';
+import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
 import { checkOrderInvariants } from './invariants';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
+import { watchPrices } from './price-watch';
 import type { ChaosReport, Kind } from './report';
 
 export interface ChaosOptions {
@@ -44,6 +48,11 @@ export interface ChaosOptions {
    * (the short run in npm test: every kind, whatever the speed).
    */
   killEachOnce?: boolean;
+  /**
+   * The HA layout: three Kafka brokers, two of every app process behind a load balancer; each kill
+   * takes one copy of a kind (never two of a kind at once), and kills of different kinds overlap.
+   */
+  ha?: boolean;
   log: (line: string) => void;
 }
 
@@ -59,8 +68,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function chaosEnv(portOffset: number): Record<string, string> {
-  return {
+export function chaosEnv(portOffset: number, ha = false): Record<string, string> {
+  const env = {
     ...stackEnv(portOffset, `.stack/chaos-${portOffset}`),
     // The ops ports too, beside the stack's: a chaos run never takes the local stack's 9101–9104.
     WORKER_OPS_PORT: String(19_101 + portOffset),
@@ -72,16 +81,73 @@ export function chaosEnv(portOffset: number): Record<string, string> {
     ORDER_START_TIMEOUT: '5s',
     SHUTDOWN_GRACE: '10s',
   };
+  if (!ha) return env;
+  return {
+    ...env,
+    ...haEnv(loadConfig({ ...process.env, ...env })),
+    // A SIGKILLed consumer's partitions wait for its session to expire before its twin takes them.
+    PRICE_CONSUMER_SESSION_TIMEOUT: '10s',
+    ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: '10s',
+  };
 }
 
 const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
-const SERVICE_KINDS: readonly ServiceName[] = ['kafka', 'redis', 'temporal'];
+const SERVICE_KINDS = ['kafka', 'redis', 'temporal'] as const;
 const MINUTE = 60_000;
+
+/** One thing a chaos run can kill: a copy of an app process or a node of a service. */
+interface Target {
+  kind: Kind;
+  name: string;
+  /** No twin takes over while it is down (the Temporal server; Redis until it is a cluster). */
+  sole: boolean;
+  kill(): Promise<void>;
+  /** Starts it again and resolves once it is back (healthy; a Kafka broker: caught up). */
+  restart(): Promise<void>;
+}
+
+function targetsOf(
+  cfg: Config,
+  spec: StackSpec,
+  apps: ChaosApps,
+  copies: number,
+  stackLog: (m: string) => void,
+): Target[] {
+  const out: Target[] = [];
+  for (const kind of PROCESS_KINDS) {
+    for (let instance = 1; instance <= copies; instance++) {
+      const app: AppInstance = { kind, instance };
+      const url = `http://127.0.0.1:${healthPort(cfg, app)}/healthz`;
+      out.push({
+        kind,
+        name: instanceName(app),
+        sole: copies === 1,
+        kill: () => apps.kill(app),
+        restart: async () => {
+          apps.start(app);
+          await waitFor(`${instanceName(app)} healthy`, async () => (await fetch(url)).ok, 120_000, 250);
+        },
+      });
+    }
+  }
+  const service = (kind: Kind, svc: ServiceName, sole: boolean): Target => ({
+    kind,
+    name: svc,
+    sole,
+    kill: () => stopService(spec, svc, () => undefined, 'SIGKILL'),
+    restart: () => startService(spec, svc, stackLog),
+  });
+  const brokers = kafkaNodes(spec);
+  for (const b of brokers) out.push(service('kafka', b.svc, brokers.length === 1));
+  out.push(service('redis', 'redis', true));
+  out.push(service('temporal', 'temporal', true));
+  return out;
+}
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
   const rng = seededRandom(opts.seed);
-  const env = { ...(process.env as Record<string, string>), ...chaosEnv(opts.portOffset) };
+  const env = { ...(process.env as Record<string, string>), ...chaosEnv(opts.portOffset, opts.ha) };
   const verifier = await startHashedVerifier();
   env.VERIFIER_URL = verifier.url;
   const cfg = loadConfig(env);
@@ -89,7 +155,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   rmSync(spec.dir, { recursive: true, force: true });
   const logDir = join(spec.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  log(`seed ${opts.seed}, ${opts.durationMs / 1000} s, stack ${spec.dir}`);
+  const copies = opts.ha ? 2 : 1;
+  log(`seed ${opts.seed}, ${opts.durationMs / 1000} s, ${opts.ha ? 'HA layout, ' : ''}stack ${spec.dir}`);
   const stackLog = (m: string) => log(`[stack] ${m}`);
   await startStack(spec, stackLog);
 
@@ -104,21 +171,37 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   await putPrice(redis, SAIPA, 2_850);
 
-  const apps = new ChaosApps(env, logDir, log);
-  const base = `http://127.0.0.1:${cfg.API_PORT}`;
-  const apiUp = () => waitFor('the API', async () => (await fetch(`${base}/healthz`)).ok, 120_000);
-  for (const kind of PROCESS_KINDS) apps.start(kind);
-  await apiUp();
+  const apps = new ChaosApps(cfg, env, logDir, log);
+  const targets = targetsOf(cfg, spec, apps, copies, stackLog);
+  // Requests made while no sole process (one without a twin) was down, counted apart: what HA can promise.
+  let soleDown = 0;
+  let soleKills = 0;
+  const soleMark = () => (soleDown > 0 ? undefined : soleKills);
+  const apiBases = Array.from(
+    { length: copies },
+    (_, i) => `http://127.0.0.1:${healthPort(cfg, { kind: 'api', instance: i + 1 })}`,
+  );
+  const lb = new Balancer(apiBases, soleMark);
+  const apiUp = () =>
+    waitFor('an API', async () => (await lb.request('/healthz', {}, 5_000))?.status === 200, 120_000);
+  for (const kind of PROCESS_KINDS) {
+    for (let instance = 1; instance <= copies; instance++) apps.start({ kind, instance });
+  }
+  await Promise.all(
+    apiBases.map((base) =>
+      waitFor(`the API ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 120_000),
+    ),
+  );
   // The price schedule's minutes count from its creation by the worker (a fresh stack: this run's).
   const temporal = createTemporalClient(cfg);
   const pricesFrom = await scheduleCreatedAt(temporal, cfg.PRICE_SCHEDULE_ID).finally(() =>
     temporal.connection.close(),
   );
+  const priceWatch = watchPrices(redis, cfg.STOCKS, pricesFrom);
 
-  const kills = Object.fromEntries([...PROCESS_KINDS, ...SERVICE_KINDS].map((k) => [k, 0])) as Record<
-    Kind,
-    number
-  >;
+  const kinds: Kind[] = [...PROCESS_KINDS, ...SERVICE_KINDS];
+  const kills = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
+  const killsByTarget: Record<string, number> = Object.fromEntries(targets.map((t) => [t.name, 0]));
   const orders: LogicalOrder[] = [];
   const placing: Promise<void>[] = [];
   let loadEndsAt = opts.killEachOnce ? Number.POSITIVE_INFINITY : Date.now() + opts.durationMs;
@@ -138,46 +221,74 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         idDrift: 0,
       };
       orders.push(o);
-      placing.push(placeOrder(base, keys.get(user)!, o, () => giveUpAt, rng() < 0.2));
+      placing.push(placeOrder(lb, keys.get(user)!, o, () => giveUpAt, rng() < 0.2));
       await sleep(1_000 / opts.rate);
     }
   })();
 
+  // One kill: SIGKILL, down a moment, back (and healthy). Its kind is busy meanwhile, so a twin is
+  // never killed while its other half is down.
+  const busy = new Set<Kind>();
+  const cycle = async (t: Target) => {
+    busy.add(t.kind);
+    const downMs = Math.floor(rng() * 3_000);
+    log(`SIGKILL ${t.name}, down ${downMs} ms`);
+    if (t.sole) {
+      soleDown++;
+      soleKills++;
+    }
+    try {
+      await t.kill();
+      await sleep(downMs);
+      await t.restart();
+      kills[t.kind]++;
+      killsByTarget[t.name]!++;
+    } finally {
+      if (t.sole) soleDown--;
+      busy.delete(t.kind);
+    }
+  };
+  const cycles: Promise<void>[] = [];
   const chaos = (async () => {
-    const kinds: Kind[] = [...PROCESS_KINDS, ...SERVICE_KINDS];
     await sleep(2_000 + rng() * 3_000);
-    // A seeded shuffle, for killEachOnce.
-    const order = [...kinds];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    while (opts.killEachOnce ? order.length > 0 : Date.now() < loadEndsAt - 5_000) {
-      const kind = opts.killEachOnce ? order.shift()! : kinds[Math.floor(rng() * kinds.length)]!;
-      const downMs = Math.floor(rng() * 3_000);
-      log(`SIGKILL ${kind}, down ${downMs} ms`);
-      if ((PROCESS_KINDS as readonly string[]).includes(kind)) {
-        await apps.kill(kind as AppProcess);
-        await sleep(downMs);
-        apps.start(kind as AppProcess);
-        if (kind === 'api') await apiUp();
-      } else {
-        await stopService(spec, kind as ServiceName, () => undefined, 'SIGKILL');
-        await sleep(downMs);
-        await startService(spec, kind as ServiceName, stackLog);
-      }
-      kills[kind]++;
-      await sleep(opts.killEachOnce ? 1_000 + rng() * 2_000 : 2_000 + rng() * 8_000);
-    }
     if (opts.killEachOnce) {
+      // Each kind once, in a seeded order, one copy of it chosen at random.
+      const order = [...kinds];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      for (const kind of order) {
+        const mine = targets.filter((t) => t.kind === kind);
+        await cycle(mine[Math.floor(rng() * mine.length)]!);
+        await sleep(1_000 + rng() * 2_000);
+      }
       // At least one minute of the price schedule inside the load, so the price invariant checks one.
       const firstMinute = Math.ceil(pricesFrom / MINUTE) * MINUTE;
       await sleep(Math.max(0, firstMinute + 2_000 - Date.now()));
       loadEndsAt = Date.now();
+      return;
+    }
+    while (Date.now() < loadEndsAt - 5_000) {
+      const free = targets.filter((t) => !busy.has(t.kind));
+      if (free.length === 0) {
+        await sleep(250);
+        continue;
+      }
+      const t = free[Math.floor(rng() * free.length)]!;
+      if (opts.ha) {
+        // Kills of different kinds overlap; the next one comes 1-4 s after this one began.
+        cycles.push(cycle(t));
+        await sleep(1_000 + rng() * 3_000);
+      } else {
+        await cycle(t);
+        await sleep(2_000 + rng() * 8_000);
+      }
     }
   })();
 
   await Promise.all([load, chaos]);
+  await Promise.all(cycles);
   const loadEndedAt = Date.now();
   log(`load and kills over: ${orders.length} orders placed; settling`);
   giveUpAt = Date.now() + opts.settleMs;
@@ -185,16 +296,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await Promise.all(placing);
   const deadline = Date.now() + opts.settleMs;
   await Promise.all(
-    orders.filter((o) => o.orderId).map((o) => awaitFinal(base, keys.get(o.user)!, o, deadline)),
+    orders.filter((o) => o.orderId).map((o) => awaitFinal(lb, keys.get(o.user)!, o, deadline)),
   );
   // Every minute the schedule fired while the load ran; outages delay some (the catch-up records them).
   const minutes = minutesRan(pricesFrom, loadEndedAt);
   await settlePrices(redis, cfg.STOCKS, minutes, Date.now() + opts.settleMs);
+  const prices = await priceWatch.stop(loadEndedAt);
   const invariants = [
     ...(await checkOrderInvariants(cfg, redis, orders, initialCredit)),
     await checkPrices(redis, cfg.STOCKS, minutes),
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
-    await checkOrderListing(base, keys, orders, Date.now() + 60_000),
+    await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
   ];
 
   await apps.stopAll();
@@ -209,7 +321,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   return {
     seed: opts.seed,
+    ha: Boolean(opts.ha),
     kills,
+    killsByTarget,
     selfExits: apps.selfExits,
     orders: {
       placed: orders.length,
@@ -218,6 +332,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       duplicates: 0,
       byFinal,
     },
+    availability: { orders: lb.orders, ordersTwinned: lb.ordersTwinned, prices },
     invariants,
     ok: invariants.every((i) => i.violations.length === 0),
   };

@@ -5,11 +5,23 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { createKafka, ensureTopics } from '../../lib/infra/kafka';
+import { createKafka, ensureTopics, TOPICS } from '../../lib/infra/kafka';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { sleep, waitFor } from '../../test/support/wait';
-import { kafkaArgs, redisArgs, temporalArgs } from './service-args';
-import { logFile, pidFile, servicePorts, SERVICES, type Log, type ServiceName, type StackSpec } from './spec';
+import { kafkaNodeArgs } from './kafka-cluster';
+import { redisArgs, temporalArgs } from './service-args';
+import {
+  ALL_SERVICES,
+  isKafka,
+  kafkaNodes,
+  logFile,
+  pidFile,
+  servicePorts,
+  stackServices,
+  type Log,
+  type ServiceName,
+  type StackSpec,
+} from './spec';
 import { provision, temporalBinary } from './tools';
 
 export * from './spec';
@@ -66,16 +78,45 @@ async function temporalHealthy(spec: StackSpec): Promise<boolean> {
   return r.status === 0 && Object.keys(ORDER_SEARCH_ATTRIBUTES).every((k) => r.stdout.includes(k));
 }
 
-async function kafkaReady(spec: StackSpec): Promise<boolean> {
-  if (!(await portOpen(spec.kafkaPort))) return false;
-  const admin = createKafka(
-    { KAFKA_BROKERS: [`127.0.0.1:${spec.kafkaPort}`], KAFKA_CLIENT_ID: 'bourse-stack' },
+const stackAdmin = (port: number) =>
+  createKafka(
+    { KAFKA_BROKERS: [`127.0.0.1:${port}`], KAFKA_CLIENT_ID: 'bourse-stack' },
     { retries: 0 },
   ).admin();
+
+/**
+ * A Kafka node is ready once it has joined the cluster and bourse's topics exist (made with one replica
+ * per node of the stack; with three, creating them waits for all three to have joined).
+ */
+async function kafkaReady(spec: StackSpec, svc: ServiceName): Promise<boolean> {
+  const node = kafkaNodes(spec).find((n) => n.svc === svc)!;
+  if (!(await portOpen(node.port))) return false;
+  const admin = stackAdmin(node.port);
   try {
     await admin.connect();
-    await ensureTopics(admin);
+    const { brokers } = await admin.describeCluster();
+    if (!brokers.some((b) => b.nodeId === node.id)) return false;
+    await ensureTopics(admin, kafkaNodes(spec).length);
     return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Every partition of bourse's topics and of the consumer offsets has all its replicas in sync: a
+ * restarted broker has caught up, so losing another one now would still leave two copies of everything.
+ */
+export async function kafkaInSync(spec: StackSpec, svc: ServiceName = 'kafka'): Promise<boolean> {
+  const admin = stackAdmin(kafkaNodes(spec).find((n) => n.svc === svc)!.port);
+  try {
+    await admin.connect();
+    // The consumer offsets' topic exists once a first consumer group has asked for its coordinator.
+    const existing = new Set(await admin.listTopics());
+    const { topics } = await admin.fetchTopicMetadata({
+      topics: [...Object.values(TOPICS), '__consumer_offsets'].filter((t) => existing.has(t)),
+    });
+    return topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
   } finally {
     await admin.disconnect();
   }
@@ -106,12 +147,18 @@ export async function startService(
     abort?.throwIfAborted();
     log(`starting ${svc}`);
     if (svc === 'redis') launch(spec, svc, 'redis-server', redisArgs(spec));
-    if (svc === 'kafka') launch(spec, svc, 'java', kafkaArgs(spec));
+    if (isKafka(svc)) launch(spec, svc, 'java', kafkaNodeArgs(spec, svc));
     if (svc === 'temporal') launch(spec, svc, temporalBinary(), temporalArgs(spec));
   }
   const started = Date.now();
   if (svc === 'redis') await healthy('Redis', () => portOpen(spec.redisPort), 20_000, logFile(spec, svc));
-  if (svc === 'kafka') await healthy('Kafka', () => kafkaReady(spec), 90_000, logFile(spec, svc));
+  if (isKafka(svc)) {
+    await healthy(svc, () => kafkaReady(spec, svc), 90_000, logFile(spec, svc));
+    // In the HA layout a restarted broker is back once it has caught up with the other two.
+    if (running === undefined && kafkaNodes(spec).length > 1) {
+      await healthy(`${svc} in sync`, () => kafkaInSync(spec, svc), 120_000, logFile(spec, svc));
+    }
+  }
   if (svc === 'temporal') {
     await healthy('Temporal', () => temporalHealthy(spec), 60_000, logFile(spec, svc));
     await healthy('Temporal Web UI', () => portOpen(spec.temporalUiPort), 30_000, logFile(spec, svc));
@@ -148,18 +195,15 @@ export async function stopService(
 
 export async function startStack(spec: StackSpec, log: Log, abort?: AbortSignal): Promise<void> {
   provision(log);
-  // Redis and Temporal start while Kafka's JVM warms up; each is waited for on its own.
-  await Promise.all(SERVICES.map((svc) => startService(spec, svc, log, abort)));
+  // Redis and Temporal start while Kafka's JVMs warm up; each is waited for on its own.
+  await Promise.all(stackServices(spec).map((svc) => startService(spec, svc, log, abort)));
 }
 
+/** Stops every service of the stack's folder, whichever layout started it. */
 export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
-  await Promise.all(SERVICES.map((svc) => stopService(spec, svc, log)));
+  await Promise.all(ALL_SERVICES.map((svc) => stopService(spec, svc, log)));
 }
 
-export function stackStatus(spec: StackSpec): Record<ServiceName, number | undefined> {
-  return {
-    redis: readPid(spec, 'redis'),
-    kafka: readPid(spec, 'kafka'),
-    temporal: readPid(spec, 'temporal'),
-  };
+export function stackStatus(spec: StackSpec): Partial<Record<ServiceName, number | undefined>> {
+  return Object.fromEntries(stackServices(spec).map((svc) => [svc, readPid(spec, svc)]));
 }
