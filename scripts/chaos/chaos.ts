@@ -21,7 +21,10 @@ export const command = {
       description: 'how long the load and the kills last (600, 600s, 10m)',
       default: '5m',
     },
-    'port-offset': { kind: 'integer', description: "shift of the chaos stack's ports", default: '370' },
+    'port-offset': {
+      kind: 'integer',
+      description: "shift of the chaos stack's ports (default 370, with --ha 1020: clear of the 300–900 test stacks)",
+    },
     rate: { kind: 'number', description: 'new orders per second', default: '4' },
     ha: {
       kind: 'boolean',
@@ -35,7 +38,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
   const report = await runChaos({
     seed: values.seed ?? Date.now() % 1_000_000,
     durationMs: values.duration,
-    portOffset: values['port-offset'],
+    portOffset: values['port-offset'] ?? (values.ha ? 1020 : 370),
     rate: values.rate,
     ha: values.ha,
     users: 5,
