@@ -24,6 +24,37 @@ const duration = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 30s, 5m, 2h or 1d')
   .transform(durationToMs);
+/**
+ * `redis://[user:password@]host:port[/db]`, or several nodes of one cluster:
+ * `redis://host:port,host:port,...` (the cluster's seed nodes).
+ */
+const redisUrl = z
+  .string()
+  .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// URL')
+  .refine((url) => {
+    try {
+      return redisUrlNodes(url).length > 0;
+    } catch {
+      return false;
+    }
+  }, 'must be redis://host:port or redis://host:port,host:port,... (the nodes of one cluster)');
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** The nodes a REDIS_URL names: one, or a cluster's seed nodes (comma-separated host:port). */
+export function redisUrlNodes(url: string): RedisNode[] {
+  const m = /^(rediss?:\/\/)(?:([^@/]*)@)?([^/?#]+)(.*)$/.exec(url);
+  if (!m) throw new Error(`not a redis:// URL: ${url}`);
+  return m[3]!.split(',').map((hostPort) => {
+    const u = new URL(`${m[1]}${hostPort}`);
+    if (!u.hostname || (u.port === '' && hostPort.includes(':'))) throw new Error(`bad node ${hostPort}`);
+    return { host: u.hostname, port: Number(u.port || 6379) };
+  });
+}
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 const weekdays = z
   .string()
@@ -59,7 +90,13 @@ const variables = {
   KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
   /** Replicas of every bourse topic, set when it is created; min.insync.replicas is one less (at least 1). */
   KAFKA_REPLICATION_FACTOR: [positiveInt.max(5), '1'],
-  REDIS_URL: [z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// URL'), 'redis://127.0.0.1:6379'],
+  REDIS_URL: [redisUrl, 'redis://127.0.0.1:6379'],
+  /** `auto`: Redis Cluster's client when REDIS_URL names several nodes; `on` also for one seed node. */
+  REDIS_CLUSTER: [z.enum(['auto', 'on', 'off']), 'auto'],
+  /** Replicas that must acknowledge a money write (WAIT); `auto`: 1 on a cluster, 0 on one server. */
+  REDIS_MONEY_REPLICAS: [z.union([z.literal('auto'), z.coerce.number().int().min(0).max(5)]), 'auto'],
+  /** How long a money write waits for its replicas before it is reported as not done. */
+  REDIS_MONEY_WAIT_TIMEOUT: [duration, '1s'],
   API_HOST: [z.string().min(1), '127.0.0.1'],
   API_PORT: [port, '3000'],
   OPS_HOST: [z.string().min(1), '127.0.0.1'],
@@ -158,7 +195,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cfg.MARKET_OPEN >= cfg.MARKET_CLOSE)
     throw new ConfigError('MARKET_OPEN', 'must be before MARKET_CLOSE');
-  const redisPort = Number(new URL(cfg.REDIS_URL).port || 6379);
+  const redisPort = redisUrlNodes(cfg.REDIS_URL)[0]!.port;
   return Object.freeze({
     ...cfg,
     temporalPort: Number(cfg.TEMPORAL_ADDRESS.split(':')[1]),

@@ -1,6 +1,7 @@
 // A user's account as GET /account shows it: credit, reserved and holdings read in one MULTI on the
 // user's hash tag (one slot), so the three always agree with each other and with settlement.
 import type { Redis } from '../infra/redis';
+import { pipelineBySlot } from './cluster';
 import { holdingsKey, stockInfoKey, userKey } from './keys';
 
 export interface Account {
@@ -41,9 +42,12 @@ export async function readAccount(redis: Redis, user: string): Promise<Account |
 /** The name of each stock the store knows one for (one pipelined HGET per stock: each on its own slot). */
 export async function stockNames(redis: Redis, stockIds: readonly string[]): Promise<Record<string, string>> {
   if (stockIds.length === 0) return {};
-  const p = redis.pipeline();
-  for (const id of stockIds) p.hget(stockInfoKey(id), 'name');
-  const results = (await p.exec()) ?? [];
+  const results = await pipelineBySlot(
+    redis,
+    stockIds.length,
+    (i) => stockInfoKey(stockIds[i]!),
+    (p, i) => void p.hget(stockInfoKey(stockIds[i]!), 'name'),
+  );
   const out: Record<string, string> = {};
   stockIds.forEach((id, i) => {
     const [err, name] = results[i] ?? [];

@@ -1,8 +1,12 @@
 // A user's money in Redis: credit and reserved on the user's hash, each order's money state beside it,
 // holdings, and the operator's credit events. Every script touches keys of the user's hash tag only
-// (one Redis Cluster slot), and keeps credit >= reserved >= 0 whatever runs concurrently.
+// (one Redis Cluster slot), and keeps credit >= reserved >= 0 whatever runs concurrently. Every script
+// that moves money runs through moneyWrite: on a cluster it is done only once a replica holds it.
 import type { Redis } from '../infra/redis';
 import { creditAdjustmentKey, creditEventsKey, holdingsKey, orderKey, userKey } from './keys';
+import { moneyWrite } from './money-write';
+
+export { ReplicaAckError } from './money-write';
 
 /**
  * One atomic step on the user's keys (one hash tag): reserve `amount` if credit − reserved covers it,
@@ -23,6 +27,9 @@ if not state then
   end
   redis.call('HSET', KEYS[2], 'state', state, 'amount', ARGV[1], 'stockId', ARGV[2], 'quantity', ARGV[3],
     'price', ARGV[4], 'credit', credit, 'reserved', reserved)
+else
+  -- A replay writes too (the same state), so the WAIT after it covers the outcome it reports.
+  redis.call('HSET', KEYS[2], 'state', state)
 end
 return {state, redis.call('HGET', KEYS[2], 'amount'), redis.call('HGET', KEYS[2], 'price'),
   redis.call('HGET', KEYS[2], 'credit'), redis.call('HGET', KEYS[2], 'reserved')}
@@ -39,6 +46,7 @@ if state == 'reserved' then
   redis.call('HSET', KEYS[2], 'state', 'settled')
   return 'settled'
 end
+if state then redis.call('HSET', KEYS[2], 'state', state) end
 return state or 'missing'
 `;
 
@@ -50,6 +58,7 @@ if state == 'reserved' then
   redis.call('HSET', KEYS[2], 'state', 'released')
   return 'released'
 end
+if state then redis.call('HSET', KEYS[2], 'state', state) end
 return state or 'missing'
 `;
 
@@ -72,6 +81,7 @@ if ARGV[5] ~= '' then
   local prev = redis.call('HMGET', KEYS[3], 'delta', 'event', 'at')
   if prev[1] then
     if prev[1] ~= ARGV[1] then return {'key_reused', prev[1]} end
+    redis.call('HSET', KEYS[3], 'delta', prev[1])
     return {'replayed', redis.call('HGET', KEYS[1], 'credit'), redis.call('HGET', KEYS[1], 'reserved') or '0', prev[2], prev[3]}
   end
 end
@@ -110,16 +120,14 @@ export async function reserveOrderCredit(
   redis: Redis,
   o: { user: string; orderId: string; amount: number; stockId: string; quantity: number; price: number },
 ): Promise<ReserveOutcome> {
-  const [state, amount, price, credit, reserved] = (await redis.eval(
+  const [state, amount, price, credit, reserved] = await moneyWrite<
+    [string, string?, string?, string?, string?]
+  >(
+    redis,
     RESERVE_SCRIPT,
-    2,
-    userKey(o.user),
-    orderKey(o.user, o.orderId),
-    String(o.amount),
-    o.stockId,
-    String(o.quantity),
-    String(o.price),
-  )) as [string, string?, string?, string?, string?];
+    [userKey(o.user), orderKey(o.user, o.orderId)],
+    [String(o.amount), o.stockId, String(o.quantity), String(o.price)],
+  );
   if (state === 'unknown_user') return { state };
   return {
     state,
@@ -136,17 +144,22 @@ export const orderMoneyState = (redis: Redis, user: string, orderId: string) =>
 
 /** reserved → settled; answers the state the order is in afterwards. */
 export const settleOrderCredit = async (redis: Redis, user: string, orderId: string): Promise<string> =>
-  (await redis.eval(SETTLE_SCRIPT, 3, userKey(user), orderKey(user, orderId), holdingsKey(user))) as string;
+  moneyWrite<string>(redis, SETTLE_SCRIPT, [userKey(user), orderKey(user, orderId), holdingsKey(user)], []);
 
 /** reserved → released; answers the state the order is in afterwards. */
 export const releaseOrderCredit = async (redis: Redis, user: string, orderId: string): Promise<string> =>
-  (await redis.eval(RELEASE_SCRIPT, 2, userKey(user), orderKey(user, orderId))) as string;
+  moneyWrite<string>(redis, RELEASE_SCRIPT, [userKey(user), orderKey(user, orderId)], []);
 
 export type SetCreditResult = { ok: true; money: Money } | { ok: false; reserved: number };
 
 /** Creates the user or sets its credit; refused below what is reserved. */
 export async function setCredit(redis: Redis, user: string, credit: number): Promise<SetCreditResult> {
-  const [state, a, b] = (await redis.eval(SET_CREDIT_SCRIPT, 1, userKey(user), String(credit))) as string[];
+  const [state, a, b] = await moneyWrite<string[]>(
+    redis,
+    SET_CREDIT_SCRIPT,
+    [userKey(user)],
+    [String(credit)],
+  );
   if (state === 'below_reserved') return { ok: false, reserved: Number(a) };
   return { ok: true, money: { credit: Number(a), reserved: Number(b) } };
 }
@@ -163,18 +176,12 @@ export async function adjustCredit(
   a: { user: string; delta: number; maxCredit: number; by: string; idempotencyKey?: string },
 ): Promise<AdjustResult> {
   const key = a.idempotencyKey ?? '';
-  const r = (await redis.eval(
+  const r = await moneyWrite<string[]>(
+    redis,
     ADJUST_CREDIT_SCRIPT,
-    3,
-    userKey(a.user),
-    creditEventsKey(a.user),
-    creditAdjustmentKey(a.user, key),
-    String(a.delta),
-    String(a.maxCredit),
-    a.by,
-    new Date().toISOString(),
-    key,
-  )) as string[];
+    [userKey(a.user), creditEventsKey(a.user), creditAdjustmentKey(a.user, key)],
+    [String(a.delta), String(a.maxCredit), a.by, new Date().toISOString(), key],
+  );
   switch (r[0]) {
     case 'applied':
     case 'replayed':

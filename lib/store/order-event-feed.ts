@@ -1,7 +1,7 @@
 // The user's order-event stream (written by the order-events consumer) as the SSE route reads it:
 // resume after a Last-Event-ID, then block for new entries. Each feed holds its own Redis connection
 // (XREAD BLOCK occupies one), closed with the feed.
-import type { Redis } from '../infra/redis';
+import { duplicateRedis, type Redis } from '../infra/redis';
 import { orderEventStreamKey } from './keys';
 
 export interface FeedEntry {
@@ -34,7 +34,7 @@ const toEntries = (raw: [string, string[]][]): FeedEntry[] =>
 /** A feed on its own connection, duplicated from `redis`. */
 export function openOrderEventFeed(redis: Redis, user: string): OrderEventFeed {
   // Queue commands until connected, even when the API's own client fails fast.
-  const conn = redis.duplicate({ enableOfflineQueue: true });
+  const conn = duplicateRedis(redis);
   const key = orderEventStreamKey(user);
   return {
     async positionAfter(lastEventId) {

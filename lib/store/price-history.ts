@@ -3,6 +3,7 @@
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from './keys';
 import { priceTickSchema, type PriceTick } from '../contracts/price-tick';
 import type { Redis } from '../infra/redis';
+import { pipelineBySlot } from './cluster';
 
 /** The newest tick of a stock, or undefined if no price has been recorded yet. */
 export async function readLatestTick(redis: Redis, stockId: string): Promise<PriceTick | undefined> {
@@ -67,7 +68,7 @@ function withRecordScript(redis: Redis): RedisWithRecord {
 }
 
 /**
- * Writes ticks, one script call per stock, all in one pipeline round trip. Resolves to one entry per
+ * Writes ticks, one script call per stock, all in one pipeline round trip (one per node on a cluster). Resolves to one entry per
  * stock: null on success, or the error Redis answered for that stock's write. A connection-level
  * failure rejects instead (nothing is known to be written; the caller retries the whole batch).
  * `json[i]`, if given, is ticks[i] already serialised (parseTickMessage's `json`): not stringified again.
@@ -87,20 +88,21 @@ export async function writeTicks(
     if (!args) byStock.set(t.stockId, (args = [String(retentionMs)]));
     args.push(t.minute, String(Date.parse(t.minute)), json?.[i] ?? JSON.stringify(t));
   }
-  const pipeline = r.pipeline() as unknown as {
-    recordPriceTicks: RecordTicks;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
   const stocks = [...byStock.keys()];
-  for (const id of stocks) {
-    void pipeline.recordPriceTicks(
-      priceHistoryKey(id),
-      priceIndexKey(id),
-      latestPriceKey(id),
-      ...byStock.get(id)!,
-    );
-  }
-  const results = await pipeline.exec();
-  if (!results) throw new Error('Redis pipeline was discarded');
+  // Each stock is its own slot: on a cluster, one pipeline per stock, all at once.
+  const results = await pipelineBySlot(
+    r,
+    stocks.length,
+    (i) => priceHistoryKey(stocks[i]!),
+    (p, i) => {
+      const id = stocks[i]!;
+      void (p as unknown as { recordPriceTicks: RecordTicks }).recordPriceTicks(
+        priceHistoryKey(id),
+        priceIndexKey(id),
+        latestPriceKey(id),
+        ...byStock.get(id)!,
+      );
+    },
+  );
   return new Map(stocks.map((id, i) => [id, results[i]?.[0] ?? null]));
 }

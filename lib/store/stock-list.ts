@@ -3,6 +3,7 @@ import { priceTickSchema, type PriceTick } from '../contracts/price-tick';
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
 import { stockNames } from './account';
+import { pipelineBySlot } from './cluster';
 import { latestPriceKey } from './keys';
 import { watchedStocks } from './watch-list';
 
@@ -17,9 +18,12 @@ export async function latestTicks(
   redis: Redis,
   stockIds: readonly string[],
 ): Promise<Map<string, PriceTick | undefined>> {
-  const p = redis.pipeline();
-  for (const id of stockIds) p.get(latestPriceKey(id));
-  const results = (await p.exec()) ?? [];
+  const results = await pipelineBySlot(
+    redis,
+    stockIds.length,
+    (i) => latestPriceKey(stockIds[i]!),
+    (p, i) => void p.get(latestPriceKey(stockIds[i]!)),
+  );
   return new Map(
     stockIds.map((id, i) => {
       const [err, raw] = results[i] ?? [];

@@ -3,6 +3,7 @@
 // newer than what is stored (a replay, a duplicate, an out-of-order delivery) changes nothing.
 import { ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../contracts/orders';
 import type { Redis } from '../../infra/redis';
+import { pipelineBySlot } from '../../store/cluster';
 import {
   orderEventStreamKey,
   orderListKey,
@@ -74,7 +75,7 @@ function applyArgs(e: OrderEvent, streamMaxLen: number): string[] {
 }
 
 /**
- * Applies events in one pipeline round trip. Resolves to one entry per event: null on success (applied
+ * Applies events in one pipeline round trip (one per user on a cluster). Resolves to one entry per event: null on success (applied
  * or ignored as not newer), or the error Redis answered for it. A connection failure rejects instead.
  */
 export async function applyOrderEvents(
@@ -83,12 +84,15 @@ export async function applyOrderEvents(
   streamMaxLen: number,
 ): Promise<(Error | null)[]> {
   const r = withApplyScript(redis);
-  const pipeline = r.pipeline() as unknown as {
-    applyOrderEvent: ApplyCommand;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
-  for (const e of events) void pipeline.applyOrderEvent(...applyArgs(e, streamMaxLen));
-  const results = await pipeline.exec();
-  if (!results) throw new Error('Redis pipeline was discarded');
-  return events.map((_, i) => results[i]?.[0] ?? null);
+  // Each user is its own slot: on a cluster, one pipeline per user, all at once.
+  const results = await pipelineBySlot(
+    r,
+    events.length,
+    (i) => orderViewsKey(events[i]!.after.user),
+    (p, i) =>
+      void (p as unknown as { applyOrderEvent: ApplyCommand }).applyOrderEvent(
+        ...applyArgs(events[i]!, streamMaxLen),
+      ),
+  );
+  return results.map(([err]) => err);
 }

@@ -1,0 +1,73 @@
+// What a Redis Cluster changes for the store besides single-slot scripts: a pipeline must stay on one
+// node, and SCAN sees one node's keys. One server takes the same calls unchanged.
+import type { ChainableCommander } from 'ioredis';
+import { isCluster, type Redis } from '../infra/redis';
+
+/** A key's hash tag as Redis Cluster hashes it: the text between the first { and the next }, if any. */
+export function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) return key.slice(open + 1, close);
+  }
+  return key;
+}
+
+export type PipelineResult = [Error | null, unknown];
+
+/**
+ * Queues `count` commands, each touching keys of one hash tag (`tagOf(i)` names a key of command i),
+ * and runs them: on one server in one pipeline; on a cluster in one pipeline per hash tag (each on
+ * its slot's master), all at once. Resolves to each command's [error, reply] in order; a connection
+ * failure rejects (as one pipeline would).
+ */
+export async function pipelineBySlot(
+  redis: Redis,
+  count: number,
+  tagOf: (i: number) => string,
+  add: (p: ChainableCommander, i: number) => void,
+): Promise<PipelineResult[]> {
+  const groups = new Map<string, number[]>();
+  if (isCluster(redis)) {
+    for (let i = 0; i < count; i++) {
+      const tag = hashTag(tagOf(i));
+      const g = groups.get(tag);
+      if (g) g.push(i);
+      else groups.set(tag, [i]);
+    }
+  } else {
+    groups.set(
+      '',
+      Array.from({ length: count }, (_, i) => i),
+    );
+  }
+  const out: PipelineResult[] = new Array(count);
+  await Promise.all(
+    [...groups.values()].map(async (members) => {
+      const p = redis.pipeline();
+      for (const i of members) add(p, i);
+      const results = await p.exec();
+      if (!results) throw new Error('Redis pipeline was discarded');
+      members.forEach((i, j) => (out[i] = (results[j] as PipelineResult | undefined) ?? [null, null]));
+    }),
+  );
+  return out;
+}
+
+/** Every key matching `pattern`: SCAN on the one server, or on every master of a cluster. */
+export async function scanKeys(redis: Redis, pattern: string, count = 500): Promise<string[]> {
+  const nodes = isCluster(redis) ? redis.nodes('master') : [redis];
+  const found = await Promise.all(
+    nodes.map(async (node) => {
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      return keys;
+    }),
+  );
+  return [...new Set(found.flat())].sort();
+}
