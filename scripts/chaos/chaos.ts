@@ -23,7 +23,8 @@ export const command = {
     },
     'port-offset': {
       kind: 'integer',
-      description: "shift of the chaos stack's ports (default 370, with --ha 1020: clear of the 300–900 test stacks)",
+      description:
+        "shift of the chaos stack's ports (default 370, with --ha 1020: clear of the 300–900 test stacks)",
     },
     rate: { kind: 'number', description: 'new orders per second', default: '4' },
     ha: {

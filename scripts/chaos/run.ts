@@ -5,6 +5,7 @@
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
+import Redis from 'ioredis';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../lib/infra/config';
 import { createRedis } from '../../lib/infra/redis';
@@ -25,6 +26,7 @@ import {
   type ServiceName,
   type StackSpec,
 } from '../stack/local-stack';
+import { killRedisNode, startRedisNode } from '../stack/redis-cluster';
 import { ChaosApps } from './apps';
 import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
 import { checkOrderInvariants } from './invariants';
@@ -139,9 +141,38 @@ function targetsOf(
   });
   const brokers = kafkaNodes(spec);
   for (const b of brokers) out.push(service('kafka', b.svc, brokers.length === 1));
-  out.push(service('redis', 'redis', true));
+  const cluster = spec.redisCluster;
+  if (!cluster) out.push(service('redis', 'redis', true));
+  for (const port of cluster?.ports ?? []) {
+    out.push({
+      kind: 'redis',
+      name: `redis-${port}`,
+      sole: false,
+      kill: () => killRedisNode(cluster!, port, 'SIGKILL'),
+      restart: async () => {
+        await startRedisNode(cluster!, port, stackLog);
+        // Back as a replica (a killed master's replica took over): synced with its master, so the next
+        // kill, of any node, still leaves a full copy of every slot.
+        await waitFor(`redis-${port} in sync`, () => replicaSynced(port), 60_000, 250);
+      },
+    });
+  }
   out.push(service('temporal', 'temporal', true));
   return out;
+}
+
+/** A Redis node is a master, or a replica whose link to its master is up and not syncing. */
+async function replicaSynced(port: number): Promise<boolean> {
+  const node = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    const info = await node.info('replication');
+    if (/^role:master/m.test(info)) return true;
+    return /^master_link_status:up/m.test(info) && /^master_sync_in_progress:0/m.test(info);
+  } catch {
+    return false;
+  } finally {
+    node.disconnect();
+  }
 }
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {

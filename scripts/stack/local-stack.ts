@@ -9,6 +9,7 @@ import { createKafka, ensureTopics, TOPICS } from '../../lib/infra/kafka';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { sleep, waitFor } from '../../test/support/wait';
 import { kafkaNodeArgs } from './kafka-cluster';
+import { readNodePid, startRedisCluster, stopRedisCluster } from './redis-cluster';
 import { redisArgs, temporalArgs } from './service-args';
 import {
   ALL_SERVICES,
@@ -196,14 +197,25 @@ export async function stopService(
 export async function startStack(spec: StackSpec, log: Log, abort?: AbortSignal): Promise<void> {
   provision(log);
   // Redis and Temporal start while Kafka's JVMs warm up; each is waited for on its own.
-  await Promise.all(stackServices(spec).map((svc) => startService(spec, svc, log, abort)));
+  const cluster = spec.redisCluster;
+  await Promise.all([
+    ...stackServices(spec).map((svc) => startService(spec, svc, log, abort)),
+    ...(cluster ? [startRedisCluster(cluster, log)] : []),
+  ]);
 }
 
 /** Stops every service of the stack's folder, whichever layout started it. */
 export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
-  await Promise.all(ALL_SERVICES.map((svc) => stopService(spec, svc, log)));
+  await Promise.all([
+    ...ALL_SERVICES.map((svc) => stopService(spec, svc, log)),
+    ...(spec.redisCluster ? [stopRedisCluster(spec.redisCluster, log)] : []),
+  ]);
 }
 
-export function stackStatus(spec: StackSpec): Partial<Record<ServiceName, number | undefined>> {
-  return Object.fromEntries(stackServices(spec).map((svc) => [svc, readPid(spec, svc)]));
+export function stackStatus(spec: StackSpec): Record<string, number | undefined> {
+  return Object.fromEntries([
+    ...stackServices(spec).map((svc) => [svc, readPid(spec, svc)]),
+    ...(spec.redisCluster?.ports.map((port) => [`redis-${port}`, readNodePid(spec.redisCluster!, port)]) ??
+      []),
+  ]);
 }

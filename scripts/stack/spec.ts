@@ -1,6 +1,7 @@
 // A stack's layout: its folder, its ports, its services, and where each service's pid and log live.
 import { join, resolve } from 'node:path';
-import type { Config } from '../../lib/infra/config';
+import { redisUrlNodes, type Config } from '../../lib/infra/config';
+import { redisClusterSpec, redisClusterUrl, type RedisClusterSpec } from './redis-cluster';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
@@ -23,6 +24,8 @@ export interface StackSpec {
    */
   kafkaPorts: readonly number[];
   redisPort: number;
+  /** The HA layout's Redis Cluster (six nodes from redisPort on) instead of one redis-server. */
+  redisCluster?: RedisClusterSpec;
 }
 
 /** The Kafka brokers of a stack, by service name, in node-id order (node 1 is `kafka`). */
@@ -31,21 +34,33 @@ export function kafkaNodes(spec: StackSpec): { svc: ServiceName; id: number; por
   return spec.kafkaPorts.map((port, i) => ({ svc: names[i]!, id: i + 1, port }));
 }
 
-/** The services of this stack's layout. */
+/** The services of this stack's layout (a Redis Cluster is started on its own, redis-cluster.ts). */
 export function stackServices(spec: StackSpec): ServiceName[] {
-  return ['redis', ...kafkaNodes(spec).map((n) => n.svc), 'temporal'];
+  return [
+    ...(spec.redisCluster ? [] : ['redis' as const]),
+    ...kafkaNodes(spec).map((n) => n.svc),
+    'temporal',
+  ];
 }
 
 export const isKafka = (svc: ServiceName) => svc === 'kafka' || svc.startsWith('kafka-');
 
 export function stackSpecFromConfig(cfg: Config): StackSpec {
+  const dir = resolve(ROOT, cfg.STACK_DIR);
+  const redisNodes = redisUrlNodes(cfg.REDIS_URL);
+  if (redisNodes.length !== 1 && redisNodes.length !== 6) {
+    throw new Error(
+      `the local stack runs one Redis or a cluster of 6 nodes; REDIS_URL names ${redisNodes.length}`,
+    );
+  }
   return {
-    dir: resolve(ROOT, cfg.STACK_DIR),
+    dir,
     temporalPort: cfg.temporalPort,
     temporalUiPort: cfg.TEMPORAL_UI_PORT,
     kafkaPort: cfg.kafkaPort,
     kafkaPorts: kafkaPortsOf(cfg.KAFKA_BROKERS),
     redisPort: cfg.redisPort,
+    ...(redisNodes.length > 1 ? { redisCluster: { dir, ports: redisNodes.map((n) => n.port) } } : {}),
   };
 }
 
@@ -61,9 +76,10 @@ function kafkaPortsOf(brokers: readonly string[]): number[] {
 }
 
 /**
- * The HA layout of a configuration (`--ha`), as settings over it: three brokers on the first broker's port, +2 and +4 (their
- * controllers on +1, +3, +5), topics with 3 replicas. Every port stays within +0..+20 of its base, so
- * stacks whose offsets are 100 apart never collide.
+ * The HA layout of a configuration (`--ha`), as settings over it: three brokers on the first broker's
+ * port, +2 and +4 (their controllers on +1, +3, +5), topics with 3 replicas; a Redis Cluster of three
+ * masters and three replicas on the Redis port and the five after it (their cluster bus on +10000).
+ * Every port stays within +0..+20 of its base, so stacks whose offsets are 100 apart never collide.
  */
 export function haEnv(cfg: Config): Record<string, string> {
   const [host, port] = cfg.KAFKA_BROKERS[0]!.split(':');
@@ -71,6 +87,7 @@ export function haEnv(cfg: Config): Record<string, string> {
   return {
     KAFKA_BROKERS: [0, 2, 4].map((d) => `${host}:${base + d}`).join(','),
     KAFKA_REPLICATION_FACTOR: '3',
+    REDIS_URL: redisClusterUrl(redisClusterSpec('', cfg.redisPort)),
     // Its own folder: a single-node stack's data never meets a three-node cluster's.
     STACK_DIR: `${cfg.STACK_DIR}-ha`,
   };
