@@ -40,4 +40,4 @@ test('a short HA chaos run: every invariant holds, and the twins take over', asy
   expect(report.availability.prices.minutes).toBeGreaterThan(0);
   const listing = report.invariants.find((i) => i.name.startsWith('GET /orders'));
   expect(listing?.checked).toBe(report.orders.accepted);
-}, 420_000);
+}, 900_000);
