@@ -5,10 +5,10 @@
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
-import Redis from 'ioredis';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../lib/infra/config';
-import { createRedis } from '../../lib/infra/redis';
+import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
@@ -163,7 +163,7 @@ function targetsOf(
 
 /** A Redis node is a master, or a replica whose link to its master is up and not syncing. */
 async function replicaSynced(port: number): Promise<boolean> {
-  const node = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const node = new IORedis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     const info = await node.info('replication');
     if (/^role:master/m.test(info)) return true;
@@ -189,9 +189,37 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const copies = opts.ha ? 2 : 1;
   log(`seed ${opts.seed}, ${opts.durationMs / 1000} s, ${opts.ha ? 'HA layout, ' : ''}stack ${spec.dir}`);
   const stackLog = (m: string) => log(`[stack] ${m}`);
-  await startStack(spec, stackLog);
+  const apps = new ChaosApps(cfg, env, logDir, log);
+  const opened: { redis?: Redis } = {};
+  try {
+    return await chaosOnStack(opts, { rng, env, cfg, spec, apps, opened, copies, stackLog });
+  } finally {
+    // Whatever happened, nothing of this run is left running.
+    await apps.stopAll();
+    opened.redis?.disconnect();
+    await verifier.close();
+    await stopStack(spec, () => undefined);
+  }
+}
 
-  const redis = createRedis(cfg);
+interface RunContext {
+  rng: () => number;
+  env: Record<string, string>;
+  cfg: Config;
+  spec: StackSpec;
+  apps: ChaosApps;
+  /** What the run opened, for the clean-up. */
+  opened: { redis?: Redis };
+  copies: number;
+  stackLog: (m: string) => void;
+}
+
+async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosReport> {
+  const { log } = opts;
+  const { rng, cfg, spec, apps, copies, stackLog } = ctx;
+  await startStack(spec, stackLog);
+  const redis = (ctx.opened.redis = createRedis(cfg));
+
   const initialCredit = new Map<string, number>();
   const keys = new Map<string, string>();
   for (let i = 0; i < opts.users; i++) {
@@ -202,7 +230,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   await putPrice(redis, SAIPA, 2_850);
 
-  const apps = new ChaosApps(cfg, env, logDir, log);
   const targets = targetsOf(cfg, spec, apps, copies, stackLog);
   // Requests made while no sole process (one without a twin) was down, counted apart: what HA can promise.
   let soleDown = 0;
@@ -225,7 +252,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   );
   // The price schedule's minutes count from its creation by the worker (a fresh stack: this run's).
   const temporal = createTemporalClient(cfg);
-  const pricesFrom = await scheduleCreatedAt(temporal, cfg.PRICE_SCHEDULE_ID).finally(() =>
+  // A fresh worker bundles its workflows first: minutes on a busy machine.
+  const pricesFrom = await scheduleCreatedAt(temporal, cfg.PRICE_SCHEDULE_ID, 600_000).finally(() =>
     temporal.connection.close(),
   );
   const priceWatch = watchPrices(redis, cfg.STOCKS, pricesFrom);
@@ -339,11 +367,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
     await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
   ];
-
-  await apps.stopAll();
-  redis.disconnect();
-  await verifier.close();
-  await stopStack(spec, () => undefined);
 
   const byFinal: Record<string, number> = {};
   for (const o of orders) {
