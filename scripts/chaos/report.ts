@@ -15,6 +15,8 @@ export interface ChaosReport {
   /** Kills by copy or node (api-2, kafka-3, ...). */
   killsByTarget: Record<string, number>;
   selfExits: Record<AppProcess, number>;
+  /** Restarts after a kill that failed and were tried again. */
+  restartFailures: number;
   orders: {
     placed: number;
     accepted: number;
@@ -50,7 +52,7 @@ export function formatReport(r: ChaosReport): string {
     `seed ${r.seed}`,
     `kills survived: ${counts(r.kills)}`,
     `kills by copy or node: ${counts(r.killsByTarget)} (${Object.values(r.kills).reduce((a, b) => a + b, 0)} in all${r.ha ? ', HA layout' : ''})`,
-    `processes that died on their own (restarted): ${counts(r.selfExits)}`,
+    `processes that died on their own (restarted): ${counts(r.selfExits)}; restarts tried again: ${r.restartFailures}`,
     `orders: ${r.orders.placed} placed, ${r.orders.accepted} accepted, ${r.orders.retries} client retries; ` +
       Object.entries(r.orders.byFinal)
         .map(([k, n]) => `${n} × ${k}`)

@@ -288,6 +288,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   // One kill: SIGKILL, down a moment, back (and healthy). Its kind is busy meanwhile, so a twin is
   // never killed while its other half is down.
   const busy = new Set<Kind>();
+  let restartFailures = 0;
   const cycle = async (t: Target) => {
     busy.add(t.kind);
     const downMs = Math.floor(rng() * 3_000);
@@ -299,7 +300,19 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     try {
       await t.kill();
       await sleep(downMs);
-      await t.restart();
+      // A restart that fails (a busy machine's timeouts) is tried again, as a supervisor would, and
+      // counted; the kind stays busy until its copy is back.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await t.restart();
+          break;
+        } catch (err) {
+          restartFailures++;
+          log(`restart of ${t.name} failed (attempt ${attempt}): ${(err as Error).message.split('\n')[0]}`);
+          if (attempt >= 10) throw err;
+          await sleep(2_000);
+        }
+      }
       kills[t.kind]++;
       killsByTarget[t.name]!++;
     } finally {
@@ -336,8 +349,11 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       }
       const t = free[Math.floor(rng() * free.length)]!;
       if (opts.ha) {
-        // Kills of different kinds overlap; the next one comes 1-4 s after this one began.
-        cycles.push(cycle(t));
+        // Kills of different kinds overlap; the next one comes 1-4 s after this one began. A cycle
+        // that fails for good fails the run (at the Promise.all below), never as an unhandled rejection.
+        const c = cycle(t);
+        c.catch(() => undefined);
+        cycles.push(c);
         await sleep(1_000 + rng() * 3_000);
       } else {
         await cycle(t);
@@ -379,6 +395,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     kills,
     killsByTarget,
     selfExits: apps.selfExits,
+    restartFailures,
     orders: {
       placed: orders.length,
       accepted: orders.filter((o) => o.orderId).length,
