@@ -83,23 +83,42 @@ export async function runKafkaFailover(
   });
   const admin = kafka.admin();
   await admin.connect();
-  if (!(await admin.listTopics()).includes(TOPIC)) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: TOPIC,
-          numPartitions: 3,
-          replicationFactor: 3,
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-    });
-  }
+  // Made, then known with a leader for every partition: a broker the metadata has not reached yet
+  // answers UNKNOWN_TOPIC_OR_PARTITION, which KafkaJS's waitForLeaders does not wait out.
+  await waitFor(
+    `${TOPIC} with a leader for every partition`,
+    async () => {
+      if (!(await admin.listTopics()).includes(TOPIC)) {
+        await admin.createTopics({
+          topics: [
+            {
+              topic: TOPIC,
+              numPartitions: 3,
+              replicationFactor: 3,
+              configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+            },
+          ],
+        });
+      }
+      const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      return topics[0]!.partitions.length === 3 && topics[0]!.partitions.every((p) => p.leader >= 0);
+    },
+    60_000,
+    500,
+  );
   const sender = await connectKafkaSender(kafka);
   const consumer: Consumer = kafka.consumer({ groupId: `failover-${Date.now()}`, sessionTimeout: 10_000 });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  // A topic just made may not be in every broker's metadata yet: subscribing fails until it is.
+  await waitFor(
+    `${TOPIC} known to every broker`,
+    async () => {
+      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+      return true;
+    },
+    60_000,
+    500,
+  );
   const delivered = new Set<number>();
   const deliveredAt: number[] = [];
   await consumer.run({
