@@ -39,7 +39,7 @@ export interface OrderAvailability {
   requests: number;
   /** Answered with the credit check's result: 201 (accepted or denied) or a 4xx about the order itself. */
   answered: number;
-  /** Answered "later" (429, 409 no_fresh_price): the API was up but could not price the order. */
+  /** Answered "later" (429, 408, 409 no_fresh_price): the API was up but did not answer the order yet. */
   later: number;
   /** No API answered: every one refused the connection, timed out or said 503 (or another 5xx). */
   unanswered: number;
@@ -55,8 +55,12 @@ const emptyAvailability = (): OrderAvailability => ({
   failovers: 0,
 });
 
+/**
+ * Answers that say "try again": 429, a price gone stale (409 no_fresh_price), and 408 (the API gave up
+ * on the request, e.g. its body read on an overloaded host: the order may exist, the same key finds it).
+ */
 const isLater = (res: HttpAnswer<OrderAnswer> | undefined) =>
-  res?.status === 429 || (res?.status === 409 && res.body.error === 'no_fresh_price');
+  res?.status === 429 || res?.status === 408 || (res?.status === 409 && res.body.error === 'no_fresh_price');
 
 /**
  * A load balancer in front of the APIs: each request goes to the next API in turn; one whose connection

@@ -40,7 +40,7 @@ const pct = (a: OrderAvailability) =>
 
 const orderLine = (a: OrderAvailability) =>
   `${a.answered}/${a.requests} answered with a credit-check result (${pct(a)}); ` +
-  `${a.later} "later" (429 / no_fresh_price), ${a.unanswered} unanswered (503, 5xx or no connection)`;
+  `${a.later} "later" (429, 408, no_fresh_price), ${a.unanswered} unanswered (503, 5xx or no connection)`;
 
 const counts = (r: Record<string, number>) =>
   Object.entries(r)

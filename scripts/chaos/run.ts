@@ -96,6 +96,7 @@ export function chaosEnv(portOffset: number, ha = false): Record<string, string>
 const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
 const SERVICE_KINDS = ['kafka', 'redis', 'temporal'] as const;
 const MINUTE = 60_000;
+const SOLE_COOLDOWN_MS = 30_000;
 
 /** One thing a chaos run can kill: a copy of an app process or a node of a service. */
 interface Target {
@@ -315,6 +316,9 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       }
       kills[t.kind]++;
       killsByTarget[t.name]!++;
+      // A process without a twin (the Temporal server) is killed at most every SOLE_COOLDOWN_MS, so a
+      // run measures the twins rather than the one server that has none.
+      if (t.sole && opts.ha) await sleep(SOLE_COOLDOWN_MS);
     } finally {
       if (t.sole) soleDown--;
       busy.delete(t.kind);
