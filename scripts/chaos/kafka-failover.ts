@@ -94,7 +94,7 @@ export async function runKafkaFailover(
             {
               topic: TOPIC,
               numPartitions: 3,
-              replicationFactor: 3,
+              replicationFactor: 1,
               configEntries: [{ name: 'min.insync.replicas', value: '2' }],
             },
           ],

@@ -316,11 +316,14 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       }
       kills[t.kind]++;
       killsByTarget[t.name]!++;
+    } finally {
+      if (t.sole) soleDown--;
+    }
+    try {
       // A process without a twin (the Temporal server) is killed at most every SOLE_COOLDOWN_MS, so a
       // run measures the twins rather than the one server that has none.
       if (t.sole && opts.ha) await sleep(SOLE_COOLDOWN_MS);
     } finally {
-      if (t.sole) soleDown--;
       busy.delete(t.kind);
     }
   };
