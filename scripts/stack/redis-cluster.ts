@@ -88,7 +88,7 @@ async function cli(args: string[], timeoutMs = 5_000): Promise<string> {
 /** One command on one node; undefined when the node does not answer. */
 async function ask(port: number, ...cmd: string[]): Promise<string | undefined> {
   try {
-    const out = await cli(['-h', '127.0.0.1', '-p', String(port), ...cmd], 2_000);
+    const out = await cli(['-h', '127.0.0.1', '-p', String(port), ...cmd], 5_000);
     // redis-cli exits 0 on an error reply; such a node does not answer the question.
     return out.startsWith('ERR') || out.startsWith('LOADING') ? undefined : out;
   } catch {
@@ -198,14 +198,26 @@ async function clusterNodes(port: number): Promise<NodeLine[] | undefined> {
 }
 
 /**
+ * Whether a node's data says it is a member of a cluster: its nodes.conf lists other nodes. Read from
+ * the file, not asked of the node, so a slow or loading node is never taken for a wiped one.
+ */
+function joinedOnDisk(spec: RedisClusterSpec, port: number): boolean {
+  try {
+    const lines = readFileSync(join(dataDir(spec, port), 'nodes.conf'), 'utf8').split('\n');
+    return lines.filter((l) => /^[0-9a-f]{40} /.test(l)).length > 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Launches the nodes that are not running, creates the cluster on its first start, brings a node with
  * wiped data back in as a replica, and waits for cluster_state:ok with every slot covered.
  */
 export async function startRedisCluster(spec: RedisClusterSpec, log: (m: string) => void): Promise<void> {
   const started = Date.now();
+  const joined = spec.ports.map((p) => joinedOnDisk(spec, p));
   await Promise.all(spec.ports.map((p) => launchNode(spec, p, log)));
-  const views = await Promise.all(spec.ports.map((p) => clusterNodes(p)));
-  const joined = views.map((v) => (v?.length ?? 0) > 1);
   if (!joined.some(Boolean)) {
     log(`creating Redis Cluster on ports ${spec.ports.join(', ')}`);
     await cli(
@@ -256,8 +268,9 @@ export async function startRedisNode(
   const pid = readNodePid(spec, port);
   // A node paused with SIGSTOP is running: let it go on.
   if (pid) process.kill(pid, 'SIGCONT');
+  const joined = joinedOnDisk(spec, port);
   await launchNode(spec, port, log);
-  if (((await clusterNodes(port))?.length ?? 0) <= 1) {
+  if (!joined) {
     const member = spec.ports.find((p) => p !== port && readNodePid(spec, p));
     if (member === undefined) throw new Error(`no other Redis Cluster node runs for ${port} to join`);
     log(`adding Redis Cluster node ${port} as a replica`);
@@ -355,6 +368,9 @@ export async function waitClusterOk(spec: RedisClusterSpec, timeoutMs: number): 
       for (const port of answering) {
         const view = await clusterNodes(port);
         if (!view) return false;
+        // Every node knows every answering node (a cluster just made still shakes hands for a moment).
+        const known = view.filter((n) => !n.flags.some((f) => f === 'handshake' || f === 'noaddr'));
+        if (answering.some((p) => !known.some((n) => n.port === p))) return false;
         const owners = view.filter((n) => n.slots > 0);
         if (owners.reduce((n, o) => n + o.slots, 0) !== CLUSTER_SLOTS) return false;
         if (owners.some((o) => !answering.includes(o.port) || o.flags.some((f) => f.startsWith('fail')))) {
