@@ -90,6 +90,8 @@ const variables = {
   TEMPORAL_PERSISTENCE: [z.enum(['sqlite', 'postgres']), 'sqlite'],
   KAFKA_BROKERS: [list(hostPort), '127.0.0.1:9092'],
   KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
+  /** Replicas of every bourse topic, set when it is created; min.insync.replicas is one less (at least 1). */
+  KAFKA_REPLICATION_FACTOR: [positiveInt.max(5), '1'],
   REDIS_URL: [redisUrl, 'redis://127.0.0.1:6379'],
   /** `auto`: Redis Cluster's client when REDIS_URL names several nodes; `on` also for one seed node. */
   REDIS_CLUSTER: [z.enum(['auto', 'on', 'off']), 'auto'],

@@ -1,4 +1,4 @@
-// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4] [--temporal postgres]`:
+// `npm run chaos -- [--seed N] [--duration 10m] [--port-offset 370] [--rate 4] [--ha] [--temporal postgres]`:
 // fault injection on a stack of its own (run.ts), then every invariant printed with its count
 // (report.ts). Exit 0 when all hold, 1 when one is violated.
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
@@ -21,7 +21,11 @@ export const command = {
       description: 'how long the load and the kills last (600, 600s, 10m)',
       default: '5m',
     },
-    'port-offset': { kind: 'integer', description: "shift of the chaos stack's ports", default: '370' },
+    'port-offset': {
+      kind: 'integer',
+      description:
+        "shift of the chaos stack's ports (default 370, with --ha 1020: clear of the 300–900 test stacks)",
+    },
     rate: { kind: 'number', description: 'new orders per second', default: '4' },
     temporal: {
       kind: 'string',
@@ -30,6 +34,11 @@ export const command = {
         "the stack's Temporal: the dev server (sqlite) or the server on PostgreSQL (TEMPORAL_PERSISTENCE)",
       default: 'sqlite',
     },
+    ha: {
+      kind: 'boolean',
+      description:
+        'on the HA layout: three Kafka brokers, two of every app process; kills one copy of a kind at a time',
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -37,9 +46,10 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
   const report = await runChaos({
     seed: values.seed ?? Date.now() % 1_000_000,
     durationMs: values.duration,
-    portOffset: values['port-offset'],
+    portOffset: values['port-offset'] ?? (values.ha ? 1020 : 370),
     rate: values.rate,
     temporal: values.temporal as 'sqlite' | 'postgres',
+    ha: values.ha,
     users: 5,
     settleMs: 240_000,
     log: (line) => process.stdout.write(`[chaos] ${line}\n`),

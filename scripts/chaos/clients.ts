@@ -1,6 +1,8 @@
 // The chaos run's clients: each places its order like a careful client (the same Idempotency-Key until
 // it has an answer, sometimes sent twice; again after a 429 or a 409 no_fresh_price, which say "later")
-// and then long-polls for the order's final status.
+// and then long-polls for the order's final status. They reach the APIs through a Balancer, which
+// spreads requests over every API and fails over between them as a load balancer would, and counts
+// how many order requests were answered.
 import { SAIPA } from '../../test/support/accounts';
 import { http, type HttpAnswer } from '../../test/support/http';
 import { sleep } from '../../test/support/wait';
@@ -31,9 +33,89 @@ const request = (url: string, init: RequestInit & { json?: unknown }, timeoutMs:
     (): HttpAnswer<OrderAnswer> | undefined => undefined,
   );
 
+/** How the order requests that went through a Balancer were answered. */
+export interface OrderAvailability {
+  /** POST /orders requests passed on (each client attempt, after any failover). */
+  requests: number;
+  /** Answered with the credit check's result: 201 (accepted or denied) or a 4xx about the order itself. */
+  answered: number;
+  /** Answered "later" (429, 408, 409 no_fresh_price): the API was up but did not answer the order yet. */
+  later: number;
+  /** No API answered: every one refused the connection, timed out or said 503 (or another 5xx). */
+  unanswered: number;
+  /** Requests passed on to another API after the first one failed. */
+  failovers: number;
+}
+
+const emptyAvailability = (): OrderAvailability => ({
+  requests: 0,
+  answered: 0,
+  later: 0,
+  unanswered: 0,
+  failovers: 0,
+});
+
+/**
+ * Answers that say "try again": 429, a price gone stale (409 no_fresh_price), and 408 (the API gave up
+ * on the request, e.g. its body read on an overloaded host: the order may exist, the same key finds it).
+ */
+const isLater = (res: HttpAnswer<OrderAnswer> | undefined) =>
+  res?.status === 429 || res?.status === 408 || (res?.status === 409 && res.body.error === 'no_fresh_price');
+
+/**
+ * A load balancer in front of the APIs: each request goes to the next API in turn; one whose connection
+ * is refused, cut or timed out, or that answers 503, is passed on to the next API with the same headers
+ * (so the same Idempotency-Key: a retry never makes a second order). With one API there is nowhere to go.
+ */
+export class Balancer {
+  readonly orders: OrderAvailability = emptyAvailability();
+  /** The order requests that began and ended with no sole process down (see `soleMark`). */
+  readonly ordersTwinned: OrderAvailability = emptyAvailability();
+  private turn = 0;
+
+  /**
+   * `soleMark` says whether a process without a twin (the Temporal server) is down: undefined while
+   * one is, else how many such outages have begun; a request whose mark is the same at its start and
+   * end saw none.
+   */
+  constructor(
+    readonly bases: readonly string[],
+    private readonly soleMark: () => number | undefined = () => 0,
+  ) {}
+
+  async request(
+    path: string,
+    init: RequestInit & { json?: unknown },
+    timeoutMs: number,
+  ): Promise<HttpAnswer<OrderAnswer> | undefined> {
+    const first = this.turn++ % this.bases.length;
+    let res: HttpAnswer<OrderAnswer> | undefined;
+    for (let i = 0; i < this.bases.length; i++) {
+      if (i > 0 && path === '/orders') this.orders.failovers++;
+      res = await request(`${this.bases[(first + i) % this.bases.length]}${path}`, init, timeoutMs);
+      if (res && res.status !== 503) break;
+    }
+    return res;
+  }
+
+  /** POST /orders through the balancer, counted. */
+  async order(init: RequestInit & { json?: unknown }): Promise<HttpAnswer<OrderAnswer> | undefined> {
+    const mark = this.soleMark();
+    const res = await this.request('/orders', init, 15_000);
+    const twinned = mark !== undefined && mark === this.soleMark();
+    for (const a of twinned ? [this.orders, this.ordersTwinned] : [this.orders]) {
+      a.requests++;
+      if (isLater(res)) a.later++;
+      else if (res && res.status < 500) a.answered++;
+      else a.unanswered++;
+    }
+    return res;
+  }
+}
+
 /** Places one order; with `duplicate`, sends it once more after the answer (the same order, never two). */
 export async function placeOrder(
-  base: string,
+  lb: Balancer,
   apiKey: string,
   o: LogicalOrder,
   stopAt: () => number,
@@ -45,7 +127,7 @@ export async function placeOrder(
   };
   for (;;) {
     o.attempts++;
-    const res = await request(`${base}/orders`, init, 15_000);
+    const res = await lb.order(init);
     if (res && res.status === 201) {
       if (o.orderId && o.orderId !== res.body.orderId) o.idDrift++;
       o.orderId = res.body.orderId;
@@ -53,8 +135,7 @@ export async function placeOrder(
       break;
     }
     // 429 and a price gone stale (outages delay the next minute's tick) pass: the client tries again.
-    const later = res?.status === 429 || (res?.status === 409 && res.body.error === 'no_fresh_price');
-    if (res && res.status >= 400 && res.status < 500 && !later) {
+    if (res && res.status >= 400 && res.status < 500 && !isLater(res)) {
       o.refused = `${res.status} ${res.body.error}`;
       return;
     }
@@ -63,7 +144,7 @@ export async function placeOrder(
   }
   // A client that did not see the first answer and sends it again.
   while (duplicate) {
-    const res = await request(`${base}/orders`, init, 15_000);
+    const res = await lb.order(init);
     if (res && res.status === 201) {
       if (res.body.orderId !== o.orderId) o.idDrift++;
       return;
@@ -74,14 +155,14 @@ export async function placeOrder(
 }
 
 export async function awaitFinal(
-  base: string,
+  lb: Balancer,
   apiKey: string,
   o: LogicalOrder,
   deadline: number,
 ): Promise<void> {
   while (Date.now() < deadline) {
-    const res = await request(
-      `${base}/orders/${o.orderId}/result?wait=30`,
+    const res = await lb.request(
+      `/orders/${o.orderId}/result?wait=30`,
       { headers: { Authorization: `Bearer ${apiKey}` } },
       45_000,
     );

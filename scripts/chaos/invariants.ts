@@ -3,6 +3,7 @@
 import type { Config } from '../../lib/infra/config';
 import type { Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
+import { scanKeys } from '../../lib/store/cluster';
 import { holdingsKey, orderKey, userKey } from '../../lib/store/keys';
 import { SAIPA } from '../../test/support/accounts';
 import { waitFor } from '../../test/support/wait';
@@ -57,7 +58,7 @@ export async function checkOrderInvariants(
       holdings.checked++;
       idem.checked++;
       const u = await redis.hgetall(userKey(user));
-      const orderKeys = await redis.keys(orderKey(user, '*'));
+      const orderKeys = await scanKeys(redis, orderKey(user, '*'));
       let settled = 0;
       let settledQty = 0;
       for (const k of orderKeys) {

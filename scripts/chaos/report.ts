@@ -1,14 +1,22 @@
 // What a chaos run reports: the kills it survived, the orders it placed and each invariant with its count.
 import type { AppProcess } from '../stack/app-processes';
-import type { ServiceName } from '../stack/spec';
+import type { OrderAvailability } from './clients';
 import type { Invariant } from './invariants';
+import type { PriceLag } from './price-watch';
 
-export type Kind = AppProcess | ServiceName;
+/** A kind of process a chaos run kills (any copy or node of it). */
+export type Kind = AppProcess | 'kafka' | 'redis' | 'temporal';
 
 export interface ChaosReport {
   seed: number;
+  /** Run on the HA layout (three brokers, two of every app process). */
+  ha: boolean;
   kills: Record<Kind, number>;
+  /** Kills by copy or node (api-2, kafka-3, ...). */
+  killsByTarget: Record<string, number>;
   selfExits: Record<AppProcess, number>;
+  /** Restarts after a kill that failed and were tried again. */
+  restartFailures: number;
   orders: {
     placed: number;
     accepted: number;
@@ -16,9 +24,23 @@ export interface ChaosReport {
     duplicates: number;
     byFinal: Record<string, number>;
   };
+  availability: {
+    /** Every order request the clients made through the load balancer. */
+    orders: OrderAvailability;
+    /** Those made while no process without a twin (the Temporal server) was down. */
+    ordersTwinned: OrderAvailability;
+    prices: PriceLag;
+  };
   invariants: Invariant[];
   ok: boolean;
 }
+
+const pct = (a: OrderAvailability) =>
+  a.requests ? `${((100 * a.answered) / a.requests).toFixed(2)} %` : 'n/a (no request)';
+
+const orderLine = (a: OrderAvailability) =>
+  `${a.answered}/${a.requests} answered with a credit-check result (${pct(a)}); ` +
+  `${a.later} "later" (429, 408, no_fresh_price), ${a.unanswered} unanswered (503, 5xx or no connection)`;
 
 const counts = (r: Record<string, number>) =>
   Object.entries(r)
@@ -29,12 +51,21 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `seed ${r.seed}`,
     `kills survived: ${counts(r.kills)}`,
-    `processes that died on their own (restarted): ${counts(r.selfExits)}`,
+    `kills by copy or node: ${counts(r.killsByTarget)} (${Object.values(r.kills).reduce((a, b) => a + b, 0)} in all${r.ha ? ', HA layout' : ''})`,
+    `processes that died on their own (restarted): ${counts(r.selfExits)}; restarts tried again: ${r.restartFailures}`,
     `orders: ${r.orders.placed} placed, ${r.orders.accepted} accepted, ${r.orders.retries} client retries; ` +
       Object.entries(r.orders.byFinal)
         .map(([k, n]) => `${n} × ${k}`)
         .join('; '),
   ];
+  const { orders, ordersTwinned, prices } = r.availability;
+  lines.push(
+    `availability, order requests: ${orderLine(orders)}; ${orders.failovers} failed over to the other API`,
+    `  of them while only processes with a twin were down: ${orderLine(ordersTwinned)}`,
+    `availability, prices: ${prices.minutes} minutes, longest from due to stored ${(prices.longestMs / 1000).toFixed(1)} s` +
+      `${prices.worstMinute ? ` (${prices.worstMinute})` : ''}, median ${(prices.medianMs / 1000).toFixed(1)} s, ` +
+      `${prices.missing} never stored`,
+  );
   for (const inv of r.invariants) {
     lines.push(
       `${inv.violations.length === 0 ? 'OK  ' : 'FAIL'} ${inv.name}: ${inv.checked} checked, ${inv.violations.length} violations`,

@@ -5,28 +5,34 @@
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
-import { loadConfig } from '../../lib/infra/config';
-import { createRedis } from '../../lib/infra/redis';
+import { loadConfig, type Config } from '../../lib/infra/config';
+import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../../test/support/wait';
-import type { AppProcess } from '../stack/app-processes';
+import { healthPort, instanceName, type AppInstance, type AppProcess } from '../stack/app-processes';
 import {
+  haEnv,
+  kafkaNodes,
   stackEnv,
   stackSpecFromConfig,
   startService,
   startStack,
   stopService,
   stopStack,
+  type ServiceName,
+  type StackSpec,
 } from '../stack/local-stack';
-import type { ServiceName } from '../stack/spec';
+import { killRedisNode, startRedisNode } from '../stack/redis-cluster';
 import { ChaosApps } from './apps';
-import { awaitFinal, placeOrder, type LogicalOrder } from './clients';
+import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
 import { checkOrderInvariants } from './invariants';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
+import { watchPrices } from './price-watch';
 import type { ChaosReport, Kind } from './report';
 
 export interface ChaosOptions {
@@ -46,6 +52,11 @@ export interface ChaosOptions {
   killEachOnce?: boolean;
   /** The stack's Temporal (TEMPORAL_PERSISTENCE); the environment's when absent. */
   temporal?: 'sqlite' | 'postgres';
+  /**
+   * The HA layout: three Kafka brokers, two of every app process behind a load balancer; each kill
+   * takes one copy of a kind (never two of a kind at once), and kills of different kinds overlap.
+   */
+  ha?: boolean;
   log: (line: string) => void;
 }
 
@@ -61,8 +72,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function chaosEnv(portOffset: number): Record<string, string> {
-  return {
+export function chaosEnv(portOffset: number, ha = false): Record<string, string> {
+  const env = {
     ...stackEnv(portOffset, `.stack/chaos-${portOffset}`),
     // The ops ports too, beside the stack's: a chaos run never takes the local stack's 9101–9104.
     WORKER_OPS_PORT: String(19_101 + portOffset),
@@ -74,16 +85,103 @@ export function chaosEnv(portOffset: number): Record<string, string> {
     ORDER_START_TIMEOUT: '5s',
     SHUTDOWN_GRACE: '10s',
   };
+  if (!ha) return env;
+  return {
+    ...env,
+    ...haEnv(loadConfig({ ...process.env, ...env })),
+    // A SIGKILLed consumer's partitions wait for its session to expire before its twin takes them.
+    PRICE_CONSUMER_SESSION_TIMEOUT: '10s',
+    ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: '10s',
+  };
 }
 
 const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
-const SERVICE_KINDS: readonly ServiceName[] = ['kafka', 'redis', 'temporal'];
+const SERVICE_KINDS = ['kafka', 'redis', 'temporal'] as const;
 const MINUTE = 60_000;
+const SOLE_COOLDOWN_MS = 30_000;
+
+/** One thing a chaos run can kill: a copy of an app process or a node of a service. */
+interface Target {
+  kind: Kind;
+  name: string;
+  /** No twin takes over while it is down (the Temporal server; Redis until it is a cluster). */
+  sole: boolean;
+  kill(): Promise<void>;
+  /** Starts it again and resolves once it is back (healthy; a Kafka broker: caught up). */
+  restart(): Promise<void>;
+}
+
+function targetsOf(
+  cfg: Config,
+  spec: StackSpec,
+  apps: ChaosApps,
+  copies: number,
+  stackLog: (m: string) => void,
+): Target[] {
+  const out: Target[] = [];
+  for (const kind of PROCESS_KINDS) {
+    for (let instance = 1; instance <= copies; instance++) {
+      const app: AppInstance = { kind, instance };
+      const url = `http://127.0.0.1:${healthPort(cfg, app)}/healthz`;
+      out.push({
+        kind,
+        name: instanceName(app),
+        sole: copies === 1,
+        kill: () => apps.kill(app),
+        restart: async () => {
+          apps.start(app);
+          await waitFor(`${instanceName(app)} healthy`, async () => (await fetch(url)).ok, 120_000, 250);
+        },
+      });
+    }
+  }
+  const service = (kind: Kind, svc: ServiceName, sole: boolean): Target => ({
+    kind,
+    name: svc,
+    sole,
+    kill: () => stopService(spec, svc, () => undefined, 'SIGKILL'),
+    restart: () => startService(spec, svc, stackLog),
+  });
+  const brokers = kafkaNodes(spec);
+  for (const b of brokers) out.push(service('kafka', b.svc, brokers.length === 1));
+  const cluster = spec.redisCluster;
+  if (!cluster) out.push(service('redis', 'redis', true));
+  for (const port of cluster?.ports ?? []) {
+    out.push({
+      kind: 'redis',
+      name: `redis-${port}`,
+      sole: false,
+      kill: () => killRedisNode(cluster!, port, 'SIGKILL'),
+      restart: async () => {
+        await startRedisNode(cluster!, port, stackLog);
+        // Back as a replica (a killed master's replica took over): synced with its master, so the next
+        // kill, of any node, still leaves a full copy of every slot.
+        await waitFor(`redis-${port} in sync`, () => replicaSynced(port), 60_000, 250);
+      },
+    });
+  }
+  out.push(service('temporal', 'temporal', true));
+  return out;
+}
+
+/** A Redis node is a master, or a replica whose link to its master is up and not syncing. */
+async function replicaSynced(port: number): Promise<boolean> {
+  const node = new IORedis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    const info = await node.info('replication');
+    if (/^role:master/m.test(info)) return true;
+    return /^master_link_status:up/m.test(info) && /^master_sync_in_progress:0/m.test(info);
+  } catch {
+    return false;
+  } finally {
+    node.disconnect();
+  }
+}
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
   const rng = seededRandom(opts.seed);
-  const env = { ...(process.env as Record<string, string>), ...chaosEnv(opts.portOffset) };
+  const env = { ...(process.env as Record<string, string>), ...chaosEnv(opts.portOffset, opts.ha) };
   if (opts.temporal) env.TEMPORAL_PERSISTENCE = opts.temporal;
   const verifier = await startHashedVerifier();
   env.VERIFIER_URL = verifier.url;
@@ -92,13 +190,42 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   rmSync(spec.dir, { recursive: true, force: true });
   const logDir = join(spec.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const copies = opts.ha ? 2 : 1;
   log(
-    `seed ${opts.seed}, ${opts.durationMs / 1000} s, stack ${spec.dir}, Temporal on ${spec.temporalPersistence}`,
+    `seed ${opts.seed}, ${opts.durationMs / 1000} s, ${opts.ha ? 'HA layout, ' : ''}stack ${spec.dir}, Temporal on ${spec.temporalPersistence}`,
   );
   const stackLog = (m: string) => log(`[stack] ${m}`);
-  await startStack(spec, stackLog);
+  const apps = new ChaosApps(cfg, env, logDir, log);
+  const opened: { redis?: Redis } = {};
+  try {
+    return await chaosOnStack(opts, { rng, env, cfg, spec, apps, opened, copies, stackLog });
+  } finally {
+    // Whatever happened, nothing of this run is left running.
+    await apps.stopAll();
+    opened.redis?.disconnect();
+    await verifier.close();
+    await stopStack(spec, () => undefined);
+  }
+}
 
-  const redis = createRedis(cfg);
+interface RunContext {
+  rng: () => number;
+  env: Record<string, string>;
+  cfg: Config;
+  spec: StackSpec;
+  apps: ChaosApps;
+  /** What the run opened, for the clean-up. */
+  opened: { redis?: Redis };
+  copies: number;
+  stackLog: (m: string) => void;
+}
+
+async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosReport> {
+  const { log } = opts;
+  const { rng, cfg, spec, apps, copies, stackLog } = ctx;
+  await startStack(spec, stackLog);
+  const redis = (ctx.opened.redis = createRedis(cfg));
+
   const initialCredit = new Map<string, number>();
   const keys = new Map<string, string>();
   for (let i = 0; i < opts.users; i++) {
@@ -109,21 +236,37 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   await putPrice(redis, SAIPA, 2_850);
 
-  const apps = new ChaosApps(env, logDir, log);
-  const base = `http://127.0.0.1:${cfg.API_PORT}`;
-  const apiUp = () => waitFor('the API', async () => (await fetch(`${base}/healthz`)).ok, 120_000);
-  for (const kind of PROCESS_KINDS) apps.start(kind);
-  await apiUp();
+  const targets = targetsOf(cfg, spec, apps, copies, stackLog);
+  // Requests made while no sole process (one without a twin) was down, counted apart: what HA can promise.
+  let soleDown = 0;
+  let soleKills = 0;
+  const soleMark = () => (soleDown > 0 ? undefined : soleKills);
+  const apiBases = Array.from(
+    { length: copies },
+    (_, i) => `http://127.0.0.1:${healthPort(cfg, { kind: 'api', instance: i + 1 })}`,
+  );
+  const lb = new Balancer(apiBases, soleMark);
+  const apiUp = () =>
+    waitFor('an API', async () => (await lb.request('/healthz', {}, 5_000))?.status === 200, 120_000);
+  for (const kind of PROCESS_KINDS) {
+    for (let instance = 1; instance <= copies; instance++) apps.start({ kind, instance });
+  }
+  await Promise.all(
+    apiBases.map((base) =>
+      waitFor(`the API ${base}`, async () => (await fetch(`${base}/healthz`)).ok, 120_000),
+    ),
+  );
   // The price schedule's minutes count from its creation by the worker (a fresh stack: this run's).
   const temporal = createTemporalClient(cfg);
-  const pricesFrom = await scheduleCreatedAt(temporal, cfg.PRICE_SCHEDULE_ID).finally(() =>
+  // A fresh worker bundles its workflows first: minutes on a busy machine.
+  const pricesFrom = await scheduleCreatedAt(temporal, cfg.PRICE_SCHEDULE_ID, 600_000).finally(() =>
     temporal.connection.close(),
   );
+  const priceWatch = watchPrices(redis, cfg.STOCKS, pricesFrom);
 
-  const kills = Object.fromEntries([...PROCESS_KINDS, ...SERVICE_KINDS].map((k) => [k, 0])) as Record<
-    Kind,
-    number
-  >;
+  const kinds: Kind[] = [...PROCESS_KINDS, ...SERVICE_KINDS];
+  const kills = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<Kind, number>;
+  const killsByTarget: Record<string, number> = Object.fromEntries(targets.map((t) => [t.name, 0]));
   const orders: LogicalOrder[] = [];
   const placing: Promise<void>[] = [];
   let loadEndsAt = opts.killEachOnce ? Number.POSITIVE_INFINITY : Date.now() + opts.durationMs;
@@ -143,46 +286,96 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         idDrift: 0,
       };
       orders.push(o);
-      placing.push(placeOrder(base, keys.get(user)!, o, () => giveUpAt, rng() < 0.2));
+      placing.push(placeOrder(lb, keys.get(user)!, o, () => giveUpAt, rng() < 0.2));
       await sleep(1_000 / opts.rate);
     }
   })();
 
-  const chaos = (async () => {
-    const kinds: Kind[] = [...PROCESS_KINDS, ...SERVICE_KINDS];
-    await sleep(2_000 + rng() * 3_000);
-    // A seeded shuffle, for killEachOnce.
-    const order = [...kinds];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
+  // One kill: SIGKILL, down a moment, back (and healthy). Its kind is busy meanwhile, so a twin is
+  // never killed while its other half is down.
+  const busy = new Set<Kind>();
+  let restartFailures = 0;
+  const cycle = async (t: Target) => {
+    busy.add(t.kind);
+    const downMs = Math.floor(rng() * 3_000);
+    log(`SIGKILL ${t.name}, down ${downMs} ms`);
+    if (t.sole) {
+      soleDown++;
+      soleKills++;
     }
-    while (opts.killEachOnce ? order.length > 0 : Date.now() < loadEndsAt - 5_000) {
-      const kind = opts.killEachOnce ? order.shift()! : kinds[Math.floor(rng() * kinds.length)]!;
-      const downMs = Math.floor(rng() * 3_000);
-      log(`SIGKILL ${kind}, down ${downMs} ms`);
-      if ((PROCESS_KINDS as readonly string[]).includes(kind)) {
-        await apps.kill(kind as AppProcess);
-        await sleep(downMs);
-        apps.start(kind as AppProcess);
-        if (kind === 'api') await apiUp();
-      } else {
-        await stopService(spec, kind as ServiceName, () => undefined, 'SIGKILL');
-        await sleep(downMs);
-        await startService(spec, kind as ServiceName, stackLog);
+    try {
+      await t.kill();
+      await sleep(downMs);
+      // A restart that fails (a busy machine's timeouts) is tried again, as a supervisor would, and
+      // counted; the kind stays busy until its copy is back.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await t.restart();
+          break;
+        } catch (err) {
+          restartFailures++;
+          log(`restart of ${t.name} failed (attempt ${attempt}): ${(err as Error).message.split('\n')[0]}`);
+          if (attempt >= 10) throw err;
+          await sleep(2_000);
+        }
       }
-      kills[kind]++;
-      await sleep(opts.killEachOnce ? 1_000 + rng() * 2_000 : 2_000 + rng() * 8_000);
+      kills[t.kind]++;
+      killsByTarget[t.name]!++;
+    } finally {
+      if (t.sole) soleDown--;
     }
+    try {
+      // A process without a twin (the Temporal server) is killed at most every SOLE_COOLDOWN_MS, so a
+      // run measures the twins rather than the one server that has none.
+      if (t.sole && opts.ha) await sleep(SOLE_COOLDOWN_MS);
+    } finally {
+      busy.delete(t.kind);
+    }
+  };
+  const cycles: Promise<void>[] = [];
+  const chaos = (async () => {
+    await sleep(2_000 + rng() * 3_000);
     if (opts.killEachOnce) {
+      // Each kind once, in a seeded order, one copy of it chosen at random.
+      const order = [...kinds];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rng() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      for (const kind of order) {
+        const mine = targets.filter((t) => t.kind === kind);
+        await cycle(mine[Math.floor(rng() * mine.length)]!);
+        await sleep(1_000 + rng() * 2_000);
+      }
       // At least one minute of the price schedule inside the load, so the price invariant checks one.
       const firstMinute = Math.ceil(pricesFrom / MINUTE) * MINUTE;
       await sleep(Math.max(0, firstMinute + 2_000 - Date.now()));
       loadEndsAt = Date.now();
+      return;
+    }
+    while (Date.now() < loadEndsAt - 5_000) {
+      const free = targets.filter((t) => !busy.has(t.kind));
+      if (free.length === 0) {
+        await sleep(250);
+        continue;
+      }
+      const t = free[Math.floor(rng() * free.length)]!;
+      if (opts.ha) {
+        // Kills of different kinds overlap; the next one comes 1-4 s after this one began. A cycle
+        // that fails for good fails the run (at the Promise.all below), never as an unhandled rejection.
+        const c = cycle(t);
+        c.catch(() => undefined);
+        cycles.push(c);
+        await sleep(1_000 + rng() * 3_000);
+      } else {
+        await cycle(t);
+        await sleep(2_000 + rng() * 8_000);
+      }
     }
   })();
 
   await Promise.all([load, chaos]);
+  await Promise.all(cycles);
   const loadEndedAt = Date.now();
   log(`load and kills over: ${orders.length} orders placed; settling`);
   giveUpAt = Date.now() + opts.settleMs;
@@ -190,22 +383,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   await Promise.all(placing);
   const deadline = Date.now() + opts.settleMs;
   await Promise.all(
-    orders.filter((o) => o.orderId).map((o) => awaitFinal(base, keys.get(o.user)!, o, deadline)),
+    orders.filter((o) => o.orderId).map((o) => awaitFinal(lb, keys.get(o.user)!, o, deadline)),
   );
   // Every minute the schedule fired while the load ran; outages delay some (the catch-up records them).
   const minutes = minutesRan(pricesFrom, loadEndedAt);
   await settlePrices(redis, cfg.STOCKS, minutes, Date.now() + opts.settleMs);
+  const prices = await priceWatch.stop(loadEndedAt);
   const invariants = [
     ...(await checkOrderInvariants(cfg, redis, orders, initialCredit)),
     await checkPrices(redis, cfg.STOCKS, minutes),
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
-    await checkOrderListing(base, keys, orders, Date.now() + 60_000),
+    await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
   ];
-
-  await apps.stopAll();
-  redis.disconnect();
-  await verifier.close();
-  await stopStack(spec, () => undefined);
 
   const byFinal: Record<string, number> = {};
   for (const o of orders) {
@@ -214,8 +403,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   }
   return {
     seed: opts.seed,
+    ha: Boolean(opts.ha),
     kills,
+    killsByTarget,
     selfExits: apps.selfExits,
+    restartFailures,
     orders: {
       placed: orders.length,
       accepted: orders.filter((o) => o.orderId).length,
@@ -223,6 +415,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       duplicates: 0,
       byFinal,
     },
+    availability: { orders: lb.orders, ordersTwinned: lb.ordersTwinned, prices },
     invariants,
     ok: invariants.every((i) => i.violations.length === 0),
   };

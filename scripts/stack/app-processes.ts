@@ -1,5 +1,7 @@
 // The app's long-running processes: `npm start` runs exactly these, and so does docker-compose.yml.
 // `node --import tsx` runs the TypeScript in one process (no wrapper), so a signal reaches the app itself.
+import type { Config } from '../../lib/infra/config';
+
 export const APP_PROCESSES = {
   worker: 'workers/temporal-worker.ts',
   consumer: 'workers/price-consumer.ts',
@@ -11,3 +13,41 @@ export type AppProcess = keyof typeof APP_PROCESSES;
 
 /** The command line of a process, run from the project root. */
 export const commandOf = (name: AppProcess): string[] => ['node', '--import', 'tsx', APP_PROCESSES[name]];
+
+/** One running copy of a process: the HA layout runs two of each (instance 1 and 2). */
+export interface AppInstance {
+  kind: AppProcess;
+  instance: number;
+}
+
+/** `api` for the first copy (the single layout's name), `api-2` for its twin. */
+export const instanceName = ({ kind, instance }: AppInstance) =>
+  instance === 1 ? kind : `${kind}-${instance}`;
+
+/**
+ * The settings that set a copy apart from its twin: its ports. The second API listens on API_PORT + 1
+ * (a load balancer in front spreads over both), a second worker's or consumer's ops ports are its
+ * twin's + 10. Everything else (consumer groups, task queues) is shared: twins split the work.
+ */
+export function instanceEnv(cfg: Config, { kind, instance }: AppInstance): Record<string, string> {
+  if (instance === 1) return {};
+  const shift = (port: number, by: number) => String(port + by * (instance - 1));
+  if (kind === 'api') return { API_PORT: shift(cfg.API_PORT, 1) };
+  if (kind === 'worker') {
+    return {
+      WORKER_OPS_PORT: shift(cfg.WORKER_OPS_PORT, 10),
+      WORKER_TEMPORAL_METRICS_PORT: shift(cfg.WORKER_TEMPORAL_METRICS_PORT, 10),
+    };
+  }
+  if (kind === 'consumer') return { CONSUMER_OPS_PORT: shift(cfg.CONSUMER_OPS_PORT, 10) };
+  return { ORDER_EVENTS_CONSUMER_OPS_PORT: shift(cfg.ORDER_EVENTS_CONSUMER_OPS_PORT, 10) };
+}
+
+/** Where a copy answers /healthz: the API's own port, or its ops port. */
+export function healthPort(cfg: Config, { kind, instance }: AppInstance): number {
+  const twin = instance - 1;
+  if (kind === 'api') return cfg.API_PORT + twin;
+  if (kind === 'worker') return cfg.WORKER_OPS_PORT + 10 * twin;
+  if (kind === 'consumer') return cfg.CONSUMER_OPS_PORT + 10 * twin;
+  return cfg.ORDER_EVENTS_CONSUMER_OPS_PORT + 10 * twin;
+}

@@ -5,15 +5,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { createKafka, ensureTopics } from '../../lib/infra/kafka';
+import { createKafka, ensureTopics, TOPICS } from '../../lib/infra/kafka';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { sleep, waitFor } from '../../test/support/wait';
-import { kafkaArgs, redisArgs, temporalArgs } from './service-args';
+import { kafkaNodeArgs } from './kafka-cluster';
+import { readNodePid, startRedisCluster, stopRedisCluster } from './redis-cluster';
+import { redisArgs, temporalArgs } from './service-args';
 import {
+  ALL_SERVICES,
+  isKafka,
+  kafkaNodes,
   logFile,
   pidFile,
   servicePorts,
-  SERVICES,
+  stackServices,
   type Log,
   type ProcessName,
   type ServiceName,
@@ -86,16 +91,45 @@ async function temporalHealthy(spec: StackSpec): Promise<boolean> {
   return r.status === 0 && Object.keys(ORDER_SEARCH_ATTRIBUTES).every((k) => r.stdout.includes(k));
 }
 
-async function kafkaReady(spec: StackSpec): Promise<boolean> {
-  if (!(await portOpen(spec.kafkaPort))) return false;
-  const admin = createKafka(
-    { KAFKA_BROKERS: [`127.0.0.1:${spec.kafkaPort}`], KAFKA_CLIENT_ID: 'bourse-stack' },
+const stackAdmin = (port: number) =>
+  createKafka(
+    { KAFKA_BROKERS: [`127.0.0.1:${port}`], KAFKA_CLIENT_ID: 'bourse-stack' },
     { retries: 0 },
   ).admin();
+
+/**
+ * A Kafka node is ready once it has joined the cluster and bourse's topics exist (made with one replica
+ * per node of the stack; with three, creating them waits for all three to have joined).
+ */
+async function kafkaReady(spec: StackSpec, svc: ServiceName): Promise<boolean> {
+  const node = kafkaNodes(spec).find((n) => n.svc === svc)!;
+  if (!(await portOpen(node.port))) return false;
+  const admin = stackAdmin(node.port);
   try {
     await admin.connect();
-    await ensureTopics(admin);
+    const { brokers } = await admin.describeCluster();
+    if (!brokers.some((b) => b.nodeId === node.id)) return false;
+    await ensureTopics(admin, kafkaNodes(spec).length);
     return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Every partition of bourse's topics and of the consumer offsets has all its replicas in sync: a
+ * restarted broker has caught up, so losing another one now would still leave two copies of everything.
+ */
+export async function kafkaInSync(spec: StackSpec, svc: ServiceName = 'kafka'): Promise<boolean> {
+  const admin = stackAdmin(kafkaNodes(spec).find((n) => n.svc === svc)!.port);
+  try {
+    await admin.connect();
+    // The consumer offsets' topic exists once a first consumer group has asked for its coordinator.
+    const existing = new Set(await admin.listTopics());
+    const { topics } = await admin.fetchTopicMetadata({
+      topics: [...Object.values(TOPICS), '__consumer_offsets'].filter((t) => existing.has(t)),
+    });
+    return topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
   } finally {
     await admin.disconnect();
   }
@@ -128,7 +162,7 @@ export async function startService(
     abort?.throwIfAborted();
     log(`starting ${svc}`);
     if (svc === 'redis') launch(spec, svc, 'redis-server', redisArgs(spec));
-    if (svc === 'kafka') launch(spec, svc, 'java', kafkaArgs(spec));
+    if (isKafka(svc)) launch(spec, svc, 'java', kafkaNodeArgs(spec, svc));
     if (svc === 'temporal') {
       if (spec.temporalPersistence === 'postgres')
         launch(spec, svc, temporalServerBin, temporalServerArgs(spec));
@@ -137,7 +171,13 @@ export async function startService(
   }
   const started = Date.now();
   if (svc === 'redis') await healthy('Redis', () => portOpen(spec.redisPort), 20_000, logFile(spec, svc));
-  if (svc === 'kafka') await healthy('Kafka', () => kafkaReady(spec), 90_000, logFile(spec, svc));
+  if (isKafka(svc)) {
+    await healthy(svc, () => kafkaReady(spec, svc), 90_000, logFile(spec, svc));
+    // In the HA layout a restarted broker is back once it has caught up with the other two.
+    if (running === undefined && kafkaNodes(spec).length > 1) {
+      await healthy(`${svc} in sync`, () => kafkaInSync(spec, svc), 120_000, logFile(spec, svc));
+    }
+  }
   if (svc === 'temporal') {
     // The server on PostgreSQL starts four services and, the first time, registers the namespace.
     const timeout = spec.temporalPersistence === 'postgres' ? 180_000 : 60_000;
@@ -180,19 +220,27 @@ export async function stopService(
 export async function startStack(spec: StackSpec, log: Log, abort?: AbortSignal): Promise<void> {
   provision(log);
   if (spec.temporalPersistence === 'postgres') provisionTemporalPostgres(log);
-  // Redis and Temporal start while Kafka's JVM warms up; each is waited for on its own.
-  await Promise.all(SERVICES.map((svc) => startService(spec, svc, log, abort)));
+  // Redis and Temporal start while Kafka's JVMs warm up; each is waited for on its own.
+  const cluster = spec.redisCluster;
+  await Promise.all([
+    ...stackServices(spec).map((svc) => startService(spec, svc, log, abort)),
+    ...(cluster ? [startRedisCluster(cluster, log)] : []),
+  ]);
 }
 
+/** Stops every service of the stack's folder, whichever layout started it. */
 export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
-  await Promise.all([...SERVICES, 'temporal-ui' as const].map((svc) => stopService(spec, svc, log)));
+  await Promise.all([
+    ...[...ALL_SERVICES, 'temporal-ui' as const].map((svc) => stopService(spec, svc, log)),
+    ...(spec.redisCluster ? [stopRedisCluster(spec.redisCluster, log)] : []),
+  ]);
   await stopPostgres(spec, log);
 }
 
-export function stackStatus(spec: StackSpec): Record<ServiceName, number | undefined> {
-  return {
-    redis: readPid(spec, 'redis'),
-    kafka: readPid(spec, 'kafka'),
-    temporal: readPid(spec, 'temporal'),
-  };
+export function stackStatus(spec: StackSpec): Record<string, number | undefined> {
+  return Object.fromEntries([
+    ...stackServices(spec).map((svc) => [svc, readPid(spec, svc)]),
+    ...(spec.redisCluster?.ports.map((port) => [`redis-${port}`, readNodePid(spec.redisCluster!, port)]) ??
+      []),
+  ]);
 }

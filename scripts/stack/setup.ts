@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const log = createLogger('setup', cfg.LOG_LEVEL);
   const admin = createKafka(cfg, { retries: 20 }).admin();
   await admin.connect();
-  await ensureTopics(admin);
+  await ensureTopics(admin, cfg.KAFKA_REPLICATION_FACTOR);
   await admin.disconnect();
   log.info('kafka topics ready');
   const temporal = createTemporalClient(cfg);

@@ -1,19 +1,33 @@
 // `npm run stack:up|down|status`: the local stack on the ports lib/config points at.
-import { config } from '../../lib/infra/config';
+import { config, loadConfig } from '../../lib/infra/config';
 import { runCommand, UsageError, type CommandSpec } from '../cli';
-import { PrerequisiteError, stackSpecFromConfig, stackStatus, startStack, stopStack } from './local-stack';
+import {
+  haEnv,
+  PrerequisiteError,
+  stackSpecFromConfig,
+  stackStatus,
+  startStack,
+  stopStack,
+} from './local-stack';
 
 export const command = {
   usage: 'tsx scripts/stack/stack.ts',
   summary: 'start (up), stop (down) or show (status) the local stack of Temporal, Kafka and Redis',
-  options: {},
+  options: {
+    ha: {
+      kind: 'boolean',
+      description:
+        'the HA layout: three Kafka brokers (replication 3, min.insync.replicas 2), in STACK_DIR-ha',
+    },
+  },
   positionals: ['up', 'down', 'status'],
 } as const satisfies CommandSpec;
 
 const log = (msg: string) => process.stdout.write(`[stack] ${msg}\n`);
 
-async function main(cmd: string | undefined): Promise<void> {
-  const spec = stackSpecFromConfig(config());
+async function main(cmd: string | undefined, ha: boolean): Promise<void> {
+  const cfg = config();
+  const spec = stackSpecFromConfig(ha ? loadConfig({ ...process.env, ...haEnv(cfg) }) : cfg);
   if (cmd === 'up') await startStack(spec, log);
   else if (cmd === 'down') await stopStack(spec, log);
   else if (cmd === 'status') log(JSON.stringify(stackStatus(spec)));
@@ -21,8 +35,8 @@ async function main(cmd: string | undefined): Promise<void> {
 }
 
 if (require.main === module) {
-  runCommand(command, ({ positionals }) =>
-    main(positionals[0]).catch((err: unknown) => {
+  runCommand(command, ({ positionals, values }) =>
+    main(positionals[0], values.ha).catch((err: unknown) => {
       if (!(err instanceof PrerequisiteError)) throw err;
       process.stderr.write(`[stack] ${err.message}\n`);
       return 1;

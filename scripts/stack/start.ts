@@ -4,25 +4,33 @@
 // command started stops. A second Ctrl-C stops at once: SIGKILL to the app processes, then the services.
 // A child that dies on its own is reported loudly and stops the rest.
 import { join } from 'node:path';
-import { config } from '../../lib/infra/config';
+import { config, loadConfig } from '../../lib/infra/config';
 import { createRedis } from '../../lib/infra/redis';
-import { runCommand, type CommandSpec } from '../cli';
+import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { seedDemoData, seedDemoKeys } from '../ops/seed';
-import { APP_PROCESSES, type AppProcess } from './app-processes';
-import { PrerequisiteError, stackSpecFromConfig, startStack, stopStack } from './local-stack';
+import { APP_PROCESSES, instanceEnv, type AppProcess } from './app-processes';
+import { haEnv, PrerequisiteError, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 import { localScrapeTargets, startPrometheus } from './prometheus';
 import { Supervisor } from './supervisor';
 
 export const command = {
   usage: 'npm start',
   summary: 'the local stack and the app processes, supervised; Ctrl-C stops all, a second Ctrl-C at once',
-  options: {},
+  options: {
+    ha: {
+      kind: 'boolean',
+      description:
+        'the HA layout: three Kafka brokers, a Redis Cluster, two of every app process (second API on API_PORT + 1)',
+    },
+  },
 } as const satisfies CommandSpec;
 
 const say = (msg: string) => process.stdout.write(`[bourse] ${msg}\n`);
 
-async function main(): Promise<void> {
-  const cfg = config();
+async function main({ values }: Parsed<typeof command.options>): Promise<void> {
+  // The HA layout is settings over the configured ones; the app processes get them too.
+  const ha = values.ha ? haEnv(config()) : {};
+  const cfg = values.ha ? loadConfig({ ...process.env, ...ha }) : config();
   const spec = stackSpecFromConfig(cfg);
   const starting = new AbortController();
   const apps = new Supervisor((name, how) => {
@@ -87,7 +95,11 @@ async function main(): Promise<void> {
     return;
   }
   if (stopping) return;
-  for (const name of Object.keys(APP_PROCESSES) as AppProcess[]) apps.start(name);
+  for (const kind of Object.keys(APP_PROCESSES) as AppProcess[]) {
+    for (let instance = 1; instance <= (values.ha ? 2 : 1); instance++) {
+      apps.start(kind, instance, { ...ha, ...instanceEnv(cfg, { kind, instance }) });
+    }
+  }
   await startPrometheus(
     { dir: spec.dir, port: cfg.PROMETHEUS_PORT, targets: localScrapeTargets(cfg, cfg.PROMETHEUS_PORT) },
     (m) => say(`prometheus: ${m}`),
@@ -96,7 +108,9 @@ async function main(): Promise<void> {
     (p) => say(`Prometheus ${p.url} (rules and alerts: ${p.url}/alerts)`),
     (err: unknown) => say(`Prometheus not started: ${(err as Error).message}`),
   );
-  say(`API        http://${cfg.API_HOST}:${cfg.API_PORT} (try /readyz)`);
+  say(
+    `API        http://${cfg.API_HOST}:${cfg.API_PORT}${values.ha ? ` and :${cfg.API_PORT + 1}` : ''} (try /readyz)`,
+  );
   say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);
   say(`Kafka      ${cfg.KAFKA_BROKERS.join(',')}   Redis ${cfg.REDIS_URL}`);
   say('Ctrl-C stops everything');

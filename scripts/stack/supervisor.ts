@@ -3,7 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { spawnApp, stopChild } from './app-control';
-import { APP_PROCESSES, type AppProcess } from './app-processes';
+import { APP_PROCESSES, instanceName, type AppProcess } from './app-processes';
 import { createLineSplitter } from './line-splitter';
 
 /** Copies a stream to `out` line by line, each line prefixed; a line split over chunks stays whole. */
@@ -17,14 +17,16 @@ export function prefixLines(from: Readable, out: Writable, prefix: string): void
 }
 
 export class Supervisor {
-  private readonly children = new Map<AppProcess, ChildProcess>();
+  private readonly children = new Map<string, ChildProcess>();
   private stopping = false;
 
   /** `onDied` is told of a process that exited while nobody was stopping the supervisor. */
-  constructor(private readonly onDied: (name: AppProcess, how: string) => void) {}
+  constructor(private readonly onDied: (name: string, how: string) => void) {}
 
-  start(name: AppProcess): void {
-    const child = spawnApp(name);
+  /** Starts copy `instance` of a process (the HA layout runs two), with `env` over the supervisor's own. */
+  start(kind: AppProcess, instance = 1, env: Record<string, string> = {}): void {
+    const name = instanceName({ kind, instance });
+    const child = spawnApp(kind, { env: { ...process.env, ...env } });
     this.children.set(name, child);
     const prefix = `${name.padEnd(8)} | `;
     prefixLines(child.stdout!, process.stdout, prefix);
@@ -35,7 +37,7 @@ export class Supervisor {
       // later, an exit during a stop is no news.
       setTimeout(() => {
         if (!this.stopping)
-          this.onDied(name, `${APP_PROCESSES[name]} exited with ${signal ?? `code ${code}`}`);
+          this.onDied(name, `${APP_PROCESSES[kind]} exited with ${signal ?? `code ${code}`}`);
       }, 500);
     });
   }
