@@ -102,6 +102,17 @@ export function createOrderClient(deps: {
     }
   }
 
+  /** The refusal a failed run ended with (unknown user, no fresh price), if that is how it ended. */
+  async function refusalOfRun(orderId: string, req: OrderRequest): Promise<OrderError | undefined> {
+    try {
+      await within(temporal, cfg.ORDER_START_TIMEOUT, () => handleOf(orderId).result());
+    } catch (err) {
+      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure) return REFUSALS[cause.type ?? '']?.(req, cause.message);
+    }
+    return undefined;
+  }
+
   /** Update-with-Start within `timeoutMs`: the answer is the credit check's. */
   async function start(
     orderId: string,
@@ -124,9 +135,14 @@ export function createOrderClient(deps: {
       workflowId: buyOrderWorkflowId(orderId),
       taskQueue: TASK_QUEUES.orders,
       args: [input],
-      // A retry finds the running order; a finished order's id is never reused for a second one.
+      // A retry finds the running order; a completed order's id is never reused for a second one. A
+      // run that failed (the workflow's own credit check refused it: a price gone stale or a user
+      // deleted since the API's precheck; no money moved) is no order: a retry with the same
+      // Idempotency-Key makes a fresh attempt instead of reading a failed run (410) forever. Every
+      // money step is keyed by the order id, so even a run failed for another reason cannot move
+      // money twice.
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: [
         { key: ORDER_SEARCH_KEYS.user, value: req.user },
         { key: ORDER_SEARCH_KEYS.stock, value: req.stockId },
@@ -148,8 +164,10 @@ export function createOrderClient(deps: {
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return read(orderId);
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const refusal = REFUSALS[err.cause.type ?? ''];
-        if (refusal) throw refusal(req, err.cause.message);
+        // The workflow's credit check refused it: the workflow fails, so the server fails the
+        // update with AcceptedUpdateCompletedWorkflow; the refusal itself is the run's failure.
+        const refusal = await refusalOfRun(orderId, req);
+        if (refusal) throw refusal;
       }
       if (isPermanentRpcError(err)) throw err; // a bug or misconfiguration: 500, not "retry later"
       log.warn('order not started', { orderId, err, stack: (err as Error)?.stack });

@@ -90,7 +90,9 @@ export async function checkOrderInvariants(
       const expected = new Set(mine.filter((o) => o.orderId).map((o) => o.orderId)).size;
       let seen = -1;
       const visible = async () => {
-        seen = (await temporal.workflow.count(`WorkflowType = "buyOrder" AND OrderUser = "${user}"`)).count;
+        // A failed run is no order (the workflow's credit check refused it; a retry of its key runs again).
+        const query = `WorkflowType = "buyOrder" AND OrderUser = "${user}" AND ExecutionStatus != "Failed"`;
+        seen = (await temporal.workflow.count(query)).count;
         return seen >= expected;
       };
       await waitFor(`${user}'s workflows visible`, visible, 60_000, 1_000).catch(() => undefined);
