@@ -38,7 +38,10 @@ test('a retry of an order the workflow refused is a fresh attempt, not 410 forev
   // The first run: the user is unknown to the workflow's credit check, which refuses it.
   const first = await orders.start(orderId, req, 30_000, new Date()).catch((err: unknown) => err);
   expect(first).toBeInstanceOf(OrderError);
-  expect([(first as OrderError).code, (first as OrderError).message]).toEqual(['unknown_user', 'no user "' + user + '"']);
+  expect([(first as OrderError).code, (first as OrderError).message]).toEqual([
+    'unknown_user',
+    'no user "' + user + '"',
+  ]);
   const failed = await temporal.workflow.getHandle(buyOrderWorkflowId(orderId)).describe();
   expect(failed.status.name).toBe('FAILED');
 
