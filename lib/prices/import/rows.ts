@@ -4,6 +4,11 @@
 // Pure: no I/O, so every rule here is a unit test.
 import { STOCK_ID, type PriceTick } from '../../contracts/price-tick';
 import { MINUTE_MS, parseRfc3339 } from '../../contracts/time';
+import { splitCsv } from './csv';
+import { tehranToUtc } from './tehran-time';
+
+export { splitCsv } from './csv';
+export { tehranToUtc } from './tehran-time';
 
 export type RowFormat = 'bourse-csv' | 'tsetmc-csv' | 'tsetmc-jsonl';
 type Source = PriceTick['source'];
@@ -293,45 +298,6 @@ function tsetmcTick(defaults: RowDefaults): (row: TsetmcRow) => RowResult {
   };
 }
 
-/**
- * Local wall time of `timezone` → UTC epoch ms, with the zone's offset of that date and hour (Iran had
- * daylight saving until 2022: history before it needs the offset of its own day, not today's +03:30).
- * The offset is remembered per (date, hour): one Intl lookup per hour of data, not per row.
- */
-export function tehranToUtc(
-  timezone: string,
-): (y: number, mo: number, d: number, minuteOfDay: number) => number {
-  const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    hourCycle: 'h23',
-  });
-  const offsetAt = (utcMs: number): number => {
-    const p = Object.fromEntries(fmt.formatToParts(utcMs).map((x) => [x.type, Number(x.value)]));
-    return (
-      Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - Math.floor(utcMs / MINUTE_MS) * MINUTE_MS
-    );
-  };
-  let lastKey = NaN;
-  let lastOffset = 0;
-  return (y, mo, d, minuteOfDay) => {
-    const wall = Date.UTC(y, mo - 1, d) + minuteOfDay * MINUTE_MS;
-    const key = Math.floor(wall / 3_600_000);
-    if (key !== lastKey) {
-      // Two rounds: the offset at (wall − a guess) is the offset of the instant itself, except within
-      // an hour of a change.
-      const first = offsetAt(wall - 12_600_000);
-      lastOffset = offsetAt(wall - first);
-      lastKey = key;
-    }
-    return wall - lastOffset;
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 const NUMBER = /^\d+(?:\.\d+)?$/;
@@ -403,30 +369,6 @@ function columnIndex<C extends string>(
     index[c] = i;
   });
   return index;
-}
-
-/** Splits a CSV line; fields may be "quoted" (a quote inside doubled). Prices need nothing more. */
-export function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 // The fields in the schema's order: the JSON the consumer stores is what a live tick's would be.
