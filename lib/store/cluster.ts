@@ -1,7 +1,8 @@
 // What a Redis Cluster changes for the store besides single-slot scripts: a pipeline must stay on one
 // node, and SCAN sees one node's keys. One server takes the same calls unchanged.
 import type { ChainableCommander } from 'ioredis';
-import { isCluster, type Redis } from '../infra/redis';
+import { isCluster, moneyWritePolicy, type Redis } from '../infra/redis';
+import { ReplicaAckError } from './money-write';
 
 /** A key's hash tag as Redis Cluster hashes it: the text between the first { and the next }, if any. */
 export function hashTag(key: string): string {
@@ -20,13 +21,19 @@ export type PipelineResult = [Error | null, unknown];
  * and runs them: on one server in one pipeline; on a cluster in one pipeline per hash tag (each on
  * its slot's master), all at once. Resolves to each command's [error, reply] in order; a connection
  * failure rejects (as one pipeline would).
+ *
+ * `durable`: each pipeline ends with the client's WAIT (the money-write policy, money-write.ts), and
+ * fewer acknowledgements than it asks reject with a ReplicaAckError, as a connection failure would,
+ * so a consumer redelivers from its last commit rather than commit writes a failover could lose.
  */
 export async function pipelineBySlot(
   redis: Redis,
   count: number,
   tagOf: (i: number) => string,
   add: (p: ChainableCommander, i: number) => void,
+  { durable = false }: { durable?: boolean } = {},
 ): Promise<PipelineResult[]> {
+  const { replicas, timeoutMs } = durable ? moneyWritePolicy(redis) : { replicas: 0, timeoutMs: 0 };
   const groups = new Map<string, number[]>();
   if (isCluster(redis)) {
     for (let i = 0; i < count; i++) {
@@ -46,8 +53,16 @@ export async function pipelineBySlot(
     [...groups.values()].map(async (members) => {
       const p = redis.pipeline();
       for (const i of members) add(p, i);
+      if (replicas > 0) p.wait(replicas, timeoutMs);
       const results = await p.exec();
       if (!results) throw new Error('Redis pipeline was discarded');
+      if (replicas > 0) {
+        const [waitErr, acked] = results[results.length - 1] as PipelineResult;
+        if (waitErr) throw waitErr;
+        if (typeof acked !== 'number' || acked < replicas) {
+          throw new ReplicaAckError(tagOf(members[0]!), Number(acked ?? 0), replicas, timeoutMs);
+        }
+      }
       members.forEach((i, j) => (out[i] = (results[j] as PipelineResult | undefined) ?? [null, null]));
     }),
   );

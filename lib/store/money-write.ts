@@ -8,7 +8,7 @@
 // idempotent (by order id, by Idempotency-Key, or a set of an absolute value), so a retry is safe.
 import { moneyWritePolicy, type Redis } from '../infra/redis';
 
-/** A money write the master applied but too few replicas acknowledged in time: retry it. */
+/** A durable write (money, a stored minute, an order's view) the master applied but too few replicas acknowledged in time: retry it. */
 export class ReplicaAckError extends Error {
   constructor(
     readonly key: string,
@@ -17,8 +17,8 @@ export class ReplicaAckError extends Error {
     readonly timeoutMs: number,
   ) {
     super(
-      `money write on ${key} acknowledged by ${acked} of ${wanted} replica(s) within ${timeoutMs} ms; ` +
-        'not reported as done: retry it (money writes are idempotent by order id or Idempotency-Key)',
+      `write on ${key} acknowledged by ${acked} of ${wanted} replica(s) within ${timeoutMs} ms; ` +
+        'not reported as done: retry it (every such write is idempotent)',
     );
     this.name = 'ReplicaAckError';
   }

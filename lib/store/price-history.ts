@@ -114,6 +114,9 @@ export async function writeTicks(
         ...byStock.get(id)!,
       );
     },
+
+    // A stored minute, or an order's view, is what a consumer commits past: it must survive a failover.
+    { durable: true },
   );
   return new Map(stocks.map((id, i) => [id, results[i]?.[0] ?? null]));
 }

@@ -1,4 +1,4 @@
-// Prints the run's closing line in the plain form any CI reads ("Tests: N passed, N failed"), after
+// Prints the run's closing line in the plain form any CI reads ("N passed, N failed"), after
 // Jest's own summary, and keeps it in .stack/last-test-run.txt so `.ci/run` can repeat it as its very
 // last line (the test stack's teardown logs come after Jest's reporters).
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -12,7 +12,7 @@ class ClosingLineReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const line =
-      `Tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed` +
+      `${results.numPassedTests} passed, ${results.numFailedTests} failed` +
       (skipped ? `, ${skipped} skipped` : '');
     process.stdout.write(`${line}\n`);
     const dir = join(this.rootDir, '.stack');

@@ -98,6 +98,9 @@ export async function applyOrderEvents(
       void (p as unknown as { applyOrderEvent: ApplyCommand }).applyOrderEvent(
         ...applyArgs(events[i]!, streamMaxLen),
       ),
+
+    // A stored minute, or an order's view, is what a consumer commits past: it must survive a failover.
+    { durable: true },
   );
   return results.map(([err]) => err);
 }
