@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type { OrderRequestBody } from '../../lib/contracts/http/orders';
 import { OrderError } from '../../lib/orders/errors';
-import { stateFromDescription } from '../../lib/orders/client';
+import { stateFromDescription, type OrderDescription } from '../../lib/orders/client';
 import { orderView, type OrderView } from '../../lib/orders/view';
 import { principalOf } from '../auth';
 import { HttpError, httpErrorOf } from '../errors';
@@ -66,18 +66,24 @@ export function createOrderRouter(deps: RouteDeps): Router {
     const waitMs = asked === undefined ? maxMs : Math.min(Math.round(asked * 1000), maxMs);
     const reader = readerOf(ctx);
     const started = Date.now();
-    // Ownership first (a describe, which needs no worker), then the wait: nobody parks on another
-    // user's order.
-    const desc = await http(() => orders.describe(orderId, reader));
-    const owner = stateFromDescription(orderId, desc).user;
-    const final = await http(() => parkUntilFinal(deps, owner, orderId, waitMs, ctx.req));
+    // An order final in the reader's own read model is answered from it, without a Temporal call (its
+    // view is under the reader's key: that is the ownership check). Otherwise ownership by a describe
+    // (no worker needed): nobody waits on Temporal for another user's order; the reader's read model
+    // is asked again beside it (parkUntilFinal).
+    const stored = reader === undefined ? undefined : await deps.finals.stored(reader, orderId);
+    if (stored) {
+      ctx.body = { ...stored, waitedMs: Date.now() - started };
+      return;
+    }
+    const described = http(() => orders.describe(orderId, reader));
+    const final = await http(() => parkUntilFinal(deps, reader, orderId, waitMs, ctx.req, described));
     // When the wait ran out, a fresh read; when the API is stopping, what the description says (a
     // fresh read needs a worker to answer the query, and a stopping API must not linger).
     const view: OrderView =
       final ??
       orderView(
         deps.stopping?.aborted
-          ? stateFromDescription(orderId, desc)
+          ? stateFromDescription(orderId, await described)
           : await http(() => orders.read(orderId, reader)),
       );
     ctx.body = {
@@ -94,14 +100,19 @@ export function createOrderRouter(deps: RouteDeps): Router {
  * Waits for the order's final view for at most waitMs: from the read model the moment its consumer
  * applies the final event (a Redis pub/sub wake-up, usually before Temporal has recorded the close),
  * or from the workflow's close event, whichever comes first. Cut short when the client leaves or the
- * API stops.
+ * API stops. `described` is the ownership check (it rejects with the 404 for another user's order);
+ * the close is awaited only after it. A user's read model is asked without waiting for it: the view
+ * is looked up and subscribed to under the reader's own key, so finding it there proves the order
+ * theirs, and the describe's time (the tail of this answer under load) is off the path. An operator
+ * (`reader` undefined) reads the owner from the description first.
  */
 async function parkUntilFinal(
   { orders, finals, stopping }: RouteDeps,
-  user: string,
+  reader: string | undefined,
   orderId: string,
   waitMs: number,
   req: NodeJS.EventEmitter,
+  described: Promise<OrderDescription>,
 ): Promise<OrderView | undefined> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new Error('wait ran out')), waitMs);
@@ -113,11 +124,14 @@ async function parkUntilFinal(
   if (stopping?.aborted) onStop();
   stopping?.addEventListener('abort', onStop, { once: true });
   try {
-    const closed = orders.awaitResult(orderId, ac.signal).then((s) => s && orderView(s));
-    // The loser is cut by the abort below; an error of the close wait after the read model answered
-    // is nobody's to handle.
+    const closed = described
+      .then(() => orders.awaitResult(orderId, ac.signal))
+      .then((s) => s && orderView(s));
+    // The loser is cut by the abort below; an error of the close wait (or of the describe) after the
+    // read model answered is nobody's to handle.
     closed.catch(() => undefined);
-    return await Promise.race([closed, finals.waitFinal(user, orderId, ac.signal)]);
+    const owner = reader ?? stateFromDescription(orderId, await described).user;
+    return await Promise.race([closed, finals.waitFinal(owner, orderId, ac.signal)]);
   } finally {
     ac.abort(new Error('answered'));
     clearTimeout(timer);

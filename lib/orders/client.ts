@@ -34,7 +34,7 @@ export interface OrderRequest {
   quantity: number;
 }
 
-type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+export type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
 
 const notFound = (orderId: string) => new OrderError('not_found', 'not_found', `no order ${orderId}`, 'id');
 const unavailable = (orderId: string, err: unknown, what: string) =>

@@ -15,6 +15,8 @@ export interface FinalNotifier {
    * when `signal` aborts first. Never rejects: when Redis cannot be asked it waits for the abort.
    */
   waitFinal(user: string, orderId: string, signal: AbortSignal): Promise<OrderView | undefined>;
+  /** The order's final view if the read model holds it now (undefined too when Redis cannot be asked). */
+  stored(user: string, orderId: string): Promise<OrderView | undefined>;
   /** Open subscriptions (for tests). */
   readonly channels: number;
 }
@@ -66,6 +68,13 @@ export function createFinalNotifier(redis: Redis): FinalNotifier {
   return {
     get channels() {
       return listeners.size;
+    },
+    async stored(user, orderId) {
+      try {
+        return parseFinal(await redis.hget(orderViewsKey(user), orderId));
+      } catch {
+        return undefined;
+      }
     },
     async waitFinal(user, orderId, signal) {
       if (signal.aborted) return undefined;
