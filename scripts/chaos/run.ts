@@ -361,12 +361,14 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       }
       const t = free[Math.floor(rng() * free.length)]!;
       if (opts.ha) {
-        // Kills of different kinds overlap; the next one comes 1-4 s after this one began. A cycle
-        // that fails for good fails the run (at the Promise.all below), never as an unhandled rejection.
+        // Kills of different kinds overlap; the next one comes 2-6 s after this one began (about 140
+        // in 10 minutes, and a restarted copy has a few seconds to catch up before its twin may go).
+        // A cycle that fails for good fails the run (at the Promise.all below), never as an unhandled
+        // rejection.
         const c = cycle(t);
         c.catch(() => undefined);
         cycles.push(c);
-        await sleep(1_000 + rng() * 3_000);
+        await sleep(2_000 + rng() * 4_000);
       } else {
         await cycle(t);
         await sleep(2_000 + rng() * 8_000);

@@ -285,6 +285,27 @@ export async function startRedisNode(
     60_000,
   );
   await waitClusterOk(spec, 60_000);
+  await waitReplicaInSync(port, 120_000);
+}
+
+/**
+ * A node back after a kill rejoins as a replica (its slots went to its replica meanwhile): it counts as
+ * back only once its link to its master is up and its resync is over. Until then the master's data is
+ * on one node, and losing that master would lose writes a replica had acknowledged (docs/reliability.md).
+ */
+async function waitReplicaInSync(port: number, timeoutMs: number): Promise<void> {
+  await waitFor(
+    `Redis Cluster node ${port} to finish its resync`,
+    async () => {
+      const info = (await ask(port, 'INFO', 'replication')) ?? '';
+      if (infoField(info, 'role') === 'master') return true;
+      return (
+        infoField(info, 'master_link_status') === 'up' && infoField(info, 'master_sync_in_progress') === '0'
+      );
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 /**
