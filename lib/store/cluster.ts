@@ -17,10 +17,21 @@ export function hashTag(key: string): string {
 export type PipelineResult = [Error | null, unknown];
 
 /**
+ * Replies that say where or when to ask, never that the command is wrong: a slot that moved or is
+ * being migrated, a cluster without a master for a slot, a node loading its data or just demoted.
+ * In a pipeline they come back per command; they are the cluster's failover, not a verdict on data.
+ */
+const TRANSIENT_REPLY = /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN|LOADING|READONLY|MASTERDOWN|NOREPLICAS)\b/;
+
+export const isTransientRedisError = (err: unknown): boolean =>
+  err instanceof Error && TRANSIENT_REPLY.test(err.message);
+
+/**
  * Queues `count` commands, each touching keys of one hash tag (`tagOf(i)` names a key of command i),
  * and runs them: on one server in one pipeline; on a cluster in one pipeline per hash tag (each on
  * its slot's master), all at once. Resolves to each command's [error, reply] in order; a connection
- * failure rejects (as one pipeline would).
+ * failure rejects (as one pipeline would), and so does a failover's reply to any command (MOVED,
+ * CLUSTERDOWN, ...: isTransientRedisError).
  *
  * `durable`: each pipeline ends with the client's WAIT (the money-write policy, money-write.ts), and
  * fewer acknowledgements than it asks reject with a ReplicaAckError, as a connection failure would,
@@ -56,6 +67,13 @@ export async function pipelineBySlot(
       if (replicas > 0) p.wait(replicas, timeoutMs);
       const results = await p.exec();
       if (!results) throw new Error('Redis pipeline was discarded');
+      // A failover's reply rejects the whole call, as a lost connection does: a consumer then
+      // redelivers from its last commit instead of dead-lettering good messages, a reader gets a 503.
+      const transient = results.find(([err]) => isTransientRedisError(err));
+      if (transient) {
+        if (isCluster(redis)) redis.refreshSlotsCache();
+        throw transient[0]!;
+      }
       if (replicas > 0) {
         const [waitErr, acked] = results[results.length - 1] as PipelineResult;
         if (waitErr) throw waitErr;
