@@ -97,11 +97,16 @@ runProcess('temporal-worker', async (cfg, log) => {
     { groupId: cfg.PRICE_CONSUMER_GROUP, topic: TOPICS.prices },
     { groupId: cfg.ORDER_EVENTS_CONSUMER_GROUP, topic: TOPICS.orderEvents },
   ]);
+  // Ready only once its task queues are polled: the workflow bundle takes seconds to build (a minute on
+  // a loaded host), and a worker that answers /readyz before it polls would let a rollout, or the
+  // chaos run, take its twin away while no worker serves the queues.
+  let polling = false;
   const ops = await startOpsServer({
     host: cfg.OPS_HOST,
     port: cfg.WORKER_OPS_PORT,
     registry,
-    ready: () => readiness.check(),
+    ready: async () =>
+      polling ? readiness.check() : { ready: false, workers: 'starting: bundling the workflows' },
     log,
   });
   const source = createPriceSource(cfg, log);
@@ -141,6 +146,7 @@ runProcess('temporal-worker', async (cfg, log) => {
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));
+  polling = true;
   // The schedule exists (and matches the configuration) whenever a worker that can serve it runs.
   const client = createTemporalClient(cfg);
   const outcome = await ensurePriceSchedule(client, priceScheduleOptions(cfg, TASK_QUEUES.prices));

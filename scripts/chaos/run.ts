@@ -122,7 +122,9 @@ function targetsOf(
   for (const kind of PROCESS_KINDS) {
     for (let instance = 1; instance <= copies; instance++) {
       const app: AppInstance = { kind, instance };
-      const url = `http://127.0.0.1:${healthPort(cfg, app)}/healthz`;
+      // A worker is back once it polls its task queues (/readyz: after its workflow bundle is built),
+      // not once its process answers: until then its twin must not be taken away.
+      const url = `http://127.0.0.1:${healthPort(cfg, app)}/${kind === 'worker' ? 'readyz' : 'healthz'}`;
       out.push({
         kind,
         name: instanceName(app),
