@@ -162,8 +162,12 @@ export async function runKafkaFailover(
     log(`SIGKILL ${victim.svc} (leader of ${TOPIC}/0)`);
     await stopService(spec, victim.svc, () => undefined, 'SIGKILL');
     const deadAt = Date.now();
-    // Down long enough to be fenced and replaced as leader; then back, and caught up.
-    await sleep(8_000);
+    // Down until the cluster has served without it — a message written after the kill and read back
+    // (its partitions' new leaders elected, the group's coordinator moved; at most 60 s) — and 3 s more;
+    // then back, and caught up. A fixed pause (8 s) was shorter than the election on a loaded host.
+    const servedWithout = () => acked.some((n, j) => ackedAt[j]! > deadAt && delivered.has(n));
+    for (const until = deadAt + 60_000; Date.now() < until && !servedWithout();) await sleep(100);
+    await sleep(3_000);
     const restartAt = Date.now();
     await startService(spec, victim.svc, (m) => log(`[stack] ${m}`));
     const backAt = Date.now();

@@ -1,6 +1,7 @@
 // Three KRaft brokers (the HA layout's Kafka): while bourse's own sender (idempotent, acks -1) writes
 // numbered messages one after another and a consumer group reads them, the leader of partition 0 is
-// SIGKILLed for 8 s and restarted. Writes and reads must go on while it is down (its partitions' new
+// SIGKILLed and kept down until the other two served a message without it (at most 60 s), then
+// restarted. Writes and reads must go on while it is down (its partitions' new
 // leaders are elected among the in-sync replicas) and every acknowledged message must be delivered.
 // Its own brokers on TEST_STACK_PORT_OFFSET + 85 (+85..+90 from the Kafka base: clear of the other
 // stacks' ports). How long each stood still is printed; `npm run chaos:kafka` measures more kills.
