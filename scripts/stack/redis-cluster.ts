@@ -2,13 +2,19 @@
 // persistence, a short node timeout so a failover takes seconds. Each node keeps its data, pid and log
 // under the cluster's folder, so a restart keeps the cluster (nodes.conf) and the data (AOF).
 // Used by the HA stack, the chaos run and test/integration/platform/redis-cluster.test.ts.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { sleep, waitFor } from '../../test/support/wait';
+import { ask, cli, infoField, waitClusterOk, waitReplicaInSync } from './redis-cluster-state';
 
-const exec = promisify(execFile);
+export {
+  CLUSTER_SLOTS,
+  redisClusterRoles,
+  redisSlotMaster,
+  waitClusterOk,
+  type RedisNodeRole,
+} from './redis-cluster-state';
 
 export interface RedisClusterSpec {
   /** Folder for the nodes' data (redis-cluster/<port>), pid files (run/) and logs (logs/). */
@@ -19,8 +25,6 @@ export interface RedisClusterSpec {
 
 /** A node fails over when its master has been unreachable this long (Redis's default is 15 s). */
 export const CLUSTER_NODE_TIMEOUT_MS = 2_000;
-/** Every slot a cluster has. */
-export const CLUSTER_SLOTS = 16_384;
 
 export function redisClusterSpec(dir: string, basePort: number): RedisClusterSpec {
   return { dir, ports: Array.from({ length: 6 }, (_, i) => basePort + i) };
@@ -77,27 +81,6 @@ export function redisClusterNodeArgs(spec: RedisClusterSpec, port: number): stri
     '--repl-diskless-sync-delay',
     '0',
   ];
-}
-
-/** Runs redis-cli and answers its output; throws with the output when it fails. */
-async function cli(args: string[], timeoutMs = 5_000): Promise<string> {
-  const { stdout } = await exec('redis-cli', args, { encoding: 'utf8', timeout: timeoutMs });
-  return stdout;
-}
-
-/** One command on one node; undefined when the node does not answer. */
-async function ask(port: number, ...cmd: string[]): Promise<string | undefined> {
-  try {
-    const out = await cli(['-h', '127.0.0.1', '-p', String(port), ...cmd], 5_000);
-    // redis-cli exits 0 on an error reply; such a node does not answer the question.
-    return out.startsWith('ERR') || out.startsWith('LOADING') ? undefined : out;
-  } catch {
-    return undefined;
-  }
-}
-
-function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }
 
 export function readNodePid(spec: RedisClusterSpec, port: number): number | undefined {
@@ -158,43 +141,6 @@ async function launchNode(spec: RedisClusterSpec, port: number, log: (m: string)
     throw new Error(`Redis Cluster node ${port} exited during start-up; see ${redisNodeLogFile(spec, port)}`);
   }
   return true;
-}
-
-interface NodeLine {
-  id: string;
-  port: number;
-  flags: string[];
-  masterId: string | undefined;
-  ranges: Array<[number, number]>;
-  slots: number;
-}
-
-/** CLUSTER NODES as one node sees it. */
-async function clusterNodes(port: number): Promise<NodeLine[] | undefined> {
-  const out = await ask(port, 'CLUSTER', 'NODES');
-  if (!out) return undefined;
-  return out
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id, addr, flags, master, , , , , ...slots] = line.split(' ');
-      // Slots in migration ([slot->-id]) are not counted: this cluster never migrates any.
-      const ranges = slots
-        .filter((r) => !r.startsWith('['))
-        .map((r): [number, number] => {
-          const [a, b] = r.split('-').map(Number);
-          return [a!, b ?? a!];
-        });
-      return {
-        id: id!,
-        port: Number(/:(\d+)@/.exec(addr ?? '')?.[1]),
-        flags: (flags ?? '').split(','),
-        masterId: master === '-' ? undefined : master,
-        ranges,
-        slots: ranges.reduce((n, [a, b]) => n + b - a + 1, 0),
-      };
-    });
 }
 
 /**
@@ -289,26 +235,6 @@ export async function startRedisNode(
 }
 
 /**
- * A node back after a kill rejoins as a replica (its slots went to its replica meanwhile): it counts as
- * back only once its link to its master is up and its resync is over. Until then the master's data is
- * on one node, and losing that master would lose writes a replica had acknowledged (docs/reliability.md).
- */
-async function waitReplicaInSync(port: number, timeoutMs: number): Promise<void> {
-  await waitFor(
-    `Redis Cluster node ${port} to finish its resync`,
-    async () => {
-      const info = (await ask(port, 'INFO', 'replication')) ?? '';
-      if (infoField(info, 'role') === 'master') return true;
-      return (
-        infoField(info, 'master_link_status') === 'up' && infoField(info, 'master_sync_in_progress') === '0'
-      );
-    },
-    timeoutMs,
-    200,
-  );
-}
-
-/**
  * Sends `signal` (SIGKILL unless told) to one node. SIGSTOP and SIGCONT pause and resume it; any other
  * signal waits for the process to exit (SIGKILL after 30 s) and removes its pid file.
  */
@@ -331,76 +257,4 @@ export async function killRedisNode(
   if (alive(pid)) process.kill(pid, 'SIGKILL');
   while (alive(pid)) await sleep(50);
   rmSync(redisNodePidFile(spec, port), { force: true });
-}
-
-export interface RedisNodeRole {
-  port: number;
-  role: 'master' | 'replica';
-  masterPort?: number;
-  /** Whether the node answered; a node that did not is described as the cluster last saw it. */
-  up: boolean;
-}
-
-/**
- * Each node's role: as the node itself says (ROLE), or, for a node that does not answer, as the
- * cluster last saw it.
- */
-export async function redisClusterRoles(spec: RedisClusterSpec): Promise<RedisNodeRole[]> {
-  const own = await Promise.all(spec.ports.map((p) => ask(p, 'ROLE')));
-  const witness = spec.ports.find((_, i) => own[i] !== undefined);
-  const view = witness === undefined ? [] : ((await clusterNodes(witness)) ?? []);
-  return spec.ports.map((port, i) => {
-    const lines = own[i]?.trim().split('\n');
-    if (lines?.[0] === 'master') return { port, role: 'master', up: true };
-    if (lines?.[0] === 'slave') return { port, role: 'replica', masterPort: Number(lines[2]), up: true };
-    const seen = view.find((n) => n.port === port);
-    if (!seen || seen.flags.includes('master')) return { port, role: 'master', up: false };
-    return { port, role: 'replica', masterPort: view.find((n) => n.id === seen.masterId)?.port, up: false };
-  });
-}
-
-/** The port of the master that serves `slot` now, as the first answering node sees it. */
-export async function redisSlotMaster(spec: RedisClusterSpec, slot: number): Promise<number | undefined> {
-  for (const port of spec.ports) {
-    const view = await clusterNodes(port);
-    if (!view) continue;
-    return view.find((n) => n.flags.includes('master') && n.ranges.some(([a, b]) => a <= slot && slot <= b))
-      ?.port;
-  }
-  return undefined;
-}
-
-/**
- * Waits until every answering node reports cluster_state:ok with all slots ok, and every master that
- * owns slots answers (so a master just killed, before its replica took over, is not "ok").
- */
-export async function waitClusterOk(spec: RedisClusterSpec, timeoutMs: number): Promise<void> {
-  await waitFor(
-    'Redis Cluster state ok with every slot covered',
-    async () => {
-      const infos = await Promise.all(spec.ports.map((p) => ask(p, 'CLUSTER', 'INFO')));
-      const answering = spec.ports.filter((_, i) => infos[i] !== undefined);
-      if (answering.length === 0) throw new Error('no node answers');
-      for (const info of infos) {
-        if (info === undefined) continue;
-        if (infoField(info, 'cluster_state') !== 'ok') return false;
-        if (Number(infoField(info, 'cluster_slots_ok')) !== CLUSTER_SLOTS) return false;
-      }
-      for (const port of answering) {
-        const view = await clusterNodes(port);
-        if (!view) return false;
-        // Every node knows every answering node (a cluster just made still shakes hands for a moment).
-        const known = view.filter((n) => !n.flags.some((f) => f === 'handshake' || f === 'noaddr'));
-        if (answering.some((p) => !known.some((n) => n.port === p))) return false;
-        const owners = view.filter((n) => n.slots > 0);
-        if (owners.reduce((n, o) => n + o.slots, 0) !== CLUSTER_SLOTS) return false;
-        if (owners.some((o) => !answering.includes(o.port) || o.flags.some((f) => f.startsWith('fail')))) {
-          return false;
-        }
-      }
-      return true;
-    },
-    timeoutMs,
-    200,
-  );
 }
