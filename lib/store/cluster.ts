@@ -2,7 +2,7 @@
 // node, and SCAN sees one node's keys. One server takes the same calls unchanged.
 import type { ChainableCommander } from 'ioredis';
 import { isCluster, moneyWritePolicy, type Redis } from '../infra/redis';
-import { ReplicaAckError } from './money-write';
+import { assertReplicaAck } from './money-write';
 
 /** A key's hash tag as Redis Cluster hashes it: the text between the first { and the next }, if any. */
 export function hashTag(key: string): string {
@@ -75,11 +75,12 @@ export async function pipelineBySlot(
         throw transient[0]!;
       }
       if (replicas > 0) {
-        const [waitErr, acked] = results[results.length - 1] as PipelineResult;
-        if (waitErr) throw waitErr;
-        if (typeof acked !== 'number' || acked < replicas) {
-          throw new ReplicaAckError(tagOf(members[0]!), Number(acked ?? 0), replicas, timeoutMs);
-        }
+        assertReplicaAck(
+          tagOf(members[0]!),
+          results[results.length - 1] as PipelineResult,
+          replicas,
+          timeoutMs,
+        );
       }
       members.forEach((i, j) => (out[i] = (results[j] as PipelineResult | undefined) ?? [null, null]));
     }),

@@ -48,9 +48,19 @@ export async function moneyWrite<T>(
     [Error | null, unknown],
   ];
   if (scriptErr) throw scriptErr;
+  assertReplicaAck(keys[0]!, [waitErr, acked], replicas, timeoutMs);
+  return reply as T;
+}
+
+/** WAIT's reply in a pipeline: throws its error, or a ReplicaAckError when fewer replicas acknowledged. */
+export function assertReplicaAck(
+  key: string,
+  [waitErr, acked]: [Error | null, unknown],
+  replicas: number,
+  timeoutMs: number,
+): void {
   if (waitErr) throw waitErr;
   if (typeof acked !== 'number' || acked < replicas) {
-    throw new ReplicaAckError(keys[0]!, Number(acked ?? 0), replicas, timeoutMs);
+    throw new ReplicaAckError(key, Number(acked ?? 0), replicas, timeoutMs);
   }
-  return reply as T;
 }
