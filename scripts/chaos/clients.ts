@@ -27,6 +27,13 @@ interface OrderAnswer {
   error?: string;
 }
 
+/** "503 unavailable: the credit store is unavailable: …", numbers and ids blurred so answers group. */
+const answerOf = (res: HttpAnswer<OrderAnswer>) => {
+  const body = res.body as OrderAnswer & { message?: string };
+  const message = (body?.message ?? '').replace(/[0-9a-f-]{8,}|\d+/g, '#').slice(0, 70);
+  return `${res.status} ${body?.error ?? ''}${message ? `: ${message}` : ''}`;
+};
+
 /** One request; undefined when the API was down or cut the connection (the client retries). */
 const request = (url: string, init: RequestInit & { json?: unknown }, timeoutMs: number) =>
   http<OrderAnswer>(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }).catch(
@@ -45,6 +52,16 @@ export interface OrderAvailability {
   unanswered: number;
   /** Requests passed on to another API after the first one failed. */
   failovers: number;
+}
+
+/** An order request no API answered, with what the chaos run had down while it was made. */
+export interface Unanswered {
+  /** When it was made (ms since the epoch). */
+  at: number;
+  /** The last answer ("503 order_not_started") or "no answer" (refused, cut, timed out). */
+  answer: string;
+  /** The copies and nodes down (killed and not yet back) at its start or end. */
+  down: string[];
 }
 
 const emptyAvailability = (): OrderAvailability => ({
@@ -71,16 +88,19 @@ export class Balancer {
   readonly orders: OrderAvailability = emptyAvailability();
   /** The order requests that began and ended with no sole process down (see `soleMark`). */
   readonly ordersTwinned: OrderAvailability = emptyAvailability();
+  /** Every order request counted unanswered, for the report's attribution. */
+  readonly misses: Unanswered[] = [];
   private turn = 0;
 
   /**
    * `soleMark` says whether a process without a twin (the Temporal server) is down: undefined while
    * one is, else how many such outages have begun; a request whose mark is the same at its start and
-   * end saw none.
+   * end saw none. `downNow` names the copies and nodes down at the moment (for `misses`).
    */
   constructor(
     readonly bases: readonly string[],
     private readonly soleMark: () => number | undefined = () => 0,
+    private readonly downNow: () => readonly string[] = () => [],
   ) {}
 
   async request(
@@ -101,8 +121,17 @@ export class Balancer {
   /** POST /orders through the balancer, counted. */
   async order(init: RequestInit & { json?: unknown }): Promise<HttpAnswer<OrderAnswer> | undefined> {
     const mark = this.soleMark();
+    const at = Date.now();
+    const downAtStart = this.downNow();
     const res = await this.request('/orders', init, 15_000);
     const twinned = mark !== undefined && mark === this.soleMark();
+    if (!isLater(res) && !(res && res.status < 500)) {
+      this.misses.push({
+        at,
+        answer: res ? answerOf(res) : 'no answer',
+        down: [...new Set([...downAtStart, ...this.downNow()])].sort(),
+      });
+    }
     for (const a of twinned ? [this.orders, this.ordersTwinned] : [this.orders]) {
       a.requests++;
       if (isLater(res)) a.later++;

@@ -1,6 +1,6 @@
 // What a chaos run reports: the kills it survived, the orders it placed and each invariant with its count.
 import type { AppProcess } from '../stack/app-processes';
-import type { OrderAvailability } from './clients';
+import type { OrderAvailability, Unanswered } from './clients';
 import type { Invariant } from './invariants';
 import type { PriceLag } from './price-watch';
 
@@ -30,9 +30,47 @@ export interface ChaosReport {
     /** Those made while no process without a twin (the Temporal server) was down. */
     ordersTwinned: OrderAvailability;
     prices: PriceLag;
+    /** The unanswered order requests, filed under what was down while they were made. */
+    unanswered: MissAttribution;
   };
   invariants: Invariant[];
   ok: boolean;
+}
+
+export interface MissAttribution {
+  /** By the kinds down at the request's start or end ("redis", "temporal+worker", "nothing"). */
+  byDown: Record<string, number>;
+  /** By the last answer ("503 unavailable: …", "no answer"). */
+  byAnswer: Record<string, number>;
+  /** The ten-second windows with the most, keyed by their start ("t+120 s"). */
+  worstWindows: Record<string, number>;
+}
+
+const mostFirst = (r: Map<string, number>, top: number) =>
+  Object.fromEntries([...r].sort((a, b) => b[1] - a[1]).slice(0, top));
+
+const tally = (r: Map<string, number>, key: string) => r.set(key, (r.get(key) ?? 0) + 1);
+
+/** Files each unanswered request under the kinds of what was down, its answer and its window. */
+export function attributeMisses(
+  misses: readonly Unanswered[],
+  kindOf: ReadonlyMap<string, Kind>,
+  startedAt: number,
+): MissAttribution {
+  const byDown = new Map<string, number>();
+  const byAnswer = new Map<string, number>();
+  const windows = new Map<string, number>();
+  for (const m of misses) {
+    const kinds = [...new Set(m.down.map((name) => kindOf.get(name) ?? name))].sort();
+    tally(byDown, kinds.length ? kinds.join('+') : 'nothing');
+    tally(byAnswer, m.answer);
+    tally(windows, `t+${Math.floor((m.at - startedAt) / 10_000) * 10} s`);
+  }
+  return {
+    byDown: mostFirst(byDown, 12),
+    byAnswer: mostFirst(byAnswer, 8),
+    worstWindows: mostFirst(windows, 6),
+  };
 }
 
 const pct = (a: OrderAvailability) =>
@@ -66,6 +104,14 @@ export function formatReport(r: ChaosReport): string {
       `${prices.worstMinute ? ` (${prices.worstMinute})` : ''}, median ${(prices.medianMs / 1000).toFixed(1)} s, ` +
       `${prices.missing} never stored`,
   );
+  const { unanswered } = r.availability;
+  if (orders.unanswered > 0) {
+    lines.push(
+      `unanswered, by what was down: ${counts(unanswered.byDown)}`,
+      `unanswered, by answer: ${counts(unanswered.byAnswer)}`,
+      `unanswered, worst ten seconds: ${counts(unanswered.worstWindows)}`,
+    );
+  }
   for (const inv of r.invariants) {
     lines.push(
       `${inv.violations.length === 0 ? 'OK  ' : 'FAIL'} ${inv.name}: ${inv.checked} checked, ${inv.violations.length} violations`,

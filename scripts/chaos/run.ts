@@ -33,7 +33,7 @@ import { checkOrderInvariants } from './invariants';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
-import type { ChaosReport, Kind } from './report';
+import { attributeMisses, type ChaosReport, type Kind } from './report';
 
 export interface ChaosOptions {
   seed: number;
@@ -247,7 +247,10 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     { length: copies },
     (_, i) => `http://127.0.0.1:${healthPort(cfg, { kind: 'api', instance: i + 1 })}`,
   );
-  const lb = new Balancer(apiBases, soleMark);
+  // What is killed and not yet back, by copy or node: each unanswered request is filed under it.
+  const down = new Set<string>();
+  const lb = new Balancer(apiBases, soleMark, () => [...down]);
+  const startedAt = Date.now();
   const apiUp = () =>
     waitFor('an API', async () => (await lb.request('/healthz', {}, 5_000))?.status === 200, 120_000);
   for (const kind of PROCESS_KINDS) {
@@ -300,7 +303,8 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   const cycle = async (t: Target) => {
     busy.add(t.kind);
     const downMs = Math.floor(rng() * 3_000);
-    log(`SIGKILL ${t.name}, down ${downMs} ms`);
+    log(`t+${((Date.now() - startedAt) / 1000).toFixed(1)} s SIGKILL ${t.name}, down ${downMs} ms`);
+    down.add(t.name);
     if (t.sole) {
       soleDown++;
       soleKills++;
@@ -323,7 +327,9 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       }
       kills[t.kind]++;
       killsByTarget[t.name]!++;
+      log(`t+${((Date.now() - startedAt) / 1000).toFixed(1)} s ${t.name} back`);
     } finally {
+      down.delete(t.name);
       if (t.sole) soleDown--;
     }
     try {
@@ -419,7 +425,12 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       duplicates: 0,
       byFinal,
     },
-    availability: { orders: lb.orders, ordersTwinned: lb.ordersTwinned, prices },
+    availability: {
+      orders: lb.orders,
+      ordersTwinned: lb.ordersTwinned,
+      prices,
+      unanswered: attributeMisses(lb.misses, new Map(targets.map((t) => [t.name, t.kind])), startedAt),
+    },
     invariants,
     ok: invariants.every((i) => i.violations.length === 0),
   };
