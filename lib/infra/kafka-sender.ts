@@ -29,16 +29,30 @@ interface Pending {
  * can get out of order, so one request is in flight at a time. What callers hand in while it is in
  * flight goes out together in the next request (group commit): under load one round trip answers
  * many callers, and a lone caller never waits for a timer. A failed request rejects exactly the
- * callers whose messages it carried; they retry (the producer is idempotent, so a retry after a lost
- * ack is not written twice).
+ * callers whose messages it carried; they retry.
+ *
+ * After a failed request the producer is never used again. KafkaJS rolls back the sequence numbers of
+ * every partition in a request that failed, also of the partitions the broker did write (a batch with
+ * one partition refused, or an ack lost when the broker died): the next batch for such a partition then
+ * reuses a written sequence number, and the broker either refuses it (OUT_OF_ORDER_SEQUENCE_NUMBER) or,
+ * when it has as many records as the written one, takes it for a duplicate, acknowledges it and drops
+ * it. A new producer has a new producer id and fresh sequences: a retry may then be written twice
+ * (every consumer is idempotent), never acknowledged and lost.
  */
 export function createKafkaSender(
-  producer: Producer,
+  openProducer: () => Promise<Producer>,
   maxPerRequest: number = MESSAGES_PER_REQUEST,
   maxBytesPerRequest: number = BYTES_PER_REQUEST,
 ): KafkaSender {
   const queue: Pending[] = [];
   let flushing = false;
+  let current: Promise<Producer> | undefined;
+  const producer = () => (current ??= openProducer());
+  const retire = (failed: Promise<Producer> | undefined) => {
+    if (current !== failed) return;
+    current = undefined;
+    failed?.then((p) => p.disconnect()).catch(() => undefined);
+  };
 
   const flush = async (): Promise<void> => {
     flushing = true;
@@ -61,10 +75,12 @@ export function createKafkaSender(
         else byTopic.set(p.topic, [...p.messages]);
       }
       const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      const used = producer();
       try {
-        await producer.sendBatch({ acks: -1, topicMessages });
+        await (await used).sendBatch({ acks: -1, topicMessages });
         for (const p of batch) p.resolve();
       } catch (err) {
+        retire(used);
         for (const p of batch) p.reject(err);
       }
     }
@@ -85,7 +101,11 @@ export function createKafkaSender(
       if (!flushing) void flush();
       return Promise.all(parts).then(() => undefined);
     },
-    close: () => producer.disconnect(),
+    async close() {
+      const last = current;
+      current = undefined;
+      if (last) await (await last.catch(() => undefined))?.disconnect();
+    },
   };
 }
 
@@ -103,13 +123,31 @@ function sizeOf(messages: readonly Message[]): number {
   return n;
 }
 
-/** The producer every bourse process writes with: idempotent, one request in flight, keyed partitioning. */
+/**
+ * The producer every bourse process writes with: idempotent, one request in flight, keyed partitioning.
+ * The first producer is connected before this resolves (a process that cannot reach Kafka fails at
+ * start); its replacements connect when the next request needs them.
+ */
 export async function connectKafkaSender(kafka: Kafka): Promise<KafkaSender> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+  const open = async () => {
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await producer.connect();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return producer;
+  };
+  const first = await open();
+  let handedOut = false;
+  return createKafkaSender(async () => {
+    if (handedOut) return open();
+    handedOut = true;
+    return first;
   });
-  await producer.connect();
-  return createKafkaSender(producer);
 }

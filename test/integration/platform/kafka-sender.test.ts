@@ -39,7 +39,7 @@ const values = (batch: ProducerBatch) =>
 
 test('callers arriving during a request share the next one; one request in flight; acks = all', async () => {
   const { producer, calls, maxInFlight } = scriptedProducer();
-  const sender = createKafkaSender(producer, 10);
+  const sender = createKafkaSender(async () => producer, 10);
   const settled: string[] = [];
   const first = sender.send('t', msgs('a', 1)).then(() => settled.push('a'));
   await flushMicrotasks();
@@ -81,7 +81,7 @@ test('callers arriving during a request share the next one; one request in fligh
 
 test('a send larger than a request is split, and resolves when all its parts are acknowledged', async () => {
   const { producer, calls } = scriptedProducer();
-  const sender = createKafkaSender(producer, 4);
+  const sender = createKafkaSender(async () => producer, 4);
   let done = false;
   const big = sender.send('t', msgs('x', 9)).then(() => (done = true));
   await flushMicrotasks();
@@ -99,7 +99,7 @@ test('a send larger than a request is split, and resolves when all its parts are
 
 test('callers are grouped only up to the byte limit; a caller too large on its own goes alone', async () => {
   const { producer, calls } = scriptedProducer();
-  const sender = createKafkaSender(producer, 1_000, 100);
+  const sender = createKafkaSender(async () => producer, 1_000, 100);
   const blob = (prefix: string, bytes: number) => [{ key: prefix, value: prefix + 'x'.repeat(bytes - 2) }];
   const first = sender.send('t', blob('a', 10));
   await flushMicrotasks();
@@ -126,7 +126,7 @@ test('callers are grouped only up to the byte limit; a caller too large on its o
 
 test('a failed request rejects only the callers it carried; later callers still get through', async () => {
   const { producer, calls } = scriptedProducer();
-  const sender = createKafkaSender(producer, 10);
+  const sender = createKafkaSender(async () => producer, 10);
   const a = sender.send('t', msgs('a', 1));
   await flushMicrotasks();
   const b = sender.send('t', msgs('b', 1));
@@ -135,6 +135,90 @@ test('a failed request rejects only the callers it carried; later callers still 
   await flushMicrotasks();
   calls[1]!.finish();
   await expect(b).resolves.toBeUndefined();
+});
+
+test('after a failed request the next one goes out on a new producer, and the failed one is closed', async () => {
+  const opened: {
+    producer: Producer;
+    calls: ReturnType<typeof scriptedProducer>['calls'];
+    closed: boolean;
+  }[] = [];
+  const sender = createKafkaSender(async () => {
+    const s = scriptedProducer();
+    const entry = { producer: s.producer, calls: s.calls, closed: false };
+    s.producer.disconnect = async () => void (entry.closed = true);
+    opened.push(entry);
+    return s.producer;
+  }, 10);
+  const a = sender.send('t', msgs('a', 1));
+  await flushMicrotasks();
+  opened[0]!.calls[0]!.finish();
+  await a;
+  const b = sender.send('t', msgs('b', 1));
+  await flushMicrotasks();
+  expect(opened).toHaveLength(1); // a success keeps the producer
+  opened[0]!.calls[1]!.finish(new Error('broker gone'));
+  await expect(b).rejects.toThrow('broker gone');
+  const c = sender.send('t', msgs('c', 1));
+  await flushMicrotasks();
+  expect(opened).toHaveLength(2);
+  expect(opened[0]!.closed).toBe(true);
+  expect(opened[0]!.calls).toHaveLength(2);
+  expect(values(opened[1]!.calls[0]!.batch)).toEqual(['t:c-0']);
+  opened[1]!.calls[0]!.finish();
+  await c;
+  await sender.close();
+  expect(opened[1]!.closed).toBe(true);
+});
+
+test('against the real broker: a request refused for one partition loses nothing sent after it', async () => {
+  // KafkaJS rolls back the sequence numbers of every partition in a failed request, also of the one the
+  // broker wrote; on the same producer the next single message there reused a written sequence number,
+  // was taken for a duplicate, acknowledged, and dropped.
+  const cfg = testConfig();
+  const kafka = createKafka(cfg);
+  const admin = kafka.admin();
+  await admin.connect();
+  const open = `test-sender-open-${randomUUID()}`;
+  const small = `test-sender-small-${randomUUID()}`;
+  await admin.createTopics({
+    topics: [
+      { topic: open, numPartitions: 1 },
+      { topic: small, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1024' }] },
+    ],
+    waitForLeaders: true,
+  });
+  const sender = await connectKafkaSender(kafka);
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+  try {
+    const warmUp = sender.send(open, [{ value: 'warm-up' }]);
+    // Both wait for the warm-up's request and then share one: the open topic's message is written,
+    // the small topic's is refused (MESSAGE_TOO_LARGE), and the request fails for both callers.
+    const shared = [
+      sender.send(open, [{ value: 'written-but-refused' }]),
+      sender.send(small, [{ value: 'x'.repeat(4_096) }]),
+    ];
+    await warmUp;
+    const outcomes = await Promise.allSettled(shared);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    await sender.send(open, [{ value: 'after' }]);
+    const [{ high }] = await admin.fetchTopicOffsets(open);
+    expect(Number(high)).toBe(3);
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: open, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(String(message.value));
+          if (seen.length === 3) resolve();
+        },
+      });
+    });
+    expect(seen).toEqual(['warm-up', 'written-but-refused', 'after']);
+  } finally {
+    await Promise.all([consumer.disconnect(), sender.close(), admin.disconnect()]);
+  }
 });
 
 test('against the real broker: 300 concurrent callers, every message once, in each caller order', async () => {
