@@ -1,13 +1,7 @@
 // The Temporal worker process: serves the `prices` and `orders` task queues. Its ops server
 // (/metrics, /healthz, /readyz) is on WORKER_OPS_PORT; the Temporal SDK's own metrics (task latencies,
 // slots, sticky cache, activity outcomes) are on WORKER_TEMPORAL_METRICS_PORT, served by the SDK core.
-import {
-  NativeConnection,
-  Runtime,
-  Worker,
-  bundleWorkflowCode,
-  makeTelemetryFilterString,
-} from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier, observedVerifier } from '../activities/verifier';
@@ -32,6 +26,7 @@ import { createRedis } from '../lib/infra/redis';
 import { TASK_QUEUES } from '../lib/contracts/task-queues';
 import { createTemporalClient } from '../lib/infra/temporal';
 import { watchedStocks } from '../lib/store/watch-list';
+import { workflowBundle } from './workflow-bundle';
 
 /** The SDK runtime: its logs into ours, its metrics served by the core on `port`. */
 function installRuntime(log: Logger, cfg: Config, port: number): void {
@@ -128,14 +123,14 @@ runProcess('temporal-worker', async (cfg, log) => {
     }),
   };
   // One bundle of workflows/ for both task queues.
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const bundle = await workflowBundle(cfg.WORKFLOW_BUNDLE);
   const workers = await Promise.all(
     Object.values(TASK_QUEUES).map((taskQueue) =>
       Worker.create({
         connection,
         namespace: cfg.TEMPORAL_NAMESPACE,
         taskQueue,
-        workflowBundle,
+        workflowBundle: bundle,
         activities: activitiesByQueue[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
         // On SIGTERM, running activities get this long to finish (the SDK's default, 0, cancels them

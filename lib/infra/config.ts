@@ -154,6 +154,7 @@ const variables = {
   READY_CHECK_TIMEOUT: [duration, '2s'],
   TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
+  WORKFLOW_BUNDLE: [z.string(), ''],
   RATE_LIMIT_REQUESTS: [positiveInt.max(1_000_000), '600'],
   RATE_LIMIT_WINDOW: [duration, '1m'],
   REQUEST_READ_TIMEOUT: [duration, '15s'],

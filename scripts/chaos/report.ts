@@ -14,6 +14,8 @@ export interface ChaosReport {
   kills: Record<Kind, number>;
   /** Kills by copy or node (api-2, kafka-3, ...). */
   killsByTarget: Record<string, number>;
+  /** Seconds from kill to back, summed over a kind's copies (their outages overlap others' kinds). */
+  secondsDown: Record<Kind, number>;
   selfExits: Record<AppProcess, number>;
   /** Restarts after a kill that failed and were tried again. */
   restartFailures: number;
@@ -40,6 +42,8 @@ export interface ChaosReport {
 export interface MissAttribution {
   /** By the kinds down at the request's start or end ("redis", "temporal+worker", "nothing"). */
   byDown: Record<string, number>;
+  /** How many had each kind down (one request counts under every kind it had down). */
+  byKind: Record<string, number>;
   /** By the last answer ("503 unavailable: …", "no answer"). */
   byAnswer: Record<string, number>;
   /** The ten-second windows with the most, keyed by their start ("t+120 s"). */
@@ -58,16 +62,19 @@ export function attributeMisses(
   startedAt: number,
 ): MissAttribution {
   const byDown = new Map<string, number>();
+  const byKind = new Map<string, number>();
   const byAnswer = new Map<string, number>();
   const windows = new Map<string, number>();
   for (const m of misses) {
     const kinds = [...new Set(m.down.map((name) => kindOf.get(name) ?? name))].sort();
     tally(byDown, kinds.length ? kinds.join('+') : 'nothing');
+    for (const k of kinds.length ? kinds : ['nothing']) tally(byKind, k);
     tally(byAnswer, m.answer);
     tally(windows, `t+${Math.floor((m.at - startedAt) / 10_000) * 10} s`);
   }
   return {
     byDown: mostFirst(byDown, 12),
+    byKind: mostFirst(byKind, 12),
     byAnswer: mostFirst(byAnswer, 8),
     worstWindows: mostFirst(windows, 6),
   };
@@ -90,6 +97,7 @@ export function formatReport(r: ChaosReport): string {
     `seed ${r.seed}`,
     `kills survived: ${counts(r.kills)}`,
     `kills by copy or node: ${counts(r.killsByTarget)} (${Object.values(r.kills).reduce((a, b) => a + b, 0)} in all${r.ha ? ', HA layout' : ''})`,
+    `seconds down (kill to back, summed by kind): ${counts(Object.fromEntries(Object.entries(r.secondsDown).map(([k, v]) => [k, Math.round(v)])))}`,
     `processes that died on their own (restarted): ${counts(r.selfExits)}; restarts tried again: ${r.restartFailures}`,
     `orders: ${r.orders.placed} placed, ${r.orders.accepted} accepted, ${r.orders.retries} client retries; ` +
       Object.entries(r.orders.byFinal)
@@ -107,6 +115,7 @@ export function formatReport(r: ChaosReport): string {
   const { unanswered } = r.availability;
   if (orders.unanswered > 0) {
     lines.push(
+      `unanswered, by a kind down (one request under each): ${counts(unanswered.byKind)}`,
       `unanswered, by what was down: ${counts(unanswered.byDown)}`,
       `unanswered, by answer: ${counts(unanswered.byAnswer)}`,
       `unanswered, worst ten seconds: ${counts(unanswered.worstWindows)}`,

@@ -12,6 +12,7 @@ import { APP_PROCESSES, instanceEnv, type AppProcess } from './app-processes';
 import { haEnv, PrerequisiteError, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 import { localScrapeTargets, startPrometheus } from './prometheus';
 import { Supervisor } from './supervisor';
+import { prebuildWorkflowBundle } from './workflow-bundle';
 
 export const command = {
   usage: 'npm start',
@@ -95,9 +96,13 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
     return;
   }
   if (stopping) return;
+  // One workflow bundle for the workers, built here from this checkout (unless one is configured).
+  const bundle: Record<string, string> = cfg.WORKFLOW_BUNDLE
+    ? {}
+    : { WORKFLOW_BUNDLE: await prebuildWorkflowBundle(spec.dir) };
   for (const kind of Object.keys(APP_PROCESSES) as AppProcess[]) {
     for (let instance = 1; instance <= (values.ha ? 2 : 1); instance++) {
-      apps.start(kind, instance, { ...ha, ...instanceEnv(cfg, { kind, instance }) });
+      apps.start(kind, instance, { ...ha, ...bundle, ...instanceEnv(cfg, { kind, instance }) });
     }
   }
   await startPrometheus(

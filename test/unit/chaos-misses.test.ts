@@ -21,6 +21,7 @@ test('unanswered requests are counted by the kinds down, their answer and their 
   );
   expect(r.byDown).toEqual({ redis: 2, 'redis+worker': 1, nothing: 1, temporal: 1 });
   expect(Object.keys(r.byDown)[0]).toBe('redis');
+  expect(r.byKind).toEqual({ redis: 3, worker: 1, nothing: 1, temporal: 1 });
   expect(r.byAnswer).toEqual({ 'no answer': 3, '503 unavailable: x': 2 });
   expect(r.worstWindows).toEqual({ 't+10 s': 3, 't+0 s': 2 });
 });
