@@ -6,7 +6,8 @@ import { formatReport } from './report';
 import { runChaos } from './run';
 
 export { formatReport, type ChaosReport, type Kind } from './report';
-export { chaosEnv, runChaos, seededRandom, type ChaosOptions } from './run';
+export { runChaos, seededRandom, type ChaosOptions } from './run';
+export { chaosEnv } from './targets';
 export type { Invariant } from './invariants';
 
 export const command = {

@@ -5,7 +5,6 @@
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
-import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../lib/infra/config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
@@ -13,20 +12,8 @@ import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../../test/support/wait';
-import { healthPort, instanceName, type AppInstance, type AppProcess } from '../stack/app-processes';
-import {
-  haEnv,
-  kafkaNodes,
-  stackEnv,
-  stackSpecFromConfig,
-  startService,
-  startStack,
-  stopService,
-  stopStack,
-  type ServiceName,
-  type StackSpec,
-} from '../stack/local-stack';
-import { killRedisNode, startRedisNode } from '../stack/redis-cluster';
+import { healthPort } from '../stack/app-processes';
+import { stackSpecFromConfig, startStack, stopStack, type StackSpec } from '../stack/local-stack';
 import { prebuildWorkflowBundle } from '../stack/workflow-bundle';
 import { ChaosApps } from './apps';
 import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
@@ -35,6 +22,7 @@ import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
 import { attributeMisses, type ChaosReport, type Kind } from './report';
+import { chaosEnv, PROCESS_KINDS, SERVICE_KINDS, targetsOf, type Target } from './targets';
 
 export interface ChaosOptions {
   seed: number;
@@ -73,113 +61,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function chaosEnv(portOffset: number, ha = false): Record<string, string> {
-  const env = {
-    ...stackEnv(portOffset, `.stack/chaos-${portOffset}`),
-    // The ops ports too, beside the stack's: a chaos run never takes the local stack's 9101–9104.
-    WORKER_OPS_PORT: String(19_101 + portOffset),
-    WORKER_TEMPORAL_METRICS_PORT: String(19_102 + portOffset),
-    CONSUMER_OPS_PORT: String(19_103 + portOffset),
-    ORDER_EVENTS_CONSUMER_OPS_PORT: String(19_104 + portOffset),
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_REQUESTS: '1000000',
-    ORDER_START_TIMEOUT: '5s',
-    SHUTDOWN_GRACE: '10s',
-  };
-  if (!ha) return env;
-  return {
-    ...env,
-    ...haEnv(loadConfig({ ...process.env, ...env })),
-    // A SIGKILLed consumer's partitions wait for its session to expire before its twin takes them.
-    PRICE_CONSUMER_SESSION_TIMEOUT: '10s',
-    ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: '10s',
-  };
-}
-
-const PROCESS_KINDS: readonly AppProcess[] = ['api', 'worker', 'consumer', 'order-events-consumer'];
-const SERVICE_KINDS = ['kafka', 'redis', 'temporal'] as const;
 const MINUTE = 60_000;
 const SOLE_COOLDOWN_MS = 30_000;
-
-/** One thing a chaos run can kill: a copy of an app process or a node of a service. */
-interface Target {
-  kind: Kind;
-  name: string;
-  /** No twin takes over while it is down (the Temporal server; Redis until it is a cluster). */
-  sole: boolean;
-  kill(): Promise<void>;
-  /** Starts it again and resolves once it is back (healthy; a Kafka broker: caught up). */
-  restart(): Promise<void>;
-}
-
-function targetsOf(
-  cfg: Config,
-  spec: StackSpec,
-  apps: ChaosApps,
-  copies: number,
-  stackLog: (m: string) => void,
-): Target[] {
-  const out: Target[] = [];
-  for (const kind of PROCESS_KINDS) {
-    for (let instance = 1; instance <= copies; instance++) {
-      const app: AppInstance = { kind, instance };
-      // A worker is back once it polls its task queues (/readyz: after its workflow bundle is built),
-      // not once its process answers: until then its twin must not be taken away.
-      const url = `http://127.0.0.1:${healthPort(cfg, app)}/${kind === 'worker' ? 'readyz' : 'healthz'}`;
-      out.push({
-        kind,
-        name: instanceName(app),
-        sole: copies === 1,
-        kill: () => apps.kill(app),
-        restart: async () => {
-          apps.start(app);
-          await waitFor(`${instanceName(app)} healthy`, async () => (await fetch(url)).ok, 120_000, 250);
-        },
-      });
-    }
-  }
-  const service = (kind: Kind, svc: ServiceName, sole: boolean): Target => ({
-    kind,
-    name: svc,
-    sole,
-    kill: () => stopService(spec, svc, () => undefined, 'SIGKILL'),
-    restart: () => startService(spec, svc, stackLog),
-  });
-  const brokers = kafkaNodes(spec);
-  for (const b of brokers) out.push(service('kafka', b.svc, brokers.length === 1));
-  const cluster = spec.redisCluster;
-  if (!cluster) out.push(service('redis', 'redis', true));
-  for (const port of cluster?.ports ?? []) {
-    out.push({
-      kind: 'redis',
-      name: `redis-${port}`,
-      sole: false,
-      kill: () => killRedisNode(cluster!, port, 'SIGKILL'),
-      restart: async () => {
-        await startRedisNode(cluster!, port, stackLog);
-        // Back as a replica (a killed master's replica took over): synced with its master, so the next
-        // kill, of any node, still leaves a full copy of every slot.
-        await waitFor(`redis-${port} in sync`, () => replicaSynced(port), 60_000, 250);
-      },
-    });
-  }
-  out.push(service('temporal', 'temporal', true));
-  return out;
-}
-
-/** A Redis node is a master, or a replica whose link to its master is up and not syncing. */
-async function replicaSynced(port: number): Promise<boolean> {
-  const node = new IORedis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    const info = await node.info('replication');
-    if (/^role:master/m.test(info)) return true;
-    return /^master_link_status:up/m.test(info) && /^master_sync_in_progress:0/m.test(info);
-  } catch {
-    return false;
-  } finally {
-    node.disconnect();
-  }
-}
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
