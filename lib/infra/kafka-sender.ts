@@ -1,4 +1,5 @@
-// The one way bourse writes to Kafka: an idempotent producer (acks = all) behind a group-commit queue.
+// The one way bourse writes to Kafka: a producer (acks = all) behind a group-commit queue that retries
+// a failed request whole on a new producer: at least once, never acknowledged and lost.
 import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 
 export interface KafkaSender {
@@ -16,6 +17,28 @@ export const MESSAGES_PER_REQUEST = 1_000;
  */
 export const BYTES_PER_REQUEST = 512 * 1024;
 
+/** How often, and how far apart, the sender sends a failed request again (on a new producer). */
+export interface SenderRetry {
+  attempts: number;
+  initialMs: number;
+  maxMs: number;
+}
+
+/**
+ * Nine attempts, 200 ms doubling to 1 s apart (about 6 s in all): the first after a dead broker's
+ * partitions have new leaders (about 4 s, scripts/stack/kafka-cluster.ts) goes through.
+ */
+export const SENDER_RETRY: SenderRetry = { attempts: 9, initialMs: 200, maxMs: 1_000 };
+
+const pause = (retry: SenderRetry, attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1))));
+
+/** KafkaJS's verdict: a connection lost, a leader moved, retries run out may pass; a bad request never. */
+function mayRetry(err: unknown): boolean {
+  const e = err as { name?: string; retriable?: boolean } | undefined;
+  return e?.name === 'KafkaJSNumberOfRetriesExceeded' || e?.retriable !== false;
+}
+
 interface Pending {
   topic: string;
   messages: Message[];
@@ -25,24 +48,30 @@ interface Pending {
 }
 
 /**
- * KafkaJS's idempotent producer keeps per-partition sequence numbers that concurrent send() calls
- * can get out of order, so one request is in flight at a time. What callers hand in while it is in
- * flight goes out together in the next request (group commit): under load one round trip answers
- * many callers, and a lone caller never waits for a timer. A failed request rejects exactly the
- * callers whose messages it carried; they retry.
+ * One request in flight at a time: what callers hand in while it is in flight goes out together in
+ * the next request (group commit): under load one round trip answers many callers, and a lone caller
+ * never waits for a timer. A failed request is sent again whole, on a new producer, up to
+ * `retry.attempts` times, backing off; then its callers (exactly those) are rejected. An error no retry
+ * can help (MESSAGE_TOO_LARGE, a bad record) rejects at once.
  *
- * After a failed request the producer is never used again. KafkaJS rolls back the sequence numbers of
- * every partition in a request that failed, also of the partitions the broker did write (a batch with
- * one partition refused, or an ack lost when the broker died): the next batch for such a partition then
- * reuses a written sequence number, and the broker either refuses it (OUT_OF_ORDER_SEQUENCE_NUMBER) or,
- * when it has as many records as the written one, takes it for a duplicate, acknowledges it and drops
- * it. A new producer has a new producer id and fresh sequences: a retry may then be written twice
- * (every consumer is idempotent), never acknowledged and lost.
+ * The producer has no retries of its own and is not idempotent, because of two KafkaJS flaws:
+ * - its retry of a request that spans several brokers resends only to the brokers that did not
+ *   answer; the failed broker's partitions, now led by one that did, are never sent, yet the send
+ *   resolves (kafkajs#1303; `npm run chaos:kafka` lost 3 of 7,698 acknowledged messages that way);
+ * - its idempotent producer rolls back the sequence numbers of every partition of a failed request,
+ *   also of those the broker wrote; the next batch there reuses a written sequence number, and the
+ *   broker refuses it (OUT_OF_ORDER_SEQUENCE_NUMBER) or, if it has as many records as the written
+ *   one, takes it for a duplicate, acknowledges it and drops it (and KafkaJS refuses an idempotent
+ *   producer without retries).
+ * So delivery is at least once: a request resent after a lost acknowledgement may be written twice,
+ * right after its first copy (one request at a time keeps each key's order); every consumer drops the
+ * duplicate (order events by eventId, prices by stock and minute). Never acknowledged and lost.
  */
 export function createKafkaSender(
   openProducer: () => Promise<Producer>,
   maxPerRequest: number = MESSAGES_PER_REQUEST,
   maxBytesPerRequest: number = BYTES_PER_REQUEST,
+  retry: SenderRetry = SENDER_RETRY,
 ): KafkaSender {
   const queue: Pending[] = [];
   let flushing = false;
@@ -75,13 +104,20 @@ export function createKafkaSender(
         else byTopic.set(p.topic, [...p.messages]);
       }
       const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-      const used = producer();
-      try {
-        await (await used).sendBatch({ acks: -1, topicMessages });
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        retire(used);
-        for (const p of batch) p.reject(err);
+      for (let attempt = 1; ; attempt++) {
+        const used = producer();
+        try {
+          await (await used).sendBatch({ acks: -1, topicMessages });
+          for (const p of batch) p.resolve();
+          break;
+        } catch (err) {
+          retire(used);
+          if (attempt >= retry.attempts || !mayRetry(err)) {
+            for (const p of batch) p.reject(err);
+            break;
+          }
+          await pause(retry, attempt);
+        }
       }
     }
     flushing = false;
@@ -124,14 +160,16 @@ function sizeOf(messages: readonly Message[]): number {
 }
 
 /**
- * The producer every bourse process writes with: idempotent, one request in flight, keyed partitioning.
+ * The producer every bourse process writes with: acks = all, one request in flight, keyed partitioning.
  * The first producer is connected before this resolves (a process that cannot reach Kafka fails at
  * start); its replacements connect when the next request needs them.
  */
 export async function connectKafkaSender(kafka: Kafka): Promise<KafkaSender> {
   const open = async () => {
     const producer = kafka.producer({
-      idempotent: true,
+      // At least once, retried by the sender on a new producer (see createKafkaSender).
+      idempotent: false,
+      retry: { retries: 0 },
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
@@ -143,11 +181,20 @@ export async function connectKafkaSender(kafka: Kafka): Promise<KafkaSender> {
     }
     return producer;
   };
-  const first = await open();
+  // The first producer now, so a process that cannot reach Kafka fails at start (after the retries).
+  let first: Producer | undefined;
+  for (let attempt = 1; !first; attempt++) {
+    try {
+      first = await open();
+    } catch (err) {
+      if (attempt >= SENDER_RETRY.attempts) throw err;
+      await pause(SENDER_RETRY, attempt);
+    }
+  }
   let handedOut = false;
   return createKafkaSender(async () => {
     if (handedOut) return open();
     handedOut = true;
-    return first;
+    return first!;
   });
 }

@@ -4,7 +4,7 @@ import type { KafkaSender } from '../infra/kafka-sender';
 import type { PriceTick } from '../contracts/price-tick';
 
 export interface PricePublisher {
-  /** Resolves once every tick is acknowledged (idempotent producer: a retry never writes a tick twice). */
+  /** Resolves once every tick is acknowledged (at least once: a retry may write a tick twice; the consumer stores one per stock and minute). */
   publish(ticks: readonly PriceTick[]): Promise<void>;
 }
 

@@ -129,18 +129,28 @@ export async function runKafkaFailover(
     },
   });
 
+  const PER_SEND = 6;
   const acked: number[] = [];
   const ackedAt: number[] = [];
   let rejected = 0;
   let producing = true;
   const producer = (async () => {
-    for (let n = 0; producing; n++) {
-      // One message at a time, each retried until acknowledged: the gap between acks is the stall.
+    for (let n = 0; producing; n += PER_SEND) {
+      // One send at a time, each retried until acknowledged: the gap between acks is the stall. Each
+      // send carries PER_SEND keys, so its request spans the partitions of every leader: a request that
+      // fails on one broker while another answered is the case that loses messages if the producer
+      // resends only to the brokers that did not answer (KafkaJS's own retry does).
+      const batch = Array.from({ length: PER_SEND }, (_, k) => n + k);
       for (;;) {
         try {
-          await sender.send(TOPIC, [{ key: String(n % 30), value: String(n) }]);
-          acked.push(n);
-          ackedAt.push(Date.now());
+          await sender.send(
+            TOPIC,
+            batch.map((m) => ({ key: String(m % 30), value: String(m) })),
+          );
+          for (const m of batch) {
+            acked.push(m);
+            ackedAt.push(Date.now());
+          }
           break;
         } catch {
           rejected++;

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka } from '../../../lib/infra/kafka';
 import { connectKafkaSender, createKafkaSender } from '../../../lib/infra/kafka-sender';
 import { testConfig } from '../../support/test-stack';
+import { waitFor } from '../../support/wait';
 
 /** A producer whose sendBatch calls are recorded and finished by the test. */
 function scriptedProducer() {
@@ -31,6 +32,7 @@ function scriptedProducer() {
   return { producer, calls, maxInFlight: () => maxInFlight };
 }
 
+const NO_RETRY = { attempts: 1, initialMs: 0, maxMs: 0 };
 const flushMicrotasks = () => new Promise((r) => setImmediate(r));
 const msgs = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => ({ key: prefix, value: `${prefix}-${i}` }));
@@ -99,7 +101,7 @@ test('a send larger than a request is split, and resolves when all its parts are
 
 test('callers are grouped only up to the byte limit; a caller too large on its own goes alone', async () => {
   const { producer, calls } = scriptedProducer();
-  const sender = createKafkaSender(async () => producer, 1_000, 100);
+  const sender = createKafkaSender(async () => producer, 1_000, 100, NO_RETRY);
   const blob = (prefix: string, bytes: number) => [{ key: prefix, value: prefix + 'x'.repeat(bytes - 2) }];
   const first = sender.send('t', blob('a', 10));
   await flushMicrotasks();
@@ -126,7 +128,7 @@ test('callers are grouped only up to the byte limit; a caller too large on its o
 
 test('a failed request rejects only the callers it carried; later callers still get through', async () => {
   const { producer, calls } = scriptedProducer();
-  const sender = createKafkaSender(async () => producer, 10);
+  const sender = createKafkaSender(async () => producer, 10, undefined, NO_RETRY);
   const a = sender.send('t', msgs('a', 1));
   await flushMicrotasks();
   const b = sender.send('t', msgs('b', 1));
@@ -143,13 +145,18 @@ test('after a failed request the next one goes out on a new producer, and the fa
     calls: ReturnType<typeof scriptedProducer>['calls'];
     closed: boolean;
   }[] = [];
-  const sender = createKafkaSender(async () => {
-    const s = scriptedProducer();
-    const entry = { producer: s.producer, calls: s.calls, closed: false };
-    s.producer.disconnect = async () => void (entry.closed = true);
-    opened.push(entry);
-    return s.producer;
-  }, 10);
+  const sender = createKafkaSender(
+    async () => {
+      const s = scriptedProducer();
+      const entry = { producer: s.producer, calls: s.calls, closed: false };
+      s.producer.disconnect = async () => void (entry.closed = true);
+      opened.push(entry);
+      return s.producer;
+    },
+    10,
+    undefined,
+    NO_RETRY,
+  );
   const a = sender.send('t', msgs('a', 1));
   await flushMicrotasks();
   opened[0]!.calls[0]!.finish();
@@ -169,6 +176,38 @@ test('after a failed request the next one goes out on a new producer, and the fa
   await c;
   await sender.close();
   expect(opened[1]!.closed).toBe(true);
+});
+
+test('a failed request is sent again whole on a new producer; a bad request is not retried', async () => {
+  const opened: ReturnType<typeof scriptedProducer>[] = [];
+  const sender = createKafkaSender(
+    async () => {
+      opened.push(scriptedProducer());
+      return opened.at(-1)!.producer;
+    },
+    10,
+    undefined,
+    { attempts: 3, initialMs: 1, maxMs: 1 },
+  );
+  const a = sender.send('t', msgs('a', 2));
+  await flushMicrotasks();
+  opened[0]!.calls[0]!.finish(new Error('connection lost'));
+  await waitFor('the retry', async () => opened.length === 2 && opened[1]!.calls.length === 1, 5_000, 1);
+  expect(values(opened[1]!.calls[0]!.batch)).toEqual(['t:a-0', 't:a-1']);
+  opened[1]!.calls[0]!.finish();
+  await expect(a).resolves.toBeUndefined();
+  const tooLarge = Object.assign(new Error('MESSAGE_TOO_LARGE'), { retriable: false });
+  const b = sender.send('t', msgs('b', 1));
+  await flushMicrotasks();
+  opened[1]!.calls[1]!.finish(tooLarge);
+  await expect(b).rejects.toThrow('MESSAGE_TOO_LARGE');
+  expect(opened).toHaveLength(2); // not sent again; its producer retired all the same
+  const c = sender.send('t', msgs('c', 1));
+  for (let i = 2; i < 5; i++) {
+    await waitFor('an attempt', async () => opened[i]?.calls.length === 1, 5_000, 1);
+    opened[i]!.calls[0]!.finish(new Error('broker gone'));
+  }
+  await expect(c).rejects.toThrow('broker gone'); // three attempts, then the caller hears of it
 });
 
 test('against the real broker: a request refused for one partition loses nothing sent after it', async () => {
