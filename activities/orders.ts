@@ -12,6 +12,7 @@ import {
 } from '../lib/store/credit';
 import type { Logger } from '../lib/infra/logger';
 import type { OrderEvent } from '../lib/contracts/orders';
+import { readSurvivingFailover } from '../lib/store/cluster';
 import { readLatestTick } from '../lib/store/price-history';
 import type { Redis } from '../lib/infra/redis';
 import { VerifierError, type Verifier } from './verifier';
@@ -84,7 +85,8 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
      */
     async reserveCredit(req: ReserveRequest): Promise<ReserveResult> {
       const { orderId, user, stockId, quantity } = req;
-      const tick = await readLatestTick(redis, stockId);
+      // The price may come from the stock's replica while its master fails over (a few ms behind at most).
+      const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, stockId));
       // Orders started before PRICE_MAX_AGE existed carry no age: any price then.
       const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
       if (stale && !(await orderMoneyState(redis, user, orderId))) {

@@ -78,6 +78,23 @@ export function createRedis(cfg: RedisConfig, opts: RedisOptions = {}): Redis {
   return redis;
 }
 
+const replicaReaders = new WeakMap<Cluster, Cluster>();
+
+/**
+ * A cluster client like `redis` whose reads go to the slot's replica (READONLY), opened on first use
+ * and closed with `redis`. For reads that may be a few milliseconds behind the master; never for money.
+ */
+export function replicaReader(redis: Cluster): Cluster {
+  let reader = replicaReaders.get(redis);
+  if (!reader) {
+    reader = redis.duplicate(undefined, { scaleReads: 'slave' });
+    replicaReaders.set(redis, reader);
+    const opened = reader;
+    redis.once('end', () => opened.disconnect());
+  }
+  return reader;
+}
+
 /** A second connection (or cluster client) like `redis`, queueing commands until it is connected. */
 export function duplicateRedis(redis: Redis): Redis {
   const copy = isCluster(redis)

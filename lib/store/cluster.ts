@@ -1,7 +1,7 @@
 // What a Redis Cluster changes for the store besides single-slot scripts: a pipeline must stay on one
 // node, and SCAN sees one node's keys. One server takes the same calls unchanged.
 import type { ChainableCommander } from 'ioredis';
-import { isCluster, moneyWritePolicy, type Redis } from '../infra/redis';
+import { isCluster, moneyWritePolicy, replicaReader, type Redis } from '../infra/redis';
 import { assertReplicaAck } from './money-write';
 
 /** A key's hash tag as Redis Cluster hashes it: the text between the first { and the next }, if any. */
@@ -104,4 +104,43 @@ export async function scanKeys(redis: Redis, pattern: string, count = 500): Prom
     }),
   );
   return [...new Set(found.flat())].sort();
+}
+
+/** How long a read waits for its slot's master before it asks the replica too. */
+export const REPLICA_READ_AFTER_MS = 250;
+
+/**
+ * A read that a master's failover does not hold up: on a cluster, asked of the slot's master and, if
+ * the master has not answered within `afterMs` (or failed), of its replica; the first answer wins. For
+ * reads where a few milliseconds of replication lag are harmless (a stock's latest price, whether it is
+ * known): a failed master's slots are served again only after its replica's election (about 5 s here,
+ * docs/reliability.md), and until then every order would wait on one stock's price. One server: just
+ * the read.
+ */
+export async function readSurvivingFailover<T>(
+  redis: Redis,
+  read: (r: Redis) => Promise<T>,
+  afterMs = REPLICA_READ_AFTER_MS,
+): Promise<T> {
+  if (!isCluster(redis)) return read(redis);
+  const primary = read(redis);
+  let timer: NodeJS.Timeout | undefined;
+  const fallback = new Promise<T>((resolve, reject) => {
+    let asked = false;
+    const ask = () => {
+      if (asked) return;
+      asked = true;
+      clearTimeout(timer);
+      read(replicaReader(redis)).then(resolve, reject);
+    };
+    timer = setTimeout(ask, afterMs);
+    primary.catch(ask);
+  });
+  try {
+    return await Promise.any([primary, fallback]);
+  } catch (err) {
+    throw err instanceof AggregateError ? err.errors[0] : err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

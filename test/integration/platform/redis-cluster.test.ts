@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ORDER_STATUS_TEXT, type OrderEvent } from '../../../lib/contracts/orders';
 import { flatTick } from '../../../lib/contracts/price-tick';
-import { createRedis, isCluster, type Redis } from '../../../lib/infra/redis';
+import { createRedis, isCluster, replicaReader, type Redis } from '../../../lib/infra/redis';
 import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
 import { readAccount } from '../../../lib/store/account';
 import { scanKeys } from '../../../lib/store/cluster';
@@ -25,10 +25,18 @@ import {
   setCredit,
   settleOrderCredit,
 } from '../../../lib/store/credit';
-import { holdingsKey, orderKey, priceHistoryKey, stockInfoKey, userKey } from '../../../lib/store/keys';
+import {
+  holdingsKey,
+  latestPriceKey,
+  orderKey,
+  priceHistoryKey,
+  stockInfoKey,
+  userKey,
+} from '../../../lib/store/keys';
 import { openOrderEventFeed } from '../../../lib/store/order-event-feed';
 import { readOrderPage } from '../../../lib/store/order-list';
 import { readLatestTick, readPriceHistory, writeTicks } from '../../../lib/store/price-history';
+import { readStockFacts } from '../../../lib/store/stock-facts';
 import { latestTicks, tradableStocks } from '../../../lib/store/stock-list';
 import {
   killRedisNode,
@@ -43,6 +51,7 @@ import {
   type RedisClusterSpec,
 } from '../../../scripts/stack/redis-cluster';
 import { testLog } from '../../support/test-stack';
+import { waitFor } from '../../support/wait';
 
 jest.setTimeout(300_000);
 
@@ -289,5 +298,55 @@ describe('money writes and failover', () => {
     expect((await reserveOrderCredit(withWait, refused)).state).toBe('reserved');
     expect((await reserveOrderCredit(withWait, refused)).state).toBe('reserved');
     expect(await readMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 200_000 });
+  });
+});
+
+describe('reads during a failover', () => {
+  test("a stock's facts are read from its replica while its master is down, before the promotion", async () => {
+    const c = client();
+    const stockId = STOCKS[1]!;
+    const tick = flatTick(stockId, 4_321);
+    await writeTicks(c, [tick]);
+    await c.set(stockInfoKey(stockId), JSON.stringify({ name: 'test' }));
+    const { master, replica } = await nodesOf(latestPriceKey(stockId));
+    // The replica has the tick (WAIT would say so for a money write; here: ask it).
+    await waitFor(
+      'the replica to have the tick',
+      async () => {
+        const r = createRedis({ REDIS_URL: `redis://127.0.0.1:${replica}`, REDIS_CLUSTER: 'off' });
+        try {
+          await r.call('READONLY');
+          return (await r.get(latestPriceKey(stockId))) !== null;
+        } finally {
+          r.disconnect();
+        }
+      },
+      10_000,
+    );
+    await killRedisNode(spec, master, 'SIGKILL');
+    try {
+      const facts = await readStockFacts(c, { STOCKS: [stockId] }, stockId);
+      // Answered while the replica is still a replica: nothing waited for the election.
+      const roleThen = (await redisClusterRoles(spec)).find((r) => r.port === replica)?.role;
+      expect(roleThen).toBe('replica');
+      expect(facts).toMatchObject({
+        stockId,
+        known: true,
+        watched: true,
+        tick: { price: 4_321, minute: tick.minute },
+      });
+    } finally {
+      await waitClusterOk(spec, 60_000);
+      await startRedisNode(spec, master, log);
+    }
+    // The replica reader is the client's: closed with it.
+    await c.quit();
+    const reader = isCluster(c) ? replicaReader(c) : undefined;
+    // Every connection of it closed ('close': its pool drained; 'end' once it gave up reconnecting).
+    await waitFor(
+      'the replica reader to close',
+      async () => ['close', 'end'].includes(reader?.status ?? ''),
+      10_000,
+    );
   });
 });
