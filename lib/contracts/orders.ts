@@ -71,10 +71,12 @@ export interface BuyOrderInput {
  * The buyOrder code path new orders take. 1 (no `version` in the input): four local activities, each
  * order event published by its own. 2: an event rides on the step after it — the In Progress event
  * on verifyUser (off the credit check's critical path), the final one on settleOrder/releaseCredit —
- * two local-activity markers per order instead of four. Versioned through the input rather than
- * `patched()`, which would add a marker and a TemporalChangeVersion upsert to every order.
+ * two local-activity markers per order instead of four. 3: a denied order's event goes on an activity
+ * task after the update's answer, not on a local activity before it (a Kafka election no longer holds
+ * up the Deny). Versioned through the input rather than `patched()`, which would add a marker and a
+ * TemporalChangeVersion upsert to every order.
  */
-export const BUY_ORDER_VERSION = 2;
+export const BUY_ORDER_VERSION = 3;
 
 export interface OrderState {
   orderId: string;

@@ -1,7 +1,7 @@
 // What one order costs the Temporal server, as a regression check on the real server: the history of
-// an order placed through the API (buyOrder version 2) event by event, and an order started the way
-// orders were before version 2 (no `version` in its input: an in-flight order at upgrade time), which
-// must still run its own path. Both histories replay against today's workflow code.
+// an order placed through the API (buyOrder version 3) event by event, and orders started the way they
+// were before (no `version` in its input, or version 2: in-flight orders at upgrade time), which must
+// still run their own paths. Every history replays against today's workflow code.
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -112,7 +112,7 @@ test('an order started before version 2 keeps its own path: 19 events, four mark
     verifyTimeoutMs: 60_000,
     receivedAt: new Date().toISOString(),
   };
-  expect(BUY_ORDER_VERSION).toBe(2);
+  expect(BUY_ORDER_VERSION).toBe(3);
   // As the API started orders before version 2: Update-with-Start, the same input without `version`.
   const checked = await stack.api.deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
     startWorkflowOperation: new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
@@ -128,5 +128,83 @@ test('an order started before version 2 keeps its own path: 19 events, four mark
   expect(events).toHaveLength(19);
   expect(count(events, 'markerRecordedEventAttributes')).toBe(4);
   expect(count(events, 'upsertWorkflowSearchAttributesEventAttributes')).toBe(2);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+});
+
+/** Places an order for more than the user's credit, as the API does or (with `version`) as it did. */
+async function deniedOrder(version?: number) {
+  const user = newUser('ok');
+  await putUser(stack.redis, user, 1_000);
+  if (version === undefined) {
+    const placed = await http<OrderView>(`${stack.api.url}/orders`, {
+      json: { user, stockid: SAIPA, quantity: 10 },
+      headers: authOf(user),
+    });
+    expect(placed.body.status).toBe(ORDER_STATUS_TEXT.denied);
+    return placed.body.orderId;
+  }
+  const orderId = `v${version}-denied-${Date.now()}`;
+  const input: BuyOrderInput = {
+    orderId,
+    user,
+    stockId: SAIPA,
+    quantity: 10,
+    verifyTimeoutMs: 60_000,
+    receivedAt: new Date().toISOString(),
+    version,
+  };
+  const checked = await stack.api.deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
+      workflowId: buyOrderWorkflowId(orderId),
+      taskQueue: TASK_QUEUES.orders,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  expect(checked.status).toBe(ORDER_STATUS_TEXT.denied);
+  return orderId;
+}
+
+test("a denied order (version 3) is answered before its event's publish, which follows on an activity", async () => {
+  const orderId = await deniedOrder();
+  const { history, events } = await historyOf(orderId);
+  const types = shape(events);
+  // The update completes in the first workflow task; the publish is an activity task after it: 15
+  // events where version 2's 10 waited for the publish inside the first task.
+  expect(types).toEqual([
+    'workflow_execution_started',
+    'workflow_task_scheduled',
+    'workflow_task_started',
+    'workflow_task_completed',
+    'workflow_execution_update_accepted',
+    'marker_recorded:core_local_activity',
+    'upsert_workflow_search_attributes',
+    'activity_task_scheduled:publishOrderEvent',
+    'workflow_execution_update_completed',
+    'activity_task_started',
+    'activity_task_completed',
+    'workflow_task_scheduled',
+    'workflow_task_started',
+    'workflow_task_completed',
+    'workflow_execution_completed',
+  ]);
+  expect(count(events, 'markerRecordedEventAttributes')).toBe(1);
+  const sent = await eventually('the denied order event', async () =>
+    orderEvents.events.get(orderId)?.find((e) => e.seq === 1),
+  );
+  expect([sent.before.phase, sent.after.phase, sent.after.status]).toEqual([
+    'pending',
+    'denied',
+    ORDER_STATUS_TEXT.denied,
+  ]);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+});
+
+test('a denied order started as version 2 keeps its path (the event on a local activity) and replays', async () => {
+  const orderId = await deniedOrder(2);
+  const { history, events } = await historyOf(orderId);
+  expect(shape(events).filter((t) => t.startsWith('activity_task_scheduled'))).toEqual([]);
+  expect(events).toHaveLength(10);
+  expect(count(events, 'markerRecordedEventAttributes')).toBe(2);
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
 });
