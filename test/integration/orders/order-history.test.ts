@@ -64,6 +64,11 @@ test('an order placed through the API: 17 history events, two markers, two Order
   });
   expect(placed.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
   const { history, events } = await historyOf(placed.body.orderId);
+  // A worker killed holding a task gives it up after 3 s, inside the start timeout (not Temporal's 10 s).
+  const desc = await stack.api.deps.temporal.workflow
+    .getHandle(buyOrderWorkflowId(placed.body.orderId))
+    .describe();
+  expect(Number(desc.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds)).toBe(3);
   // One reservation marker before the update's answer; the settlement's marker before the close.
   expect(shape(events)).toEqual([
     'workflow_execution_started',
