@@ -133,6 +133,13 @@ runProcess('temporal-worker', async (cfg, log) => {
         workflowBundle: bundle,
         activities: activitiesByQueue[taskQueue] ?? {},
         maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        maxConcurrentWorkflowTaskExecutions: cfg.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+        maxConcurrentLocalActivityExecutions: cfg.WORKER_MAX_LOCAL_ACTIVITIES,
+        maxConcurrentWorkflowTaskPolls: cfg.WORKER_WORKFLOW_TASK_POLLERS,
+        maxConcurrentActivityTaskPolls: cfg.WORKER_ACTIVITY_TASK_POLLERS,
+        ...(cfg.WORKER_MAX_CACHED_WORKFLOWS === ''
+          ? {}
+          : { maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS }),
         // On SIGTERM, running activities get this long to finish (the SDK's default, 0, cancels them
         // at once: a verification in flight was aborted and asked again by the next worker). What is
         // still running after it is cancelled and retried elsewhere, inside its own timeout.

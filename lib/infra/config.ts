@@ -154,6 +154,13 @@ const variables = {
   READY_CHECK_TIMEOUT: [duration, '2s'],
   TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
+  // Worker tuning (the SDK's defaults; docs/performance.md has what each measured on the order path).
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt.min(2).max(10_000), '40'],
+  WORKER_MAX_LOCAL_ACTIVITIES: [positiveInt.max(10_000), '100'],
+  WORKER_WORKFLOW_TASK_POLLERS: [positiveInt.max(1_000), '10'],
+  WORKER_ACTIVITY_TASK_POLLERS: [positiveInt.max(1_000), '10'],
+  /** Workflows kept in the worker's sticky cache; empty: the SDK's, from the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: [z.union([z.literal(''), z.coerce.number().int().min(0).max(1_000_000)]), ''],
   WORKFLOW_BUNDLE: [z.string(), ''],
   RATE_LIMIT_REQUESTS: [positiveInt.max(1_000_000), '600'],
   RATE_LIMIT_WINDOW: [duration, '1m'],

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../lib/infra/config';
 import { runCommand } from '../cli';
 import { portOpen, ROOT, SERVICES, stackSpecFromConfig, startStack, stopStack } from '../stack/local-stack';
 import { say } from './bench-lib';
+import { watchCpu } from './cpu';
 import { BASELINE_PORT, BENCH_ENV, command, PROFILE_DIR, STACK_DIR, type BenchOptions } from './options';
 import { ceiling, ceilingAtRate, ofCeiling, type CeilingFigures } from './ceiling';
 import { delivery, sseDelivery } from './order-delivery';
@@ -144,6 +145,8 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
   if (!reuse) rmSync(STACK_DIR, { recursive: true, force: true }); // a fresh stack: figures comparable across runs
   rmSync(PROFILE_DIR, { recursive: true, force: true });
   await startStack(spec, (m) => say(`stack: ${m}`));
+  for (const svc of SERVICES)
+    watchCpu(svc, Number(readFileSync(join(STACK_DIR, 'run', `${svc}.pid`), 'utf8')));
   const results: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: {

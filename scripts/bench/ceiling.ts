@@ -12,6 +12,7 @@ import {
 import type { Config } from '../../lib/infra/config';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { fmt, openLoop, say, stats, type Stats } from './bench-lib';
+import { coresText, withCpu } from './cpu';
 import { WARMUP_SECONDS } from './order-load';
 
 export const CEILING_CALLERS = 16;
@@ -23,6 +24,8 @@ export interface CeilingFigures {
   errors: number;
   startsPerSecond: number;
   latencyMs: Stats;
+  /** Cores each bench process and service used during the measured loop (cpu.ts). */
+  cpuCores: Record<string, number>;
 }
 
 /** One benchCeiling workflow through Update-with-Start, answered by its first workflow task. */
@@ -67,7 +70,10 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
     // scenario instead of hanging it), then a warm-up.
     await temporal.withDeadline(Date.now() + 120_000, once);
     await closedLoop(WARMUP_SECONDS * 1000);
-    const { latencies, errors, seconds } = await closedLoop(durationMs);
+    const {
+      value: { latencies, errors, seconds },
+      cores,
+    } = await withCpu(() => closedLoop(durationMs));
     const figures = {
       callers: CEILING_CALLERS,
       seconds: Math.round(seconds * 10) / 10,
@@ -75,8 +81,11 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
       errors,
       startsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
       latencyMs: stats(latencies),
+      cpuCores: cores,
     };
-    say(`ceiling: ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}`);
+    say(
+      `ceiling: ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}; cores: ${coresText(cores)}`,
+    );
     return figures;
   } finally {
     await temporal.connection.close();

@@ -7,6 +7,7 @@ import { putAccount, putPrice } from '../../test/support/accounts';
 import { waitFor } from '../../test/support/wait';
 import { benchKeys, openLoop, say, sleep, stats, type OrderApi, type Stats } from './bench-lib';
 import { BENCH_STOCK } from './options';
+import { withCpu } from './cpu';
 
 export async function newUser(cfg: Config, tag: string): Promise<string> {
   const redis = createRedis(cfg);
@@ -39,6 +40,8 @@ export interface LoadFigures {
   errorKinds: Record<string, number>;
   achievedPerSecond: number;
   latencyMs: Stats;
+  /** Cores each bench process and service used during the load (cpu.ts). */
+  cpuCores: Record<string, number>;
 }
 
 export async function load(
@@ -47,7 +50,10 @@ export async function load(
   rate: number,
   seconds: number,
 ): Promise<LoadFigures & { orderIds: string[] }> {
-  const { results, elapsedSeconds } = await openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK));
+  const {
+    value: { results, elapsedSeconds },
+    cores,
+  } = await withCpu(() => openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK)));
   const ok = results.filter((r) => r.value?.status === 201);
   const errorKinds: Record<string, number> = {};
   for (const r of results) {
@@ -64,6 +70,7 @@ export async function load(
     errorKinds,
     achievedPerSecond: Math.round((ok.length / elapsedSeconds) * 10) / 10,
     latencyMs: stats(ok.map((r) => r.ms)),
+    cpuCores: cores,
     orderIds: ok.map((r) => r.value!.body.orderId!),
   };
 }

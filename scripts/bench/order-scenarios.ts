@@ -4,6 +4,7 @@ import type { Config } from '../../lib/infra/config';
 import { buyOrderWorkflowId } from '../../lib/contracts/orders';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { fmt, orderApi, say, sleep } from './bench-lib';
+import { coresText } from './cpu';
 import { BASELINE_PORT, BENCH_ENV, type BenchOptions } from './options';
 import {
   drain,
@@ -34,7 +35,7 @@ export async function acceptance(cfg: Config, opts: BenchOptions) {
       figures[name] = { ...f, orderIds: undefined } as LoadFigures;
       const kinds = errorKindsText(f.errorKinds);
       say(
-        `accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
+        `accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}; cores: ${coresText(f.cpuCores)}`,
       );
     }
     const t = figures.temporal!;

@@ -8,6 +8,7 @@ import { spawnApp, stopChild } from '../stack/app-control';
 import type { AppProcess } from '../stack/app-processes';
 import { ROOT } from '../stack/spec';
 import { peakRssMiB } from './bench-lib';
+import { watchCpu, unwatchCpu } from './cpu';
 import { BENCH_ENV, PROFILE_DIR, STACK_DIR } from './options';
 
 /** The bench's own processes (not the product's), by kind: run like the app's, from the project root. */
@@ -43,6 +44,7 @@ export class BenchProcesses {
         });
     const proc = { name, child };
     this.running.add(proc);
+    watchCpu(name, child.pid);
     return proc;
   }
 
@@ -60,6 +62,7 @@ export class BenchProcesses {
   async stop(proc: Proc): Promise<void> {
     this.notePeak(proc.name.startsWith('worker-') ? 'worker' : proc.name, proc.child.pid);
     this.running.delete(proc);
+    unwatchCpu(proc.name);
     await stopChild(proc.child, 60_000);
   }
 
