@@ -147,6 +147,11 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
   await startStack(spec, (m) => say(`stack: ${m}`));
   for (const svc of SERVICES)
     watchCpu(svc, Number(readFileSync(join(STACK_DIR, 'run', `${svc}.pid`), 'utf8')));
+  if (spec.temporalPersistence === 'postgres') {
+    // Temporal's database: the postmaster's pid is the first line of its pid file, its backends its children.
+    const postmaster = readFileSync(join(STACK_DIR, 'postgres', 'data', 'postmaster.pid'), 'utf8');
+    watchCpu('postgres', Number(postmaster.split('\n')[0]));
+  }
   const results: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: {

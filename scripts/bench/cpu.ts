@@ -1,6 +1,7 @@
-// Where the two cores go during a measured phase: CPU time (user + system, every thread) of each of
-// the bench's processes and services, from /proc/<pid>/stat, as cores (CPU seconds ÷ wall seconds).
-import { readFileSync } from 'node:fs';
+// Where the two cores go during a measured phase: CPU time (user + system, every thread, child
+// processes included) of each of the bench's processes and services, from /proc/<pid>/stat, as cores
+// (CPU seconds ÷ wall seconds).
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
@@ -16,27 +17,54 @@ export function unwatchCpu(name: string): void {
   watched.delete(name);
 }
 
-function cpuTicks(pid: number): number | undefined {
-  try {
-    // Fields after the command (which may hold spaces, inside parentheses): utime is the 12th, stime the 13th.
-    const after = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(after[11]) + Number(after[12]);
-  } catch {
-    return undefined; // gone
+/** Every process's own CPU ticks (its reaped children's included) and parent, from /proc. */
+function processTable(): Map<number, { ticks: number; ppid: number }> {
+  const table = new Map<number, { ticks: number; ppid: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command (which may hold spaces, inside parentheses): ppid is the 2nd,
+      // utime, stime, cutime, cstime the 12th to 15th.
+      const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      table.set(Number(entry), { ticks, ppid: Number(f[1]) });
+    } catch {
+      // gone meanwhile
+    }
   }
+  return table;
+}
+
+/**
+ * A process's CPU ticks with its live subtree (PostgreSQL's backends count as PostgreSQL), less the
+ * subtrees of other watched processes (the bench starts the app processes: they are not its load).
+ */
+function subtreeTicks(table: ReturnType<typeof processTable>, pid: number): number | undefined {
+  if (!table.has(pid)) return undefined;
+  const others = new Set([...watched.values()].filter((p) => p !== pid));
+  let ticks = 0;
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    ticks += table.get(p)!.ticks;
+    for (const [child, { ppid }] of table) if (ppid === p && !others.has(child)) todo.push(child);
+  }
+  return ticks;
 }
 
 /** Runs `phase` and returns its value with the cores each watched process used meanwhile. */
 export async function withCpu<T>(
   phase: () => Promise<T>,
 ): Promise<{ value: T; cores: Record<string, number> }> {
-  const before = new Map([...watched].map(([name, pid]) => [name, cpuTicks(pid)]));
+  const start = processTable();
+  const before = new Map([...watched].map(([name, pid]) => [name, subtreeTicks(start, pid)]));
   const started = process.hrtime.bigint();
   const value = await phase();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const end = processTable();
   const cores: Record<string, number> = {};
   for (const [name, pid] of watched) {
-    const [a, b] = [before.get(name), cpuTicks(pid)];
+    const [a, b] = [before.get(name), subtreeTicks(end, pid)];
     if (a === undefined || b === undefined) continue;
     cores[name] = Math.round(((b - a) / TICKS_PER_SECOND / seconds) * 100) / 100;
   }
