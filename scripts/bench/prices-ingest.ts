@@ -1,6 +1,7 @@
 // `npm run bench`'s ingest figures: the price consumer's ticks/s into Redis from a pre-filled
 // 6-partition topic with 1, 2, 3… consumer processes in one group, next to
 // `redis-benchmark -q -t set -P 16` on the same Redis in the same run, for scale.
+import { coresText, unwatchCpu, watchCpu, withCpu } from './cpu';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +49,8 @@ export interface IngestRun {
   /** Ticks each process wrote. */
   ticksByProcess: number[];
   peakRssMiB: number[];
+  /** Cores each consumer process, Redis and Kafka used during the pass (cpu.ts). */
+  cpuCores: Record<string, number>;
 }
 
 export interface IngestFigures {
@@ -141,9 +144,13 @@ async function ingestPass(
     );
     const joinSeconds = (Date.now() - starting) / 1000;
     const go = Date.now();
+    members.forEach((m, i) => watchCpu(`consumer-${i + 1}`, m.child.pid));
     for (const m of members) m.child.send({ type: 'go' } satisfies ToConsumer);
     const written = () => members.reduce((s, m) => s + m.written, 0);
-    await until(`${total} ticks written by ${n} ingest consumers`, async () => written() >= total, 600_000);
+    const { cores } = await withCpu(() =>
+      until(`${total} ticks written by ${n} ingest consumers`, async () => written() >= total, 600_000),
+    );
+    members.forEach((_, i) => unwatchCpu(`consumer-${i + 1}`));
     const seconds = (Math.max(...members.map((m) => m.lastAt)) - go) / 1000;
     return {
       processes: n,
@@ -152,6 +159,7 @@ async function ingestPass(
       joinSeconds,
       ticksByProcess: members.map((m) => m.written),
       peakRssMiB: members.map((m) => (m.child.pid ? (peakRssMiB(m.child.pid) ?? 0) : 0)),
+      cpuCores: cores,
     };
   } finally {
     await Promise.all(members.map((m) => stopChild(m.child, 30_000)));
@@ -239,7 +247,7 @@ export async function benchIngest(
   for (const n of opts.processes) {
     say(`ingest: ${n} process(es)`);
     const pass = await ingestPass(admin, topic, total, n, { label: `${n}p`, profile: opts.profile });
-    say(`ingest: ${n} process(es): ${pass.ticksPerSecond} ticks/s`);
+    say(`ingest: ${n} process(es): ${pass.ticksPerSecond} ticks/s; cores: ${coresText(pass.cpuCores)}`);
     passes.push(pass);
   }
   say('ingest: the store alone (writeTicks from the bench process)');
