@@ -11,6 +11,23 @@ export function floorToMinute(t: Date | number): Date {
 
 export const isWholeMinute = (ms: number): boolean => Number.isFinite(ms) && ms % MINUTE_MS === 0;
 
+/**
+ * `Date.parse` that remembers the last text it parsed. A batch of ticks comes minute after minute, the
+ * same minute text for every stock in a row, and `Date.parse` costs ~0.2 µs: the consumer parsed each
+ * stored tick's minute three times (validation, the history's score, the freshness metric).
+ */
+export function lastParsed(): (text: string) => number {
+  let lastText: string | undefined;
+  let lastMs = NaN;
+  return (text) => {
+    if (text !== lastText) {
+      lastText = text;
+      lastMs = Date.parse(text);
+    }
+    return lastMs;
+  };
+}
+
 // RFC 3339 §5.6 date-time: full-date "T" full-time, T and Z in either case, any number of fraction
 // digits, a numeric offset or Z. Seconds are required (RFC 3339 has no minute-only form).
 const RFC3339 =

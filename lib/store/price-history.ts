@@ -4,6 +4,7 @@ import { latestPriceKey, priceHistoryKey, priceIndexKey } from './keys';
 import { priceTickSchema, type PriceTick } from '../contracts/price-tick';
 import type { Redis } from '../infra/redis';
 import { pipelineBySlot } from './cluster';
+import { lastParsed } from '../contracts/time';
 
 /** The newest tick of a stock, or undefined if no price has been recorded yet. */
 export async function readLatestTick(redis: Redis, stockId: string): Promise<PriceTick | undefined> {
@@ -93,11 +94,12 @@ export async function writeTicks(
 ): Promise<Map<string, Error | null>> {
   const r = withRecordScript(redis);
   const byStock = new Map<string, string[]>();
+  const minuteMs = lastParsed();
   for (let i = 0; i < ticks.length; i++) {
     const t = ticks[i]!;
     let args = byStock.get(t.stockId);
     if (!args) byStock.set(t.stockId, (args = [String(retentionMs)]));
-    args.push(t.minute, String(Date.parse(t.minute)), json?.[i] ?? JSON.stringify(t));
+    args.push(t.minute, String(minuteMs(t.minute)), json?.[i] ?? JSON.stringify(t));
   }
   const stocks = [...byStock.keys()];
   // Each stock is its own slot: on a cluster, one pipeline per stock, all at once.

@@ -3,7 +3,7 @@
 // of good and bad ticks; and parseTickMessage against the zod-only reading it replaced.
 import type { KafkaMessage } from 'kafkajs';
 import { ISO_DATETIME, priceTickSchema, readPriceTick, type PriceTick } from '../../lib/contracts/price-tick';
-import { isWholeMinute } from '../../lib/contracts/time';
+import { isWholeMinute, lastParsed } from '../../lib/contracts/time';
 import { parseTickMessage } from '../../lib/prices/ingest/parse';
 import { simulatedTick } from '../../lib/prices/sources/simulated';
 
@@ -340,5 +340,28 @@ describe('parseTickMessage: the same result and reason as the zod-only reading',
   it('a null value', () => {
     const message = { key: null, value: null };
     expect(parseTickMessage(message)).toEqual(referenceParse(message));
+  });
+});
+
+describe('lastParsed: Date.parse remembering its last text', () => {
+  it('answers what Date.parse answers, for repeated, alternating and invalid texts', () => {
+    const minuteMs = lastParsed();
+    const texts = [
+      '2026-12-01T09:00:00.000Z',
+      '2026-12-01T09:00:00.000Z',
+      '2026-12-01T09:01:00.000Z',
+      '2026-12-01T09:00:00.000Z',
+      'not a date',
+      'not a date',
+      '2026-12-01T12:30:00+03:30',
+    ];
+    expect(texts.map(minuteMs)).toEqual(texts.map((t) => Date.parse(t)));
+  });
+
+  it('each holder remembers its own text', () => {
+    const [a, b] = [lastParsed(), lastParsed()];
+    expect(a('2026-12-01T09:00:00.000Z')).toBe(Date.UTC(2026, 11, 1, 9));
+    expect(b('2026-12-01T10:00:00.000Z')).toBe(Date.UTC(2026, 11, 1, 10));
+    expect(a('2026-12-01T09:00:00.000Z')).toBe(Date.UTC(2026, 11, 1, 9));
   });
 });

@@ -2,6 +2,7 @@
 // committed only after the write, unusable messages to `stock-prices.dlq` with the reason.
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { PriceTick } from '../../contracts/price-tick';
+import { lastParsed } from '../../contracts/time';
 import { sendDeadLetters, type DeadLetter } from '../../infra/dead-letters';
 import { TOPICS } from '../../infra/kafka';
 import type { KafkaSender } from '../../infra/kafka-sender';
@@ -47,6 +48,7 @@ export function createPriceBatchHandler(
     const m = opts.metrics;
     if (!m || good.length === 0) return;
     const nowMs = Date.now();
+    const minuteMs = lastParsed();
     let source = good[0]!.tick.source;
     let fresh = m.freshnessSeconds.labels(source);
     let count = 0;
@@ -58,7 +60,7 @@ export function createPriceBatchHandler(
         count = 0;
       }
       count += 1;
-      fresh.observe((nowMs - Date.parse(g.tick.minute)) / 1000);
+      fresh.observe((nowMs - minuteMs(g.tick.minute)) / 1000);
     }
     m.ticksStored.inc({ source }, count);
     m.lastStoredSeconds.set(nowMs / 1000);

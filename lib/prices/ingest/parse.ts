@@ -2,7 +2,9 @@
 // it can never be used (it goes to the dead-letter topic, never retried).
 import type { KafkaMessage } from 'kafkajs';
 import { priceTickSchema, readPriceTick, type PriceTick } from '../../contracts/price-tick';
-import { isWholeMinute } from '../../contracts/time';
+import { isWholeMinute, lastParsed } from '../../contracts/time';
+
+const minuteMs = lastParsed();
 
 /** A usable message: the tick, and the JSON the history stores for it. */
 export type ParsedMessage = { ok: true; tick: PriceTick; json: string } | { ok: false; reason: string };
@@ -28,7 +30,7 @@ export function parseTickMessage(message: Pick<KafkaMessage, 'key' | 'value'>): 
   // The schema's verdict without zod (readPriceTick); zod only words the reason of a refusal.
   const tick = readPriceTick(json);
   if (!tick) return { ok: false, reason: schemaReason(json) };
-  const ms = Date.parse(tick.minute);
+  const ms = minuteMs(tick.minute);
   if (!isWholeMinute(ms)) return { ok: false, reason: `minute ${tick.minute} is not a whole minute` };
   const key = message.key?.toString('utf8');
   if (key !== undefined && key !== tick.stockId) {
