@@ -129,8 +129,10 @@ export function startOrderEventsConsumer(
     fromBeginning: opts.fromBeginning,
     concurrency: opts.concurrency ?? 6,
     sessionTimeoutMs: opts.sessionTimeoutMs,
-    // The SSE delay is bounded by how long a fetch waits for new events.
-    maxWaitTimeInMs: 50,
+    // A fetch is answered as soon as an event arrives (minBytes 1); the wait only says how often an
+    // idle consumer asks again. 50 ms measured the same SSE and long-poll delays as 1 s and twice the
+    // idle CPU of Kafka and this consumer (docs/performance.md).
+    maxWaitTimeInMs: 1_000,
     onFatal: opts.onFatal,
     handler: ({ dlq, commit }) => createOrderEventsBatchHandler({ ...opts, dlq, commit }),
   });
