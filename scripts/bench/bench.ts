@@ -3,12 +3,21 @@
 // Prints a table and writes bench-results/bench-<time>.json so two runs can be compared.
 // Not a pass/fail test. Options: `npm run bench -- --help` (options.ts). Order scenarios in
 // order-scenarios.ts, order-delivery.ts, orders-list.ts and ceiling.ts, price scenarios in prices-*.ts.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../lib/infra/config';
 import { runCommand } from '../cli';
-import { portOpen, ROOT, SERVICES, stackSpecFromConfig, startStack, stopStack } from '../stack/local-stack';
+import {
+  portOpen,
+  readPid,
+  ROOT,
+  SERVICES,
+  stackSpecFromConfig,
+  startStack,
+  stopStack,
+} from '../stack/local-stack';
+import { postgresPid } from '../stack/postgres';
 import { say } from './bench-lib';
 import { watchCpu } from './cpu';
 import { BASELINE_PORT, BENCH_ENV, command, PROFILE_DIR, STACK_DIR, type BenchOptions } from './options';
@@ -145,13 +154,9 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
   if (!reuse) rmSync(STACK_DIR, { recursive: true, force: true }); // a fresh stack: figures comparable across runs
   rmSync(PROFILE_DIR, { recursive: true, force: true });
   await startStack(spec, (m) => say(`stack: ${m}`));
-  for (const svc of SERVICES)
-    watchCpu(svc, Number(readFileSync(join(STACK_DIR, 'run', `${svc}.pid`), 'utf8')));
-  if (spec.temporalPersistence === 'postgres') {
-    // Temporal's database: the postmaster's pid is the first line of its pid file, its backends its children.
-    const postmaster = readFileSync(join(STACK_DIR, 'postgres', 'data', 'postmaster.pid'), 'utf8');
-    watchCpu('postgres', Number(postmaster.split('\n')[0]));
-  }
+  for (const svc of SERVICES) watchCpu(svc, readPid(spec, svc));
+  // Temporal's database, on TEMPORAL_PERSISTENCE=postgres: its backends are the postmaster's children.
+  if (spec.temporalPersistence === 'postgres') watchCpu('postgres', postgresPid(spec));
   const results: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: {
@@ -187,7 +192,7 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
   await priceFigures(cfg, opts, only, results);
 
   for (const svc of SERVICES) {
-    procs.notePeak(svc, Number(readFileSync(join(STACK_DIR, 'run', `${svc}.pid`), 'utf8')));
+    procs.notePeak(svc, readPid(spec, svc));
   }
   await procs.stopAll();
   results.peakRssMiB = procs.peakRss;

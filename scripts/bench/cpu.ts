@@ -17,17 +17,25 @@ export function unwatchCpu(name: string): void {
   watched.delete(name);
 }
 
-/** Every process's own CPU ticks (its reaped children's included) and parent, from /proc. */
-function processTable(): Map<number, { ticks: number; ppid: number }> {
-  const table = new Map<number, { ticks: number; ppid: number }>();
+interface ProcessTable {
+  /** Each process's own CPU ticks, its reaped children's included. */
+  ticks: Map<number, number>;
+  children: Map<number, number[]>;
+}
+
+/** Every process's CPU ticks and children, from /proc. */
+function processTable(): ProcessTable {
+  const table: ProcessTable = { ticks: new Map(), children: new Map() };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // Fields after the command (which may hold spaces, inside parentheses): ppid is the 2nd,
       // utime, stime, cutime, cstime the 12th to 15th.
       const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      table.set(Number(entry), { ticks, ppid: Number(f[1]) });
+      const pid = Number(entry);
+      const ppid = Number(f[1]);
+      table.ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+      table.children.set(ppid, [...(table.children.get(ppid) ?? []), pid]);
     } catch {
       // gone meanwhile
     }
@@ -39,15 +47,15 @@ function processTable(): Map<number, { ticks: number; ppid: number }> {
  * A process's CPU ticks with its live subtree (PostgreSQL's backends count as PostgreSQL), less the
  * subtrees of other watched processes (the bench starts the app processes: they are not its load).
  */
-function subtreeTicks(table: ReturnType<typeof processTable>, pid: number): number | undefined {
-  if (!table.has(pid)) return undefined;
+function subtreeTicks(table: ProcessTable, pid: number): number | undefined {
+  if (!table.ticks.has(pid)) return undefined;
   const others = new Set([...watched.values()].filter((p) => p !== pid));
   let ticks = 0;
   const todo = [pid];
   while (todo.length > 0) {
     const p = todo.pop()!;
-    ticks += table.get(p)!.ticks;
-    for (const [child, { ppid }] of table) if (ppid === p && !others.has(child)) todo.push(child);
+    ticks += table.ticks.get(p) ?? 0;
+    for (const child of table.children.get(p) ?? []) if (!others.has(child)) todo.push(child);
   }
   return ticks;
 }

@@ -2,7 +2,7 @@
 // missing, one cluster per stack folder (data under <stack>/postgres), run as the `postgres` user when
 // bourse runs as root. Temporal's databases on it: temporal-postgres.ts.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log, StackSpec } from './spec';
 import { TEMPORAL_POSTGRES_VERSIONS as V } from './temporal-build';
@@ -20,6 +20,15 @@ export const postgresPort = (spec: StackSpec) => spec.temporalPort + 10;
 export const pgDir = (spec: StackSpec) => join(spec.dir, 'postgres');
 const pgData = (spec: StackSpec) => join(pgDir(spec), 'data');
 export const postgresLog = (spec: StackSpec) => join(pgDir(spec), 'postgres.log');
+
+/** The running postmaster's pid (the first line of its pid file), or undefined when it is not running. */
+export function postgresPid(spec: StackSpec): number | undefined {
+  try {
+    return Number(readFileSync(join(pgData(spec), 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const asRoot = () => process.getuid?.() === 0;
 
