@@ -1,17 +1,20 @@
-// The buyOrder workflow's effects on the world: credit in Redis, user verification, order events on
-// Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
+// The buyOrder workflow's effects on the world: credit and shares in Redis, user verification, order
+// events on Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TOPICS } from '../lib/infra/kafka';
 import type { KafkaSender } from '../lib/infra/kafka-sender';
 import { stalePriceError } from '../lib/orders/tradable';
-import {
-  orderMoneyState,
-  releaseOrderCredit,
-  reserveOrderCredit,
-  settleOrderCredit,
-} from '../lib/store/credit';
+import { finishOrder, orderMoneyState, reserveOrderCredit, reserveOrderShares } from '../lib/store/credit';
 import type { Logger } from '../lib/infra/logger';
-import type { OrderEvent } from '../lib/contracts/orders';
+import {
+  unknownUserRefusal,
+  withOutcome,
+  type FinalOutcome,
+  type OrderEvent,
+  type OrderPhase,
+  type OrderRefusal,
+} from '../lib/contracts/orders';
+import type { PriceTick } from '../lib/contracts/price-tick';
 import { readSurvivingFailover } from '../lib/store/cluster';
 import { readLatestTick } from '../lib/store/price-history';
 import type { Redis } from '../lib/infra/redis';
@@ -22,7 +25,7 @@ export interface OrderRef {
   user: string;
 }
 
-/** A step that also publishes order events once its own work is done (buyOrder version 2). */
+/** A step that also publishes order events once its own work is done. */
 export interface OrderStep extends OrderRef {
   /** Published to `order-events` after the step's work succeeded; idempotent by event id. */
   publish?: OrderEvent[];
@@ -41,14 +44,16 @@ export interface CreditChecked {
   /** The minute of the price used. */
   priceMinute?: string;
   amount: number;
-  /** credit − reserved when the check ran. */
-  availableCredit: number;
+  /** credit − reserved when the check ran (a buy). */
+  availableCredit?: number;
+  /** shares held − reserved by open sells when the check ran (a sell). */
+  availableShares?: number;
 }
-export type ReserveResult =
-  | CreditChecked
-  | { outcome: 'unknown_user' }
-  | { outcome: 'no_price' }
-  | { outcome: 'no_fresh_price'; message: string };
+/** The check's answer: reserved or denied, or refused before anything was recorded. */
+export type ReserveResult = CreditChecked | { outcome: 'refused'; refusal: OrderRefusal };
+
+const refused = (refusal: OrderRefusal): ReserveResult => ({ outcome: 'refused', refusal });
+const unknownUser = (user: string) => refused(unknownUserRefusal(user));
 
 export interface OrderActivityDeps {
   redis: Redis;
@@ -80,42 +85,17 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
 
   return {
     /**
-     * Reads the latest price, refuses it if stale (PRICE_MAX_AGE, by its minute), then reserves
-     * price × quantity in one atomic script. An order already recorded keeps its first outcome.
+     * A buy's check: reads the latest price, refuses it if stale (PRICE_MAX_AGE, by its minute), then
+     * reserves price × quantity of credit in one atomic script. An order already recorded keeps its first outcome.
      */
     async reserveCredit(req: ReserveRequest): Promise<ReserveResult> {
       const { orderId, user, stockId, quantity } = req;
-      // The price may come from the stock's replica while its master fails over (a few ms behind at most).
-      const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, stockId));
-      // Orders started before PRICE_MAX_AGE existed carry no age: any price then.
-      const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
-      if (stale && !(await orderMoneyState(redis, user, orderId))) {
-        // A retry may find a price a moment later, but an order already recorded keeps its own.
-        return tick ? { outcome: 'no_fresh_price', message: stale.message } : { outcome: 'no_price' };
-      }
-      const price = tick?.price ?? 0;
-      const amount = price * quantity;
-      if (!Number.isSafeInteger(amount)) {
-        throw ApplicationFailure.nonRetryable(
-          `price × quantity overflows: ${price} × ${quantity}`,
-          'AmountOverflow',
-        );
-      }
-      const r = await reserveOrderCredit(redis, { user, orderId, amount, stockId, quantity, price });
-      if (r.state === 'unknown_user' || !('amount' in r)) return { outcome: 'unknown_user' };
-      if (r.state === 'settled' || r.state === 'released') {
-        // A replay after the order moved on: it had been reserved.
-      } else if (r.state !== 'reserved' && r.state !== 'denied') {
-        throw ApplicationFailure.nonRetryable(
-          `order ${orderId} in unexpected state ${r.state}`,
-          'OrderState',
-        );
-      }
+      const priced = await priceFor(req);
+      if ('outcome' in priced) return priced;
+      const r = await reserveOrderCredit(redis, { user, orderId, stockId, quantity, ...priced });
+      if (!('amount' in r)) return unknownUser(user);
       const result: CreditChecked = {
-        outcome: r.state === 'denied' ? 'denied' : 'reserved',
-        price: r.price,
-        ...(tick && tick.price === r.price ? { priceMinute: tick.minute } : {}),
-        amount: r.amount,
+        ...checkedOf(orderId, r.state, r, priced.tick),
         availableCredit: r.credit - r.reserved,
       };
       log.info('credit checked', { orderId, user, stockId, quantity, ...result });
@@ -123,7 +103,33 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
     },
 
     /**
-     * Publishes the events it carries (version 2: the In Progress one) while it asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
+     * A sell's check: the same price rule, then reserves `quantity` of the user's free shares (held −
+     * reserved by open sells) in one atomic script; the amount it will credit is priced now.
+     */
+    async reserveShares(req: ReserveRequest): Promise<ReserveResult> {
+      const { orderId, user, stockId, quantity } = req;
+      const priced = await priceFor(req);
+      if ('outcome' in priced) return priced;
+      const r = await reserveOrderShares(redis, { user, orderId, stockId, quantity, ...priced });
+      if (r.state === 'unknown_user') return unknownUser(user);
+      if (!('amount' in r)) {
+        return refused({
+          kind: 'unprocessable',
+          code: 'no_holding',
+          message: `${user} holds no shares of stock ${stockId}: nothing to sell`,
+          field: 'stockid',
+        });
+      }
+      const result: CreditChecked = {
+        ...checkedOf(orderId, r.state, r, priced.tick),
+        availableShares: r.held - r.sharesReserved,
+      };
+      log.info('holdings checked', { orderId, user, stockId, quantity, ...result });
+      return result;
+    },
+
+    /**
+     * Publishes the events it carries (the In Progress one) while it asks the verifier. Heartbeats so a server-side timeout or cancel reaches it, and also aborts on
      * its own when the start-to-close timeout runs out, so the outbound call never outlives it.
      */
     async verifyUser({ orderId, user, publish: events }: OrderStep): Promise<boolean> {
@@ -174,38 +180,109 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       }
     },
 
-    /** Settles the reservation, then publishes the events it carries (version 2: the final one). */
-    async settleOrder({ orderId, user, publish: events }: OrderStep): Promise<void> {
-      await moveMoney('settled', orderId, () => settleOrderCredit(redis, user, orderId));
-      log.info('order settled', { orderId, user });
-      await publish(events);
+    /**
+     * Settles the reservation (either side), then publishes the events it carries (the final one last).
+     * Answers the order's recorded outcome: its own, or an earlier decision that stands.
+     */
+    async settleOrder(step: OrderStep): Promise<FinalOutcome> {
+      return finish(step, 'settled');
     },
 
-    /** Releases the reservation, then publishes the events it carries (version 2: the final one). */
-    async releaseCredit({ orderId, user, publish: events }: OrderStep): Promise<void> {
-      await moveMoney('released', orderId, () => releaseOrderCredit(redis, user, orderId));
-      log.info('reservation released', { orderId, user });
-      await publish(events);
+    /** Releases the reservation (credit or shares), then publishes the events it carries; as settleOrder. */
+    async releaseCredit(step: OrderStep): Promise<FinalOutcome> {
+      return finish(step, 'released');
     },
 
-    /** One event on its own: a denied order's, and every event of version-1 orders. */
+    /** One event on its own: a denied order's. */
     async publishOrderEvent(event: OrderEvent): Promise<void> {
       await publish([event]);
     },
   };
+
+  /**
+   * The price an order's check uses: the latest tick if fresh; else the refusal (an order already
+   * recorded keeps the price it was checked with: a retry after a moment never refuses it).
+   */
+  async function priceFor(
+    req: ReserveRequest,
+  ): Promise<ReserveResult | { price: number; amount: number; tick: PriceTick | undefined }> {
+    const { orderId, user, stockId, quantity } = req;
+    // The price may come from the stock's replica while its master fails over (a few ms behind at most).
+    const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, stockId));
+    const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
+    if (stale && !(await orderMoneyState(redis, user, orderId))) {
+      return refused({
+        kind: 'conflict',
+        code: stale.code,
+        message: stale.message,
+        ...(stale.field ? { field: stale.field } : {}),
+        details: stale.details,
+      });
+    }
+    const price = tick?.price ?? 0;
+    const amount = price * quantity;
+    if (!Number.isSafeInteger(amount)) {
+      throw ApplicationFailure.nonRetryable(
+        `price × quantity overflows: ${price} × ${quantity}`,
+        'AmountOverflow',
+      );
+    }
+    return { price, amount, tick };
+  }
+
+  /**
+   * reserved → settled|released with the final phase the step's last event carries. When the order was
+   * already decided otherwise (a retried workflow task deciding again after a cancel raced the
+   * verification), that decision stands: the final event is rewritten to it and it is answered.
+   */
+  async function finish({ orderId, user, publish: events = [] }: OrderStep, to: 'settled' | 'released') {
+    const final = events.at(-1)?.after;
+    const wanted: FinalOutcome = {
+      phase: final?.phase ?? (to === 'settled' ? 'succeeded' : 'failed'),
+      ...(final?.reason ? { reason: final.reason } : {}),
+    };
+    const r = await finishOrder(redis, { user, orderId, to, ...wanted });
+    if (r.state !== 'settled' && r.state !== 'released') {
+      throw ApplicationFailure.nonRetryable(
+        `cannot finish order ${orderId} in state ${r.state}`,
+        'OrderState',
+      );
+    }
+    const recordedPhase = (r.phase || (r.state === 'settled' ? 'succeeded' : wanted.phase)) as OrderPhase;
+    const outcome: FinalOutcome =
+      r.state === to && recordedPhase === wanted.phase
+        ? wanted
+        : { phase: recordedPhase, ...(r.reason ? { reason: r.reason } : {}) };
+    if (outcome !== wanted)
+      log.warn('order already decided otherwise; that decision stands', { orderId, user, wanted, outcome });
+    else log.info(to === 'settled' ? 'order settled' : 'reservation released', { orderId, user });
+    await publish(
+      outcome === wanted || !final
+        ? events
+        : events.map((e, i) =>
+            i === events.length - 1 ? { ...e, after: withOutcome(e.after, outcome) } : e,
+          ),
+    );
+    return outcome;
+  }
 }
 
-/** Runs a reserved → settled|released script; any other resulting state is a bug, never retried. */
-async function moveMoney(
-  to: 'settled' | 'released',
+/** The check's answer from the script's recorded outcome (a replay after the order moved on had been reserved). */
+function checkedOf(
   orderId: string,
-  script: () => Promise<string>,
-): Promise<void> {
-  const state = await script();
-  if (state !== to) {
-    const verb = to === 'settled' ? 'settle' : 'release';
-    throw ApplicationFailure.nonRetryable(`cannot ${verb} order ${orderId} in state ${state}`, 'OrderState');
+  state: string,
+  r: { price: number; amount: number },
+  tick: PriceTick | undefined,
+): CreditChecked {
+  if (state !== 'reserved' && state !== 'denied' && state !== 'settled' && state !== 'released') {
+    throw ApplicationFailure.nonRetryable(`order ${orderId} in unexpected state ${state}`, 'OrderState');
   }
+  return {
+    outcome: state === 'denied' ? 'denied' : 'reserved',
+    price: r.price,
+    ...(tick && tick.price === r.price ? { priceMinute: tick.minute } : {}),
+    amount: r.amount,
+  };
 }
 
 export type OrderActivities = ReturnType<typeof createOrderActivities>;

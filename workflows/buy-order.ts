@@ -1,11 +1,14 @@
-// buyOrder: credit check and reservation (answered to the caller through an Update), user
-// verification with a hard start-to-close timeout, then settle or release. Its result is the final state.
+// buyOrder: every market order, buy or sell. The check and reservation (credit for a buy, shares for a
+// sell) answer the caller through an Update; the user verification runs with a hard start-to-close
+// timeout and can be withdrawn by a cancel; then settle or release. Its result is the final state.
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   TimeoutFailure,
   allHandlersFinished,
   condition,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -14,58 +17,86 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/orders';
 import {
+  cancelOrderUpdate,
+  isFinal,
+  ORDER_REFUSED,
   ORDER_SEARCH_KEYS,
   ORDER_STATUS_KEYWORD,
-  ORDER_STATUS_TEXT,
   placeOrderUpdate,
   statusQuery,
+  statusText,
+  withOutcome,
   type BuyOrderInput,
   type OrderEvent,
   type OrderPhase,
+  type OrderRefusal,
   type OrderState,
 } from '../lib/contracts/orders';
 
 // Redis and Kafka steps: milliseconds each, so local activities (run by the worker inside the workflow
-// task, no task-queue round trip: the credit check answers sooner and the server does less per order).
+// task, no task-queue round trip: the check answers sooner and the server does less per order).
 // Retried until they succeed; each is idempotent by order id.
-const { reserveCredit, settleOrder, releaseCredit, publishOrderEvent } =
-  proxyLocalActivities<OrderActivities>({
-    startToCloseTimeout: '10s',
-    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
-  });
-// The same publish as an activity task: for an event that must not hold up the workflow task carrying
-// the update's answer (a local activity finishes inside that task).
-const { publishOrderEvent: publishAfterAnswer } = proxyActivities<OrderActivities>({
+const { reserveCredit, reserveShares, settleOrder, releaseCredit } = proxyLocalActivities<OrderActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
+});
+// A denied order's event as an activity task: it must not hold up the workflow task carrying the
+// update's answer (a local activity finishes inside that task, and Kafka may be electing leaders).
+const { publishOrderEvent } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
 
+// Versioning: orders live at most a verification (60 s) plus retries, so a deploy drains the old code
+// path within minutes. A change to the commands this workflow issues goes behind `patched('<name>')`
+// (and later `deprecatePatch`), so histories recorded before it replay (test/workflow/replay.test.ts).
+
 export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   const { orderId, user, stockId, quantity, verifyTimeoutMs, priceMaxAgeMs } = input;
+  const side = input.side ?? 'buy';
   let state: OrderState = {
     orderId,
     user,
     stockId,
     quantity,
+    side,
     phase: 'pending',
-    status: ORDER_STATUS_TEXT.pending,
+    status: statusText('pending', side),
     receivedAt: input.receivedAt,
     updatedAt: input.receivedAt,
   };
   let seq = 0;
+  let refusal: OrderRefusal | undefined;
+  /** Set by a cancel that came before the verification's answer was taken: the order ends Canceled. */
+  let canceledBy: string | undefined;
+  /** Once true, the verification's answer decides the order and a cancel comes too late. */
+  let decided = false;
+  let verification: CancellationScope | undefined;
 
   setHandler(statusQuery, () => state);
-  // Early return: the caller waits for the credit check only, never for the verification.
+  // Early return: the caller waits for the check only, never for the verification. A refusal fails the
+  // update with its reason, so the caller needs no second call to learn it.
   setHandler(placeOrderUpdate, async () => {
-    await condition(() => state.phase !== 'pending');
+    await condition(() => state.phase !== 'pending' || refusal !== undefined);
+    if (refusal)
+      throw ApplicationFailure.create({
+        type: ORDER_REFUSED,
+        message: refusal.message,
+        nonRetryable: true,
+        details: [refusal],
+      });
+    return state;
+  });
+  setHandler(cancelOrderUpdate, async ({ by }) => {
+    if (!decided && !isFinal(state.phase)) {
+      canceledBy ??= by;
+      verification?.cancel();
+    }
+    await condition(() => isFinal(state.phase) || refusal !== undefined);
     return state;
   });
 
-  /**
-   * The next state and its event; the search attribute and the details follow when `enter` makes it
-   * current. One OrderStatus upsert per change (the UI finds orders by it); the status text and any
-   * reason are in the current details, the query and the result, which cost the server nothing.
-   */
+  /** The next state and its event; `enter` makes it current (one OrderStatus upsert per change). */
   function next(
     phase: OrderPhase,
     patch: Partial<OrderState> = {},
@@ -74,7 +105,7 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
       ...state,
       ...patch,
       phase,
-      status: ORDER_STATUS_TEXT[phase],
+      status: statusText(phase, side),
       updatedAt: new Date().toISOString(),
     };
     seq += 1;
@@ -85,58 +116,34 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     upsertSearchAttributes([{ key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD[after.phase] }]);
     setCurrentDetails(describe(after));
   }
-  /** Version 1 (and a denied order): the change, then its event by a local activity of its own. */
-  async function moveTo(phase: OrderPhase, patch: Partial<OrderState> = {}): Promise<void> {
-    const { after, event } = next(phase, patch);
-    enter(after);
-    await publishOrderEvent(event);
-  }
 
-  const credit = await reserveCredit({ orderId, user, stockId, quantity, priceMaxAgeMs });
-  if (
-    credit.outcome === 'unknown_user' ||
-    credit.outcome === 'no_price' ||
-    credit.outcome === 'no_fresh_price'
-  ) {
-    // The API checks these before starting an order; this is a race with a deleted user or a price
-    // that went stale meanwhile. The update fails with the reason; no money moved.
-    const message =
-      credit.outcome === 'no_fresh_price' ? credit.message : `order ${orderId}: ${credit.outcome}`;
-    throw ApplicationFailure.nonRetryable(message, credit.outcome);
+  const request = { orderId, user, stockId, quantity, priceMaxAgeMs };
+  const check = side === 'sell' ? await reserveShares(request) : await reserveCredit(request);
+  if (check.outcome === 'refused') {
+    // No money moved; the update carries the reason, then the run fails with it, so a retry with the
+    // same Idempotency-Key may try again (workflowIdReusePolicy ALLOW_DUPLICATE_FAILED_ONLY).
+    refusal = check.refusal;
+    await condition(allHandlersFinished);
+    throw ApplicationFailure.create({
+      type: ORDER_REFUSED,
+      message: refusal.message,
+      nonRetryable: true,
+      details: [refusal],
+    });
   }
-  const checked = {
-    price: credit.price,
-    ...(credit.priceMinute ? { priceMinute: credit.priceMinute } : {}),
-    amount: credit.amount,
-    availableCredit: credit.availableCredit,
-  };
-  if (credit.outcome === 'denied') {
-    if ((input.version ?? 1) >= 3) {
-      // Version 3: the answer leaves with this workflow task, and the event follows on an activity.
-      // A local activity here held the answer until Kafka acknowledged the event (seconds while a
-      // broker's partitions elect new leaders): the denied order's POST timed out behind it.
-      const denied = next('denied', checked);
-      enter(denied.after);
-      await publishAfterAnswer(denied.event);
-    } else {
-      await moveTo('denied', checked);
-    }
+  const { outcome: checkedOutcome, ...checked } = check;
+  if (checkedOutcome === 'denied') {
+    // The answer leaves with this workflow task; the event follows on an activity.
+    const denied = next('denied', checked);
+    enter(denied.after);
+    await publishOrderEvent(denied.event);
     await condition(allHandlersFinished);
     return state;
   }
-  // Version 2 (input.version fixed at start, so a replay takes the path its history has): the In
-  // Progress event is published by verifyUser (and again with the final one) and the final one by
-  // settleOrder/releaseCredit — the
-  // update answers right after the reservation, two local-activity markers per order instead of four.
-  const v2 = (input.version ?? 1) >= 2;
-  let progressEvent: OrderEvent | undefined;
-  if (v2) {
-    const progress = next('inProgress', checked);
-    enter(progress.after);
-    progressEvent = progress.event;
-  } else {
-    await moveTo('inProgress', checked);
-  }
+  // The In Progress event rides on verifyUser (off the check's critical path) and again with the
+  // final one on settleOrder/releaseCredit: two local-activity markers per order.
+  const progress = next('inProgress', checked);
+  enter(progress.after);
 
   // verifyUser: one window of verifyTimeoutMs (60 s by default) for the call and any quick retries
   // of transient errors inside it; a stalled call is cut at the deadline, never retried past it.
@@ -148,32 +155,35 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   });
   let verified = false;
   let reason: string | undefined;
-  try {
-    verified = await verifyUser({ orderId, user, ...(progressEvent ? { publish: [progressEvent] } : {}) });
-    if (!verified) reason = 'the verifier answered no';
-  } catch (err) {
-    reason = verificationFailureReason(err, verifyTimeoutMs);
-  }
-
-  if (!v2) {
-    if (verified) {
-      await settleOrder({ orderId, user });
-      await moveTo('succeeded');
-    } else {
-      await releaseCredit({ orderId, user });
-      await moveTo('failed', { reason });
+  if (canceledBy === undefined) {
+    // A cancel cancels this scope: the activity learns it on its next heartbeat and aborts its call.
+    verification = new CancellationScope();
+    try {
+      verified = await verification.run(() => verifyUser({ orderId, user, publish: [progress.event] }));
+      if (!verified) reason = 'the verifier answered no';
+    } catch (err) {
+      if (!(isCancellation(err) && canceledBy !== undefined))
+        reason = verificationFailureReason(err, verifyTimeoutMs);
     }
-    await condition(allHandlersFinished);
-    return state;
   }
+  decided = true;
+
   // Never lost: verifyUser's send of the In Progress event is best effort (a Kafka outage must not fail
-  // the order), so it goes again, in order, with the final one; the read model drops it by seq when
-  // it had it. One message more in the same send.
-  const final = verified ? next('succeeded') : next('failed', { reason });
-  const publish = [...(progressEvent ? [progressEvent] : []), final.event];
-  if (verified) await settleOrder({ orderId, user, publish });
-  else await releaseCredit({ orderId, user, publish });
-  enter(final.after);
+  // the order), so it goes again, in order, with the final one; the read model drops it by seq.
+  const final =
+    canceledBy !== undefined
+      ? next('canceled', { reason: `canceled by ${canceledBy}` })
+      : verified
+        ? next('succeeded')
+        : next('failed', { reason });
+  const publish = [progress.event, final.event];
+  const step = { orderId, user, publish };
+  // The money step answers how the order ended as Redis recorded it: its own decision, or one an
+  // earlier attempt of this workflow task made (a task retried after its local activity ran may see a
+  // cancel and the verifier's answer in another order). That decision stands; undefined in histories
+  // recorded before the step answered.
+  const recorded = final.after.phase === 'succeeded' ? await settleOrder(step) : await releaseCredit(step);
+  enter(recorded && recorded.phase !== final.after.phase ? withOutcome(final.after, recorded) : final.after);
   await condition(allHandlersFinished);
   return state;
 }
@@ -188,5 +198,6 @@ function verificationFailureReason(err: unknown, timeoutMs: number): string {
 
 function describe(s: OrderState): string {
   const money = s.amount === undefined ? '' : ` at ${s.price} rials (${s.amount} rials)`;
-  return `${s.user} buys ${s.quantity} × ${s.stockId}${money}\n${s.status}${s.reason ? `\n${s.reason}` : ''}`;
+  const verb = s.side === 'sell' ? 'sells' : 'buys';
+  return `${s.user} ${verb} ${s.quantity} × ${s.stockId}${money}\n${s.status}${s.reason ? `\n${s.reason}` : ''}`;
 }

@@ -1,9 +1,11 @@
-// Buy orders over HTTP: POST /orders (alias POST /BuyStock) answers the credit check; GET /orders/:id
-// and the long-polling GET /orders/:id/result read the order back. Only HTTP here: the rules, the
+// Orders over HTTP: POST /orders (a buy, or a sell with side; POST /BuyStock and POST /SellStock are
+// the two sides' fixed forms) answers the check; GET /orders/:id and the long-polling
+// GET /orders/:id/result read the order back; POST /orders/:id/cancel withdraws it. Only HTTP here: the rules, the
 // Temporal calls and the read model's wake-up live in lib/orders.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { OrderRequestBody } from '../../lib/contracts/http/orders';
+import { isFinal, type OrderSide } from '../../lib/contracts/orders';
 import { OrderError } from '../../lib/orders/errors';
 import { stateFromDescription, type OrderDescription } from '../../lib/orders/client';
 import { orderView, type OrderView } from '../../lib/orders/view';
@@ -31,28 +33,52 @@ export function createOrderRouter(deps: RouteDeps): Router {
   const { cfg, orders, placer } = deps;
   const router = new Router();
 
-  const placeOrder = async (ctx: Koa.Context, input: { headers: Record<string, unknown>; body: unknown }) => {
-    const receivedAt = new Date();
-    const body = input.body as OrderRequestBody; // validated by the operation's schema
-    const principal = principalOf(ctx);
-    if (body.user !== principal.id) {
+  /** A POST placing an order; `fixedSide` for the endpoints whose path names the side. */
+  const placeOrder =
+    (fixedSide?: OrderSide) =>
+    async (ctx: Koa.Context, input: { headers: Record<string, unknown>; body: unknown }) => {
+      const receivedAt = new Date();
+      const body = input.body as OrderRequestBody; // validated by the operation's schema
+      const principal = principalOf(ctx);
+      if (body.user !== principal.id) {
+        throw new HttpError(
+          403,
+          'forbidden',
+          `this API key belongs to "${principal.id}"; it cannot place orders for "${body.user}"`,
+          'user',
+        );
+      }
+      const side = fixedSide ?? body.side ?? 'buy';
+      const req = { user: body.user, stockId: body.stockid, quantity: body.quantity, side };
+      const idempotencyKey = input.headers['idempotency-key'] as string | undefined;
+      const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
+      deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);
+      ctx.status = 201;
+      ctx.set('Location', `/orders/${state.orderId}`);
+      ctx.body = orderView(state);
+    };
+  mount(router, deps, 'placeOrder', placeOrder());
+  mount(router, deps, 'buyStock', placeOrder('buy'));
+  mount(router, deps, 'sellStock', placeOrder('sell'));
+
+  mount(router, deps, 'cancelOrder', async (ctx, { params }) => {
+    const orderId = params.id as string;
+    const state = await http(() => orders.cancel(orderId, principalOf(ctx).id, readerOf(ctx)));
+    if (state.phase !== 'canceled' && isFinal(state.phase)) {
       throw new HttpError(
-        403,
-        'forbidden',
-        `this API key belongs to "${principal.id}"; it cannot place orders for "${body.user}"`,
-        'user',
+        409,
+        'order_final',
+        `order ${orderId} is final: ${state.status}`,
+        'id',
+        {},
+        {
+          status: state.status,
+          phase: state.phase,
+        },
       );
     }
-    const req = { user: body.user, stockId: body.stockid, quantity: body.quantity };
-    const idempotencyKey = input.headers['idempotency-key'] as string | undefined;
-    const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
-    deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);
-    ctx.status = 201;
-    ctx.set('Location', `/orders/${state.orderId}`);
     ctx.body = orderView(state);
-  };
-  mount(router, deps, 'placeOrder', placeOrder);
-  mount(router, deps, 'buyStock', placeOrder);
+  });
 
   mount(router, deps, 'getOrder', async (ctx, { params }) => {
     const orderId = params.id as string;

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { decodeOrderCursor, encodeOrderCursor } from '../../lib/contracts/http/reads';
-import type { OrderPhase } from '../../lib/contracts/orders';
+import type { OrderPhase, OrderSide } from '../../lib/contracts/orders';
 import { principalOf } from '../auth';
 import { HttpError, notFound } from '../errors';
 import type { RouteDeps } from './deps';
@@ -57,6 +57,7 @@ export function createReadsRouter(deps: RouteDeps): Router {
       store.orderPage(user, {
         phase: query.status as OrderPhase | undefined,
         stockId: query.stockid as string | undefined,
+        side: query.side as OrderSide | undefined,
         limit: (query.limit as number | undefined) ?? DEFAULT_PAGE,
         after,
       }),

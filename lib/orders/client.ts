@@ -1,6 +1,6 @@
 // The order client: every Temporal call the API makes for orders. Start one with Update-with-Start
-// (answered by its credit check), describe it, read its state, wait for its result. Failures come out
-// as OrderError values; nothing here speaks HTTP.
+// (answered by its check, or refused with the reason the update carries), describe it, read its
+// state, cancel it, wait for its result. Failures come out as OrderError values; nothing here speaks HTTP.
 import {
   ApplicationFailure,
   WithStartWorkflowOperation,
@@ -10,28 +10,34 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { BuyOrderInput, OrderState } from '../contracts/orders';
+import { randomUUID } from 'node:crypto';
+import type { BuyOrderInput, OrderRefusal, OrderSide, OrderState } from '../contracts/orders';
 import {
-  BUY_ORDER_VERSION,
   BUY_ORDER_WORKFLOW_TYPE,
   buyOrderWorkflowId,
+  cancelOrderUpdate,
+  isFinal,
+  ORDER_REFUSED,
   ORDER_SEARCH_KEYS,
   ORDER_STATUS_KEYWORD,
-  ORDER_STATUS_TEXT,
   placeOrderUpdate,
   statusQuery,
+  statusText,
 } from '../contracts/orders';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import type { Config } from '../infra/config';
 import type { Logger } from '../infra/logger';
 import { OrderError } from './errors';
-import { isPermanentRpcError, within } from './temporal-call';
+import { isPermanentRpcError, rpcCode, within } from './temporal-call';
 
-/** A buy order request, validated: what the original BuyStock endpoint took. */
+const FAILED_PRECONDITION = 9;
+
+/** An order request, validated: what the original BuyStock endpoint took, and its side. */
 export interface OrderRequest {
   user: string;
   stockId: string;
   quantity: number;
+  side: OrderSide;
 }
 
 export type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
@@ -46,13 +52,13 @@ const unavailable = (orderId: string, err: unknown, what: string) =>
     { orderId },
   );
 
-/** Refusals the workflow's credit check can raise (a race with the API's own checks). */
-const REFUSALS: Record<string, (req: OrderRequest, message: string) => OrderError> = {
-  unknown_user: (req) => new OrderError('unprocessable', 'unknown_user', `no user "${req.user}"`, 'user'),
-  no_price: (req) =>
-    new OrderError('conflict', 'no_fresh_price', `no price recorded for stock ${req.stockId}`, 'stockid'),
-  no_fresh_price: (_req, message) => new OrderError('conflict', 'no_fresh_price', message, 'stockid'),
-};
+/** The refusal a placeOrder update failed with, as the order error the API answers; else undefined. */
+function refusalOf(err: unknown): OrderError | undefined {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== ORDER_REFUSED) return undefined;
+  const r = cause.details?.[0] as OrderRefusal | undefined;
+  return r ? OrderError.of(r) : undefined;
+}
 
 /** Each buy order's workflow task timeout (Temporal's default is 10 s). */
 export const ORDER_WORKFLOW_TASK_TIMEOUT = '3s';
@@ -105,18 +111,7 @@ export function createOrderClient(deps: {
     }
   }
 
-  /** The refusal a failed run ended with (unknown user, no fresh price), if that is how it ended. */
-  async function refusalOfRun(orderId: string, req: OrderRequest): Promise<OrderError | undefined> {
-    try {
-      await within(temporal, cfg.ORDER_START_TIMEOUT, () => handleOf(orderId).result());
-    } catch (err) {
-      const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure) return REFUSALS[cause.type ?? '']?.(req, cause.message);
-    }
-    return undefined;
-  }
-
-  /** Update-with-Start within `timeoutMs`: the answer is the credit check's. */
+  /** Update-with-Start within `timeoutMs`: the answer is the check's (credit for a buy, shares for a sell). */
   async function start(
     orderId: string,
     req: OrderRequest,
@@ -131,16 +126,17 @@ export function createOrderClient(deps: {
       verifyTimeoutMs: cfg.VERIFY_TIMEOUT,
       priceMaxAgeMs: cfg.PRICE_MAX_AGE,
       receivedAt: receivedAt.toISOString(),
-      version: BUY_ORDER_VERSION,
+      // Absent for a buy: the input orders have always had.
+      ...(req.side === 'sell' ? { side: req.side } : {}),
     };
-    const summary = `${req.user} buys ${req.quantity} × ${req.stockId}`;
+    const summary = `${req.user} ${req.side === 'sell' ? 'sells' : 'buys'} ${req.quantity} × ${req.stockId}`;
     const startWorkflowOperation = new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
       workflowId: buyOrderWorkflowId(orderId),
       taskQueue: TASK_QUEUES.orders,
       args: [input],
       // A retry finds the running order; a completed order's id is never reused for a second one. A
-      // run that failed (the workflow's own credit check refused it: a price gone stale or a user
-      // deleted since the API's precheck; no money moved) is no order: a retry with the same
+      // run that failed (the workflow's own check refused it: a price gone stale or a user deleted
+      // since the API's precheck, a sell of a stock never held; no money moved) is no order: a retry with the same
       // Idempotency-Key makes a fresh attempt instead of reading a failed run (410) forever. Every
       // money step is keyed by the order id, so even a run failed for another reason cannot move
       // money twice.
@@ -156,30 +152,65 @@ export function createOrderClient(deps: {
         { key: ORDER_SEARCH_KEYS.stock, value: req.stockId },
         { key: ORDER_SEARCH_KEYS.quantity, value: req.quantity },
         { key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD.pending },
+        { key: ORDER_SEARCH_KEYS.side, value: req.side },
       ],
-      memo: { summary, user: req.user, stockId: req.stockId, quantity: req.quantity },
+      memo: { summary, user: req.user, stockId: req.stockId, quantity: req.quantity, side: req.side },
       staticSummary: summary,
-      staticDetails: `Buy order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
+      staticDetails: `${req.side === 'sell' ? 'Sell' : 'Buy'} order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
     });
     try {
       return await within(temporal, timeoutMs, () =>
         temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
           startWorkflowOperation,
-          // One update id per order: a retried POST attaches to the first one's update.
-          updateId: `place-${orderId}`,
+          // One update id per attempt, not per order: the server answers a closed run's completed update
+          // again for its id, so a retry after a refusal would get the refusal back instead of a fresh
+          // run. The handler only reads the check's answer, so a retry's own update costs nothing more.
+          updateId: `place-${orderId}-${randomUUID()}`,
         }),
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return read(orderId);
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        // The workflow's credit check refused it: the workflow fails, so the server fails the
-        // update with AcceptedUpdateCompletedWorkflow; the refusal itself is the run's failure.
-        const refusal = await refusalOfRun(orderId, req);
-        if (refusal) throw refusal;
-      }
+      // The workflow's own check refused it: the update carries the reason.
+      const refusal = refusalOf(err);
+      if (refusal) throw refusal;
       if (isPermanentRpcError(err)) throw err; // a bug or misconfiguration: 500, not "retry later"
       log.warn('order not started', { orderId, err, stack: (err as Error)?.stack });
       throw unavailable(orderId, err, 'the order service did not answer in time');
+    }
+  }
+
+  /**
+   * Withdraws the order if it is not decided yet: answers its final state, Canceled, or the final
+   * state it already had or reached first (the caller answers that as order_final). One update id per
+   * order, so a second cancel attaches to the first; a closed order answers its result.
+   */
+  async function cancel(orderId: string, by: string, readerUser?: string): Promise<OrderState> {
+    await describe(orderId, readerUser);
+    const deadline = Date.now() + cfg.ORDER_START_TIMEOUT;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await within(temporal, Math.max(1, deadline - Date.now()), () =>
+          handleOf(orderId).executeUpdate(cancelOrderUpdate, {
+            args: [{ by }],
+            updateId: `cancel-${orderId}`,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof OrderError) throw err;
+        // Closed meanwhile (or before: an update cannot reach a closed run): its result is the answer.
+        if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
+          const state = await read(orderId, readerUser);
+          if (isFinal(state.phase)) return state;
+        }
+        // The workflow task the update rode on was failed by the server (the order completing in the
+        // same moment, or a worker lost): the server asks for the update again.
+        if (rpcCode(err) === FAILED_PRECONDITION && Date.now() + 50 * attempt < deadline) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        if (isPermanentRpcError(err)) throw err;
+        throw unavailable(orderId, err, 'the order service did not answer in time');
+      }
     }
   }
 
@@ -205,7 +236,7 @@ export function createOrderClient(deps: {
     }
   }
 
-  return { describe, read, start, awaitResult };
+  return { describe, read, start, cancel, awaitResult };
 }
 
 export type OrderClient = ReturnType<typeof createOrderClient>;
@@ -216,13 +247,15 @@ export function stateFromDescription(orderId: string, desc: OrderDescription): O
   const phase =
     (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
     'pending';
+  const side = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.side) === 'sell' ? 'sell' : 'buy';
   return {
     orderId,
     user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
     stockId: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.stock) ?? '',
     quantity: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.quantity) ?? 0,
+    side,
     phase,
-    status: ORDER_STATUS_TEXT[phase],
+    status: statusText(phase, side),
     receivedAt: desc.startTime.toISOString(),
     updatedAt: new Date().toISOString(),
   };

@@ -9,7 +9,14 @@ export type OrderErrorKind =
   | 'unavailable' // Temporal or Redis did not answer in time
   | 'overloaded'; // the admission queue could not start it in time: nothing was started
 
+import type { OrderRefusal } from '../contracts/orders';
+
 export class OrderError extends Error {
+  /** The error a refusal (the order's own check, or the API's precheck) is answered with. */
+  static of(r: OrderRefusal): OrderError {
+    return new OrderError(r.kind, r.code, r.message, r.field, r.details ?? {});
+  }
+
   constructor(
     readonly kind: OrderErrorKind,
     readonly code: string,

@@ -1,8 +1,8 @@
-// Placing a buy order: the rules checked before anything exists (user, stock, session, fresh price),
+// Placing an order (buy or sell): the rules checked before anything exists (user, stock, session, fresh price),
 // admission to Temporal in turn, then Update-with-Start. Throws OrderError for every refusal.
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
-import type { OrderState } from '../contracts/orders';
+import { unknownUserRefusal, type OrderState } from '../contracts/orders';
 import { tradingSession } from '../prices/market-calendar';
 import { readStockFacts } from '../store/stock-facts';
 import { orderMoneyState } from '../store/credit';
@@ -54,7 +54,7 @@ export function createOrderPlacer({
     } catch (err) {
       throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
     }
-    if (!userExists) throw new OrderError('unprocessable', 'unknown_user', `no user "${req.user}"`, 'user');
+    if (!userExists) throw OrderError.of(unknownUserRefusal(req.user));
     const refusal = tradeError(facts, rules, now);
     if (refusal) throw refusal;
   }
@@ -79,11 +79,15 @@ export function createOrderPlacer({
       await precheck(req, receivedAt.getTime());
     const deadline = receivedAt.getTime() + cfg.ORDER_START_TIMEOUT;
     const state = await admission.run(deadline, (msLeft) => orders.start(orderId, req, msLeft, receivedAt));
-    if (state.stockId !== req.stockId || state.quantity !== req.quantity) {
+    if (
+      state.stockId !== req.stockId ||
+      state.quantity !== req.quantity ||
+      (state.side ?? 'buy') !== req.side
+    ) {
       throw new OrderError(
         'unprocessable',
         'idempotency_key_reused',
-        `Idempotency-Key already names order ${orderId} for ${state.quantity} × ${state.stockId}; use a new key for a different order`,
+        `Idempotency-Key already names order ${orderId} (${state.side ?? 'buy'} ${state.quantity} × ${state.stockId}); use a new key for a different order`,
         'Idempotency-Key',
       );
     }

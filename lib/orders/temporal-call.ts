@@ -6,12 +6,18 @@ import { raceDeadline } from '../infra/deadline';
 // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
 const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 12, 16]);
 
-export function isPermanentRpcError(err: unknown): boolean {
+/** The gRPC status code of a failed call (looked for along its causes), if it has one. */
+export function rpcCode(err: unknown): number | undefined {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number') return PERMANENT_GRPC_CODES.has(code);
+    if (typeof code === 'number') return code;
   }
-  return false;
+  return undefined;
+}
+
+export function isPermanentRpcError(err: unknown): boolean {
+  const code = rpcCode(err);
+  return code !== undefined && PERMANENT_GRPC_CODES.has(code);
 }
 
 /**

@@ -10,6 +10,7 @@ export function orderView(s: OrderState): OrderView {
     user: s.user,
     stockid: s.stockId,
     quantity: s.quantity,
+    side: s.side ?? 'buy',
     status: s.status,
     phase: s.phase,
     final: isFinal(s.phase),

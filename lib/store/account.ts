@@ -1,57 +1,97 @@
-// A user's account as GET /account shows it: credit, reserved and holdings read in one MULTI on the
-// user's hash tag (one slot), so the three always agree with each other and with settlement.
+// A user's account as GET /account shows it: credit, reserved, holdings, the shares open sells reserve
+// and each holding's cost basis, read in one MULTI on the user's hash tag (one slot), so they always
+// agree with each other and with settlement; then each held stock's latest price and name, to value
+// the positions (average cost, market value, unrealized profit or loss).
 import type { Redis } from '../infra/redis';
-import { pipelineBySlot } from './cluster';
-import { holdingsKey, stockInfoKey, userKey } from './keys';
+import { costBasisKey, holdingsKey, sharesReservedKey, userKey } from './keys';
+import { latestTicks, stockNames } from './stock-list';
+
+export interface Position {
+  stockid: string;
+  name?: string;
+  quantity: number;
+  /** Shares reserved by open sells: quantity − reserved may be sold. */
+  reserved: number;
+  /** What the shares held cost, rials (average-cost method: a sell takes its share of it). */
+  costBasis: number;
+  /** costBasis ÷ quantity, rials per share, to 2 decimals. */
+  averageCost: number;
+  /** The latest tick's price and minute; absent while the stock has no price. */
+  latestPrice?: number;
+  priceMinute?: string;
+  /** quantity × latestPrice, rials. */
+  marketValue?: number;
+  /** marketValue − costBasis, rials. */
+  unrealizedPnl?: number;
+}
 
 export interface Account {
   user: string;
   credit: number;
   reserved: number;
   available: number;
-  holdings: { stockid: string; name?: string; quantity: number }[];
+  holdings: Position[];
+  /** Sums over the holdings (marketValue and unrealizedPnl over those with a price). */
+  totals: { costBasis: number; marketValue: number; unrealizedPnl: number };
 }
+
+const numbers = (h: Record<string, string>) =>
+  new Map(Object.entries(h).map(([k, v]) => [k, Number(v)] as const));
 
 export async function readAccount(redis: Redis, user: string): Promise<Account | undefined> {
   const results = await redis
     .multi()
     .hmget(userKey(user), 'credit', 'reserved')
     .hgetall(holdingsKey(user))
+    .hgetall(sharesReservedKey(user))
+    .hgetall(costBasisKey(user))
     .exec();
   if (!results) throw new Error('Redis transaction was discarded');
   for (const [err] of results) if (err) throw err;
   const [credit, reserved] = results[0]![1] as [string | null, string | null];
   if (credit === null) return undefined;
-  const held = Object.entries(results[1]![1] as Record<string, string>)
-    .map(([stockid, q]) => ({ stockid, quantity: Number(q) }))
-    .filter((h) => h.quantity > 0)
-    .sort((a, b) => (a.stockid < b.stockid ? -1 : 1));
-  const names = await stockNames(
-    redis,
-    held.map((h) => h.stockid),
-  );
+  const held = numbers(results[1]![1] as Record<string, string>);
+  const sharesReserved = numbers(results[2]![1] as Record<string, string>);
+  const costs = numbers(results[3]![1] as Record<string, string>);
+  const stockIds = [...held.entries()]
+    .filter(([, q]) => q > 0)
+    .map(([id]) => id)
+    .sort();
+  const [names, ticks] = await Promise.all([stockNames(redis, stockIds), latestTicks(redis, stockIds)]);
+  const holdings = stockIds.map((stockid): Position => {
+    const quantity = held.get(stockid)!;
+    const costBasis = costs.get(stockid) ?? 0;
+    const name = names[stockid];
+    const tick = ticks.get(stockid);
+    const marketValue = tick ? tick.price * quantity : undefined;
+    return {
+      stockid,
+      ...(name ? { name } : {}),
+      quantity,
+      reserved: sharesReserved.get(stockid) ?? 0,
+      costBasis,
+      averageCost: Math.round((costBasis / quantity) * 100) / 100,
+      ...(tick && marketValue !== undefined
+        ? {
+            latestPrice: tick.price,
+            priceMinute: tick.minute,
+            marketValue,
+            unrealizedPnl: marketValue - costBasis,
+          }
+        : {}),
+    };
+  });
   const money = { credit: Number(credit), reserved: Number(reserved ?? 0) };
+  const sum = (f: (p: Position) => number | undefined) => holdings.reduce((a, p) => a + (f(p) ?? 0), 0);
   return {
     user,
     ...money,
     available: money.credit - money.reserved,
-    holdings: held.map((h) => ({ ...h, ...(names[h.stockid] ? { name: names[h.stockid] } : {}) })),
+    holdings,
+    totals: {
+      costBasis: sum((p) => p.costBasis),
+      marketValue: sum((p) => p.marketValue),
+      unrealizedPnl: sum((p) => p.unrealizedPnl),
+    },
   };
-}
-
-/** The name of each stock the store knows one for (one pipelined HGET per stock: each on its own slot). */
-export async function stockNames(redis: Redis, stockIds: readonly string[]): Promise<Record<string, string>> {
-  if (stockIds.length === 0) return {};
-  const results = await pipelineBySlot(
-    redis,
-    stockIds.length,
-    (i) => stockInfoKey(stockIds[i]!),
-    (p, i) => void p.hget(stockInfoKey(stockIds[i]!), 'name'),
-  );
-  const out: Record<string, string> = {};
-  stockIds.forEach((id, i) => {
-    const [err, name] = results[i] ?? [];
-    if (!err && typeof name === 'string') out[id] = name;
-  });
-  return out;
 }

@@ -3,8 +3,12 @@
 
 /** Hash: credit, reserved (integers, rials). */
 export const userKey = (user: string) => `{user:${user}}`;
-/** Hash: stock id → quantity held. */
+/** Hash: stock id → quantity held. A stock once held keeps its field (0 when all is sold). */
 export const holdingsKey = (user: string) => `{user:${user}}:holdings`;
+/** Hash: stock id → shares reserved by the user's open sells (held ≥ reserved ≥ 0). */
+export const sharesReservedKey = (user: string) => `{user:${user}}:shares-reserved`;
+/** Hash: stock id → cost basis of the shares held (rials: what they cost, average-cost method). */
+export const costBasisKey = (user: string) => `{user:${user}}:cost-basis`;
 
 /** Hash: minute (ISO UTC) → tick JSON. One entry per (stock, minute). */
 export const priceHistoryKey = (stockId: string) => `{stock:${stockId}}:prices`;

@@ -1,13 +1,14 @@
 // Reading the order read model (written by the order-events consumer, lib/orders/read-model): a user's
-// orders newest first, optionally of one phase and/or one stock, a page at a time.
+// orders newest first, optionally of one phase, one stock and/or one side, a page at a time.
 import type { OrderView } from '../contracts/http/orders';
-import type { OrderPhase } from '../contracts/orders';
+import type { OrderPhase, OrderSide } from '../contracts/orders';
 import type { Redis } from '../infra/redis';
 import { orderListKey, orderPhaseListKey, orderStockListKey, orderViewsKey } from './keys';
 
 export interface OrderListQuery {
   phase?: OrderPhase;
   stockId?: string;
+  side?: OrderSide;
   limit: number;
   /** The list member of the last order of the previous page: this page starts after it. */
   after?: string;
@@ -35,12 +36,16 @@ export async function readOrderPage(redis: Redis, user: string, q: OrderListQuer
     : q.stockId
       ? orderStockListKey(user, q.stockId)
       : orderListKey(user);
+  // The index serves one filter; any other is applied to the views (a bounded scan per page).
   const needsStockFilter = q.phase !== undefined && q.stockId !== undefined;
+  const needsFilter = needsStockFilter || q.side !== undefined;
+  const matches = (v: OrderView) =>
+    (!needsStockFilter || v.stockid === q.stockId) && (q.side === undefined || (v.side ?? 'buy') === q.side);
   const orders: OrderView[] = [];
   let start = q.after === undefined ? '+' : `(${q.after}`;
   let scanned = 0;
   for (;;) {
-    const want = needsStockFilter ? Math.min(500, MAX_SCANNED - scanned) : q.limit - orders.length;
+    const want = needsFilter ? Math.min(500, MAX_SCANNED - scanned) : q.limit - orders.length;
     // One more than needed: whether a next page exists is known without another round trip.
     const members = await redis.zrevrangebylex(index, start, '-', 'LIMIT', 0, want + 1);
     const taken = members.slice(0, want);
@@ -50,8 +55,9 @@ export async function readOrderPage(redis: Redis, user: string, q: OrderListQuer
       const raw = raws[i];
       if (raw === null || raw === undefined) continue;
       const view = JSON.parse(raw) as OrderView;
-      if (needsStockFilter && view.stockid !== q.stockId) continue;
-      orders.push(view);
+      if (needsFilter && !matches(view)) continue;
+      // Views stored before sells existed have no side: they are buys.
+      orders.push({ ...view, side: view.side ?? 'buy' });
       if (orders.length === q.limit) {
         const more = i < taken.length - 1 || members.length > want;
         return more ? { orders, next: taken[i] } : { orders };

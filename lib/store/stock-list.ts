@@ -2,15 +2,31 @@
 import { priceTickSchema, type PriceTick } from '../contracts/price-tick';
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
-import { stockNames } from './account';
 import { pipelineBySlot } from './cluster';
-import { latestPriceKey } from './keys';
+import { latestPriceKey, stockInfoKey } from './keys';
 import { watchedStocks } from './watch-list';
 
 export interface TradableStock {
   stockid: string;
   name?: string;
   tick?: PriceTick;
+}
+
+/** The name of each stock the store knows one for (one pipelined HGET per stock: each on its own slot). */
+export async function stockNames(redis: Redis, stockIds: readonly string[]): Promise<Record<string, string>> {
+  if (stockIds.length === 0) return {};
+  const results = await pipelineBySlot(
+    redis,
+    stockIds.length,
+    (i) => stockInfoKey(stockIds[i]!),
+    (p, i) => void p.hget(stockInfoKey(stockIds[i]!), 'name'),
+  );
+  const out: Record<string, string> = {};
+  stockIds.forEach((id, i) => {
+    const [err, name] = results[i] ?? [];
+    if (!err && typeof name === 'string') out[id] = name;
+  });
+  return out;
 }
 
 /** The latest tick of each stock (one pipelined GET each: every stock is its own slot). */

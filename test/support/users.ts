@@ -6,8 +6,9 @@ import { issueApiKey } from '../../lib/store/api-keys';
 import { userKey } from '../../lib/store/keys';
 
 /** A unique user id with a behaviour prefix the scripted verifier understands. */
-export const newUser = (prefix: 'ok' | 'no' | 'slow' | 'stall' | 'val' | 'idem' | 'conc' | 'out' | 'rule') =>
-  `${prefix}-${randomUUID().slice(0, 8)}`;
+export const newUser = (
+  prefix: 'ok' | 'no' | 'slow' | 'stall' | 'race' | 'val' | 'idem' | 'conc' | 'out' | 'rule',
+) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 const apiKeys = new Map<string, string>();
 

@@ -48,7 +48,8 @@ export async function startVerifierServer(
 
 /**
  * A verifier that answers by the user's prefix: `no-*` no, `slow-*` yes after SLOW_MS, `stall-*` never
- * (and records when the caller hangs up), anything else yes at once.
+ * (and records when the caller hangs up), `race-*` yes after 0–79 ms (a function of the order id: a
+ * cancel sent meanwhile races it), anything else yes at once.
  */
 export const SLOW_MS = 1_500;
 export interface ScriptedVerifier extends VerifierServer {
@@ -64,6 +65,8 @@ export async function startScriptedVerifier(): Promise<ScriptedVerifier> {
     requests.push(orderId);
     if (user.startsWith('no-')) answerAfter(res, false);
     else if (user.startsWith('slow-')) answerAfter(res, true, SLOW_MS);
+    else if (user.startsWith('race-'))
+      answerAfter(res, true, createHash('sha256').update(orderId).digest()[0]! % 80);
     else if (user.startsWith('stall-')) {
       const started = Date.now();
       res.on('close', () => aborted.set(orderId, Date.now() - started));

@@ -1,10 +1,13 @@
-// The order operations: place a buy order, read it, long-poll its result.
+// The order operations: place a buy or sell order, read it, long-poll its result, cancel it.
 import { z } from 'zod';
 import {
+  ALL_STATUS_TEXTS,
   MAX_ORDER_QUANTITY,
   ORDER_BODY_LIMIT_BYTES,
+  ORDER_SIDES,
   ORDER_STATUS_KEYWORD,
   ORDER_STATUS_TEXT,
+  SELL_STATUS_TEXT,
 } from '../orders';
 import {
   idempotencyKeyText,
@@ -16,11 +19,17 @@ import {
 } from '../schema';
 import { op } from './operation';
 
-export const orderRequestSchema = z.strictObject({
+/** The original BuyStock request: POST /BuyStock (a buy) and POST /SellStock (a sell) take exactly this. */
+export const marketOrderRequestSchema = z.strictObject({
   user: userIdText,
   stockid: stockIdValue,
   quantity: jsonInteger(1, MAX_ORDER_QUANTITY, 'a whole, positive number of shares'),
 });
+export const orderSideValue = z
+  .enum(ORDER_SIDES)
+  .meta({ description: 'buy (the default) spends credit for shares; sell spends shares for credit' });
+/** POST /orders: the BuyStock request and, optionally, its side. */
+export const orderRequestSchema = marketOrderRequestSchema.extend({ side: orderSideValue.optional() });
 export type OrderRequestBody = z.output<typeof orderRequestSchema>;
 
 const phases = Object.keys(ORDER_STATUS_TEXT) as [
@@ -33,19 +42,22 @@ export const orderViewSchema = z.object({
   user: z.string(),
   stockid: z.string().meta({ description: 'Always a string of digits in answers' }),
   quantity: z.int(),
-  status: z.enum(Object.values(ORDER_STATUS_TEXT) as [string, ...string[]]).meta({
+  side: orderSideValue,
+  status: z.enum(ALL_STATUS_TEXTS).meta({
     description: `One of the contract's status texts. The Web UI's OrderStatus search attribute holds the matching word: ${Object.entries(
       ORDER_STATUS_KEYWORD,
     )
       .map(([p, k]) => `${k} = "${ORDER_STATUS_TEXT[p as keyof typeof ORDER_STATUS_TEXT]}"`)
-      .join('; ')}`,
+      .join('; ')}. A sell's differ where its check is of shares: ${Object.values(SELL_STATUS_TEXT)
+      .map((t) => `"${t}"`)
+      .join(', ')}`,
   }),
   phase: z.enum(phases),
   final: z.boolean(),
   price: z.int().optional().meta({ description: 'The price the credit check used, rials' }),
   priceMinute: z.string().optional().meta({ format: 'date-time', description: 'The minute of that price' }),
   amount: z.int().optional().meta({ description: 'price × quantity, rials' }),
-  reason: z.string().optional().meta({ description: 'Why an order failed' }),
+  reason: z.string().optional().meta({ description: 'Why an order failed or who canceled it' }),
   receivedAt: z.string().meta({ format: 'date-time' }),
   updatedAt: z.string().meta({ format: 'date-time' }),
 });
@@ -53,16 +65,23 @@ export type OrderView = z.output<typeof orderViewSchema>;
 
 const orderParams = z.object({ id: orderIdText });
 
-const placeOrder = (operationId: string, path: string, summary: string) =>
+const placeOrder = (
+  operationId: string,
+  path: string,
+  summary: string,
+  schema: z.ZodType,
+  example: Record<string, unknown>,
+) =>
   op({
     operationId,
     method: 'post',
     path,
     summary,
     description:
-      'Starts the order and answers as soon as its credit (a fresh price × quantity against credit − reserved) ' +
-      'is checked and reserved. The user verification that decides the order runs afterwards; read its result ' +
-      'with GET /orders/{id}/result?wait=. stockid is read exactly as written, as a JSON number or a string. ' +
+      "Starts the order and answers as soon as its check is done and reserved: a buy's credit (a fresh price × " +
+      "quantity against credit − reserved), a sell's shares (quantity against held − reserved by open sells). The " +
+      'user verification that decides the order runs afterwards; read its result with GET /orders/{id}/result?wait=, ' +
+      'or withdraw it with POST /orders/{id}/cancel. stockid is read exactly as written, as a JSON number or a string. ' +
       'A burst waits its turn for up to ORDER_START_TIMEOUT; only what cannot start in time is refused (503 overloaded).',
     tags: ['orders'],
     access: 'user',
@@ -73,27 +92,64 @@ const placeOrder = (operationId: string, path: string, summary: string) =>
           'A retried POST with the same key (for the same user) returns the same order, never a second one.',
       },
     },
-    body: {
-      schema: orderRequestSchema,
-      maxBytes: ORDER_BODY_LIMIT_BYTES,
-      example: { user: 'user2', stockid: '44891482026867833', quantity: 100 },
-    },
+    body: { schema, maxBytes: ORDER_BODY_LIMIT_BYTES, example },
     ok: {
       201: {
-        description: `The order exists and its credit was checked: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}".`,
+        description: `The order exists and its check was done: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}" for a buy, "${SELL_STATUS_TEXT.denied}" or "${SELL_STATUS_TEXT.inProgress}" for a sell.`,
         body: orderViewSchema,
         headers: { Location: '/orders/{orderId}' },
       },
     },
     errors: {
       409: "No fresh price for the stock (no_fresh_price, with the price's minute), or the market is closed (market_closed, with the next opening)",
-      422: 'Unknown user, unknown stock, a stock not on the watch list, or an Idempotency-Key reused for another order',
+      422: 'Unknown user, unknown stock, a stock not on the watch list, a sell of a stock never held (no_holding), or an Idempotency-Key reused for another order',
     },
   });
 
+const buyExample = { user: 'user2', stockid: '44891482026867833', quantity: 100 };
+
 export const orderOperations = [
-  placeOrder('placeOrder', '/orders', 'Place a buy order; answers the credit check at once'),
-  placeOrder('buyStock', '/BuyStock', 'Alias of POST /orders (the original endpoint)'),
+  placeOrder(
+    'placeOrder',
+    '/orders',
+    'Place a buy or sell order; answers its check at once',
+    orderRequestSchema,
+    buyExample,
+  ),
+  placeOrder(
+    'buyStock',
+    '/BuyStock',
+    'Place a buy order (the original endpoint: POST /orders without side)',
+    marketOrderRequestSchema,
+    buyExample,
+  ),
+  placeOrder(
+    'sellStock',
+    '/SellStock',
+    "BuyStock's sell twin: POST /orders with side sell",
+    marketOrderRequestSchema,
+    { user: 'user2', stockid: '44891482026867833', quantity: 10 },
+  ),
+  op({
+    operationId: 'cancelOrder',
+    method: 'post',
+    path: '/orders/:id/cancel',
+    summary: 'Withdraw an order not yet decided: its verification is stopped and its reservation released',
+    description:
+      'Answers once the cancel took effect: the order, final, with status "' +
+      ORDER_STATUS_TEXT.canceled +
+      '". A second cancel answers the same. An order already decided (or decided while the cancel was on its ' +
+      "way) is not changed: 409 order_final names its status. The order's user or an operator may cancel it.",
+    tags: ['orders'],
+    access: 'key',
+    params: orderParams,
+    ok: { 200: { description: 'The canceled order', body: orderViewSchema } },
+    errors: {
+      404: "No such order, or another user's order",
+      409: 'The order is final already (order_final, with its status)',
+      410: 'The order ended abnormally (terminated)',
+    },
+  }),
   op({
     operationId: 'getOrder',
     method: 'get',

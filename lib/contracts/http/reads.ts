@@ -5,7 +5,7 @@ import { ORDER_ID } from '../ids';
 import { ORDER_STATUS_KEYWORD, ORDER_STATUS_TEXT, type OrderPhase } from '../orders';
 import { docAs, integerText, stockIdText, userIdText } from '../schema';
 import { op } from './operation';
-import { orderViewSchema } from './orders';
+import { orderSideValue, orderViewSchema } from './orders';
 
 const PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
 /** `status=` takes a phase name (inProgress) or its Web UI keyword (InProgress): both name one phase. */
@@ -61,9 +61,29 @@ const accountSchema = z.object({
     z.object({
       stockid: z.string(),
       name: z.string().optional().meta({ description: 'Absent when the store knows no name for it' }),
-      quantity: z.int(),
+      quantity: z.int().meta({ description: 'Shares held' }),
+      reserved: z
+        .int()
+        .meta({ description: 'Shares reserved by open sells (quantity − reserved may be sold)' }),
+      costBasis: z.int().meta({ description: 'What the shares held cost, rials (average-cost method)' }),
+      averageCost: z.number().meta({ description: 'costBasis ÷ quantity, rials per share (2 decimals)' }),
+      latestPrice: z
+        .int()
+        .optional()
+        .meta({ description: 'The latest tick’s price; absent while none exists' }),
+      priceMinute: z
+        .string()
+        .optional()
+        .meta({ format: 'date-time', description: 'The minute of that price' }),
+      marketValue: z.int().optional().meta({ description: 'quantity × latestPrice, rials' }),
+      unrealizedPnl: z.int().optional().meta({ description: 'marketValue − costBasis, rials' }),
     }),
   ),
+  totals: z.object({
+    costBasis: z.int(),
+    marketValue: z.int().meta({ description: 'Over the holdings with a price' }),
+    unrealizedPnl: z.int().meta({ description: 'Over the holdings with a price' }),
+  }),
 });
 
 const stockSchema = z.object({
@@ -84,13 +104,14 @@ export const readOperations = [
     description:
       'Each item is the view GET /orders/{id} answers, as of the order-events read model (it lags the order by ' +
       'milliseconds). Newest first by receivedAt, then orderId. Pass `nextCursor` back as `cursor` for the next page; ' +
-      'no `nextCursor` means the last page. With both status and stockid a page may be shorter than limit and still ' +
-      'carry `nextCursor`.',
+      'no `nextCursor` means the last page. With more than one of status, stockid and side a page may be shorter ' +
+      'than limit and still carry `nextCursor`.',
     tags: ['orders'],
     access: 'key',
     query: z.strictObject({
       status: orderStatusFilter.optional(),
       stockid: stockIdText.optional(),
+      side: orderSideValue.optional(),
       limit: integerText(1, 100, 'Orders per page, 1–100, default 20').optional(),
       cursor: orderCursorText.optional(),
       user: operatorUser,
@@ -110,7 +131,8 @@ export const readOperations = [
     operationId: 'getAccount',
     method: 'get',
     path: '/account',
-    summary: "The key's user's credit, reserved, available and holdings, read at one instant",
+    summary:
+      "The key's user's credit, reserved, available and positions (held, reserved by sells, cost, value, P&L)",
     tags: ['account'],
     access: 'key',
     query: z.strictObject({ user: operatorUser }),

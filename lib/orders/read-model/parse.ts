@@ -3,7 +3,13 @@
 import type { KafkaMessage } from 'kafkajs';
 import { z } from 'zod';
 import { ORDER_ID, STOCK_ID, USER_ID } from '../../contracts/ids';
-import { ORDER_STATUS_TEXT, type OrderEvent, type OrderPhase } from '../../contracts/orders';
+import {
+  ALL_STATUS_TEXTS,
+  ORDER_SIDES,
+  ORDER_STATUS_TEXT,
+  type OrderEvent,
+  type OrderPhase,
+} from '../../contracts/orders';
 
 const phases = Object.keys(ORDER_STATUS_TEXT) as [OrderPhase, ...OrderPhase[]];
 
@@ -12,12 +18,15 @@ const orderStateSchema = z.object({
   user: z.string().regex(USER_ID),
   stockId: z.string().regex(STOCK_ID),
   quantity: z.number().int().positive(),
+  /** Absent in events recorded before sells existed: a buy. */
+  side: z.enum(ORDER_SIDES).optional(),
   phase: z.enum(phases),
-  status: z.enum(Object.values(ORDER_STATUS_TEXT) as [string, ...string[]]),
+  status: z.enum(ALL_STATUS_TEXTS),
   price: z.number().int().optional(),
   priceMinute: z.iso.datetime().optional(),
   amount: z.number().int().optional(),
   availableCredit: z.number().optional(),
+  availableShares: z.number().optional(),
   reason: z.string().optional(),
   receivedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -1,19 +1,9 @@
 // What one order costs the Temporal server, as a regression check on the real server: the history of
-// an order placed through the API (buyOrder version 3) event by event, and orders started the way they
-// were before (no `version` in its input, or version 2: in-flight orders at upgrade time), which must
-// still run their own paths. Every history replays against today's workflow code.
-import { WithStartWorkflowOperation } from '@temporalio/client';
+// an order placed through the API, event by event, for a settled and a denied order. Every history
+// replays against today's workflow code (older recorded ones: test/workflow/replay.test.ts).
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import {
-  BUY_ORDER_VERSION,
-  BUY_ORDER_WORKFLOW_TYPE,
-  buyOrderWorkflowId,
-  ORDER_STATUS_TEXT,
-  placeOrderUpdate,
-  type BuyOrderInput,
-} from '../../../lib/contracts/orders';
-import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
+import { buyOrderWorkflowId, ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import type { OrderView } from '../../../lib/orders/view';
 import { http } from '../../support/http';
 import { eventually, type OrderStack, startOrderStack, watchOrderEvents } from '../../support/order-harness';
@@ -105,77 +95,24 @@ test('an order placed through the API: 17 history events, two markers, two Order
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
 });
 
-test('an order started before version 2 keeps its own path: 19 events, four markers, and replays', async () => {
-  const user = newUser('ok');
-  await putUser(stack.redis, user, 1_000_000);
-  const orderId = `v1-${Date.now()}`;
-  const input: BuyOrderInput = {
-    orderId,
-    user,
-    stockId: SAIPA,
-    quantity: 10,
-    verifyTimeoutMs: 60_000,
-    receivedAt: new Date().toISOString(),
-  };
-  expect(BUY_ORDER_VERSION).toBe(3);
-  // As the API started orders before version 2: Update-with-Start, the same input without `version`.
-  const checked = await stack.api.deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
-    startWorkflowOperation: new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
-      workflowId: buyOrderWorkflowId(orderId),
-      taskQueue: TASK_QUEUES.orders,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
-  });
-  expect(checked.status).toBe(ORDER_STATUS_TEXT.inProgress);
-  const { history, events } = await historyOf(orderId);
-  expect(shape(events).filter((t) => t.startsWith('marker'))).toHaveLength(4);
-  expect(events).toHaveLength(19);
-  expect(count(events, 'markerRecordedEventAttributes')).toBe(4);
-  expect(count(events, 'upsertWorkflowSearchAttributesEventAttributes')).toBe(2);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
-});
-
-/** Places an order for more than the user's credit, as the API does or (with `version`) as it did. */
-async function deniedOrder(version?: number) {
+/** Places an order for more than the user's credit, through the API. */
+async function deniedOrder() {
   const user = newUser('ok');
   await putUser(stack.redis, user, 1_000);
-  if (version === undefined) {
-    const placed = await http<OrderView>(`${stack.api.url}/orders`, {
-      json: { user, stockid: SAIPA, quantity: 10 },
-      headers: authOf(user),
-    });
-    expect(placed.body.status).toBe(ORDER_STATUS_TEXT.denied);
-    return placed.body.orderId;
-  }
-  const orderId = `v${version}-denied-${Date.now()}`;
-  const input: BuyOrderInput = {
-    orderId,
-    user,
-    stockId: SAIPA,
-    quantity: 10,
-    verifyTimeoutMs: 60_000,
-    receivedAt: new Date().toISOString(),
-    version,
-  };
-  const checked = await stack.api.deps.temporal.workflow.executeUpdateWithStart(placeOrderUpdate, {
-    startWorkflowOperation: new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
-      workflowId: buyOrderWorkflowId(orderId),
-      taskQueue: TASK_QUEUES.orders,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    }),
+  const placed = await http<OrderView>(`${stack.api.url}/orders`, {
+    json: { user, stockid: SAIPA, quantity: 10 },
+    headers: authOf(user),
   });
-  expect(checked.status).toBe(ORDER_STATUS_TEXT.denied);
-  return orderId;
+  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.denied);
+  return placed.body.orderId;
 }
 
-test("a denied order (version 3) is answered before its event's publish, which follows on an activity", async () => {
+test("a denied order is answered before its event's publish, which follows on an activity", async () => {
   const orderId = await deniedOrder();
   const { history, events } = await historyOf(orderId);
   const types = shape(events);
-  // The update completes in the first workflow task; the publish is an activity task after it: 15
-  // events where version 2's 10 waited for the publish inside the first task.
+  // The update completes in the first workflow task; the publish is an activity task after it (a
+  // local activity would hold the answer until Kafka acknowledged).
   expect(types).toEqual([
     'workflow_execution_started',
     'workflow_task_scheduled',
@@ -202,14 +139,5 @@ test("a denied order (version 3) is answered before its event's publish, which f
     'denied',
     ORDER_STATUS_TEXT.denied,
   ]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
-});
-
-test('a denied order started as version 2 keeps its path (the event on a local activity) and replays', async () => {
-  const orderId = await deniedOrder(2);
-  const { history, events } = await historyOf(orderId);
-  expect(shape(events).filter((t) => t.startsWith('activity_task_scheduled'))).toEqual([]);
-  expect(events).toHaveLength(10);
-  expect(count(events, 'markerRecordedEventAttributes')).toBe(2);
   await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
 });

@@ -19,11 +19,10 @@ import {
   adjustCredit,
   orderMoneyState,
   readMoney,
-  releaseOrderCredit,
+  finishOrder,
   ReplicaAckError,
   reserveOrderCredit,
   setCredit,
-  settleOrderCredit,
 } from '../../../lib/store/credit';
 import {
   holdingsKey,
@@ -155,9 +154,12 @@ describe('the store on the cluster', () => {
     // A replay answers the first outcome and reserves nothing more.
     expect(await reserveOrderCredit(redis, a)).toMatchObject({ state: 'reserved', amount: 30_000 });
     expect(await readMoney(redis, user)).toEqual({ credit: 100_000, reserved: 80_000 });
-    expect(await settleOrderCredit(redis, user, a.orderId)).toBe('settled');
-    expect(await settleOrderCredit(redis, user, a.orderId)).toBe('settled');
-    expect(await releaseOrderCredit(redis, user, b.orderId)).toBe('released');
+    const settle = { user, orderId: a.orderId, to: 'settled', phase: 'succeeded' } as const;
+    expect((await finishOrder(redis, settle)).state).toBe('settled');
+    expect((await finishOrder(redis, settle)).state).toBe('settled');
+    expect(
+      (await finishOrder(redis, { user, orderId: b.orderId, to: 'released', phase: 'failed' })).state,
+    ).toBe('released');
     expect(await orderMoneyState(redis, user, c.orderId)).toBe('denied');
     const adjust = { user, delta: 5_000, maxCredit: 10 ** 12, by: 'op', idempotencyKey: randomUUID() };
     const first = await adjustCredit(redis, adjust);

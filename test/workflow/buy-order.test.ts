@@ -1,6 +1,8 @@
-// The 60 s verification rule, proven in seconds: the real buyOrder workflow on Temporal's time-skipping
-// test server, its activities replaced by test functions. A stalled verifier is cut at 60 s of
-// (skipped) time, once, and the reservation released; a verifier that answers at 59 s settles the order.
+// The 60 s verification rule and the cancel, proven in seconds: the real buyOrder workflow on Temporal's
+// time-skipping test server, its activities replaced by test functions. A stalled verifier is cut at
+// 60 s of (skipped) time, once, and the reservation released, for a buy and a sell; a verifier that
+// answers at 59 s settles the order; a cancel during the verification stops it and releases; a cancel
+// after the order is decided changes nothing.
 import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -14,12 +16,15 @@ import {
 } from '@temporalio/worker';
 import type { OrderActivities, OrderStep, ReserveRequest, ReserveResult } from '../../activities/orders';
 import {
-  BUY_ORDER_VERSION,
   BUY_ORDER_WORKFLOW_TYPE,
   ORDER_STATUS_TEXT,
+  SELL_STATUS_TEXT,
   buyOrderWorkflowId,
+  cancelOrderUpdate,
   type BuyOrderInput,
+  type FinalOutcome,
   type OrderEvent,
+  type OrderSide,
   type OrderState,
 } from '../../lib/contracts/orders';
 import { loadConfig } from '../../lib/infra/config';
@@ -63,7 +68,11 @@ afterAll(async () => {
 });
 
 interface Recorded {
+  /** The check each order ran: reserveCredit (buy) or reserveShares (sell). */
+  checks: string[];
   verifyAttempts: number[];
+  /** Verification attempts that saw Temporal's cancellation. */
+  verifyCancelled: number;
   settled: string[];
   released: string[];
   events: OrderEvent[];
@@ -111,22 +120,35 @@ function testActivities(verify: () => Promise<boolean>, rec: Recorded): OrderAct
   };
   return {
     async reserveCredit({ quantity }: ReserveRequest): Promise<ReserveResult> {
+      rec.checks.push('reserveCredit');
       return { outcome: 'reserved', price: PRICE, amount: PRICE * quantity, availableCredit: 10_000_000 };
+    },
+    async reserveShares({ quantity }: ReserveRequest): Promise<ReserveResult> {
+      rec.checks.push('reserveShares');
+      return { outcome: 'reserved', price: PRICE, amount: PRICE * quantity, availableShares: 1_000 };
     },
     async verifyUser({ publish: events }: OrderStep): Promise<boolean> {
       rec.verifyAttempts.push(Context.current().info.attempt);
       publish(events);
-      return verify();
+      try {
+        return await verify();
+      } catch (err) {
+        if (Context.current().cancellationSignal.aborted) rec.verifyCancelled += 1;
+        throw err;
+      }
     },
-    async settleOrder({ orderId, publish: events }: OrderStep): Promise<void> {
+    async settleOrder({ orderId, publish: events }: OrderStep): Promise<FinalOutcome> {
       rec.settled.push(orderId);
       rec.carried.push(...(events ?? []).map((e) => e.after.phase));
       publish(events);
+      return { phase: 'succeeded' };
     },
-    async releaseCredit({ orderId, publish: events }: OrderStep): Promise<void> {
+    async releaseCredit({ orderId, publish: events }: OrderStep): Promise<FinalOutcome> {
       rec.released.push(orderId);
       rec.carried.push(...(events ?? []).map((e) => e.after.phase));
       publish(events);
+      const final = events?.at(-1)?.after;
+      return { phase: final?.phase ?? 'failed', ...(final?.reason ? { reason: final.reason } : {}) };
     },
     async publishOrderEvent(event: OrderEvent): Promise<void> {
       publish([event]);
@@ -137,8 +159,17 @@ function testActivities(verify: () => Promise<boolean>, rec: Recorded): OrderAct
 async function runOrder(
   orderId: string,
   verify: () => Promise<boolean>,
+  side: OrderSide = 'buy',
 ): Promise<{ result: OrderState; rec: Recorded; skippedMs: number }> {
-  const rec: Recorded = { verifyAttempts: [], settled: [], released: [], events: [], carried: [] };
+  const rec: Recorded = {
+    checks: [],
+    verifyAttempts: [],
+    verifyCancelled: 0,
+    settled: [],
+    released: [],
+    events: [],
+    carried: [],
+  };
   const taskQueue = `timeskip-${orderId}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -158,7 +189,7 @@ async function runOrder(
     quantity: 100,
     verifyTimeoutMs: VERIFY_TIMEOUT_MS,
     receivedAt: new Date().toISOString(),
-    version: BUY_ORDER_VERSION,
+    ...(side === 'sell' ? { side } : {}),
   };
   const startedAt = await env.currentTimeMs();
   const result = await worker.runUntil(
@@ -216,6 +247,84 @@ test(
     expect(rec.carried).toEqual(['inProgress', 'succeeded']);
     expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS - 1_000);
     expect(Date.now() - started).toBeLessThan(20_000);
+  },
+  ORDER_TEST_TIMEOUT_MS,
+);
+
+test(
+  'a sell whose verification stalls past 60 s fails once and releases its shares',
+  async () => {
+    const { result, rec, skippedMs } = await runOrder(
+      `sell-stall-${Date.now()}`,
+      async () => {
+        if (Context.current().info.attempt > 1) return true;
+        await activitySleep(VERIFY_TIMEOUT_MS + 30_000);
+        return true;
+      },
+      'sell',
+    );
+    expect(result.side).toBe('sell');
+    expect(result.status).toBe(ORDER_STATUS_TEXT.failed);
+    expect(result.reason).toBe(`verification timed out after ${VERIFY_TIMEOUT_MS} ms`);
+    expect(rec.checks).toEqual(['reserveShares']);
+    expect(rec.verifyAttempts).toEqual([1]);
+    expect(rec.released).toEqual([result.orderId]);
+    expect(rec.settled).toEqual([]);
+    expect(rec.events.map((e) => e.after.status)).toEqual([
+      SELL_STATUS_TEXT.inProgress,
+      ORDER_STATUS_TEXT.failed,
+    ]);
+    expect(skippedMs).toBeGreaterThanOrEqual(VERIFY_TIMEOUT_MS);
+  },
+  ORDER_TEST_TIMEOUT_MS,
+);
+
+test(
+  'a cancel during the verification stops it and releases: Canceled, never settled',
+  async () => {
+    const orderId = `cancel-${Date.now()}`;
+    let canceled: Promise<OrderState> | undefined;
+    const { result, rec } = await runOrder(orderId, async () => {
+      // The user withdraws the order 10 s into a verification that would answer yes at 50 s.
+      await activitySleep(10_000);
+      canceled = env.client.workflow
+        .getHandle(buyOrderWorkflowId(orderId))
+        .executeUpdate(cancelOrderUpdate, { args: [{ by: 'user2' }] });
+      await activitySleep(40_000);
+      return true;
+    });
+    expect(result.status).toBe('Canceled: Order canceled by the user.');
+    expect(result.phase).toBe('canceled');
+    expect(result.reason).toBe('canceled by user2');
+    expect((await canceled)?.status).toBe(ORDER_STATUS_TEXT.canceled);
+    expect(rec.verifyCancelled).toBe(1);
+    expect(rec.verifyAttempts).toEqual([1]);
+    expect(rec.released).toEqual([orderId]);
+    expect(rec.settled).toEqual([]);
+    expect(rec.events.map((e) => e.after.phase)).toEqual(['inProgress', 'canceled']);
+  },
+  ORDER_TEST_TIMEOUT_MS,
+);
+
+test(
+  'a cancel after the order succeeded changes nothing',
+  async () => {
+    const orderId = `cancel-late-${Date.now()}`;
+    const { result, rec } = await runOrder(orderId, async () => true);
+    expect(result.status).toBe(ORDER_STATUS_TEXT.succeeded);
+    const late = await env.client.workflow
+      .getHandle(buyOrderWorkflowId(orderId))
+      .executeUpdate(cancelOrderUpdate, { args: [{ by: 'user2' }] })
+      .then(
+        () => 'answered',
+        (err: Error) => err.name,
+      );
+    // A closed order takes no update; its result stands.
+    expect(late).not.toBe('answered');
+    const after = await env.client.workflow.getHandle(buyOrderWorkflowId(orderId)).result();
+    expect(after.status).toBe(ORDER_STATUS_TEXT.succeeded);
+    expect(rec.settled).toEqual([orderId]);
+    expect(rec.released).toEqual([]);
   },
   ORDER_TEST_TIMEOUT_MS,
 );
