@@ -2,7 +2,8 @@
 // with its ops server (/metrics, /healthz, /readyz) on CONSUMER_OPS_PORT.
 import { createKafka } from '../lib/infra/kafka';
 import { createReadinessCheck } from '../lib/infra/health';
-import { createPriceIngestMetrics, createRegistry, registerMarketOpen } from '../lib/infra/metrics';
+import { createRegistry } from '../lib/infra/metrics';
+import { createPriceIngestMetrics, registerMarketOpen } from '../lib/prices/metrics';
 import { startOpsServer } from '../lib/infra/ops-server';
 import { startPriceConsumer } from '../lib/prices/ingest/consumer';
 import { priceMinuteRule } from '../lib/prices/market-calendar';

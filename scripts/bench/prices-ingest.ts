@@ -12,7 +12,7 @@ import { createRedis, type Redis } from '../../lib/infra/redis';
 import { simulatedTick } from '../../lib/prices/sources/simulated';
 import type { PriceTick } from '../../lib/contracts/price-tick';
 import { writeTicks } from '../../lib/store/price-history';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { stopChild } from '../stack/app-control';
 import { ROOT } from '../stack/spec';
 import { peakRssMiB, say } from './bench-lib';

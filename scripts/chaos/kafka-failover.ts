@@ -10,7 +10,7 @@ import type { Consumer } from 'kafkajs';
 import { loadConfig } from '../../lib/infra/config';
 import { createKafka } from '../../lib/infra/kafka';
 import { connectKafkaSender } from '../../lib/infra/kafka-sender';
-import { sleep, waitFor } from '../../test/support/wait';
+import { sleep, waitFor } from '../wait';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import {
   haEnv,

@@ -11,7 +11,7 @@ import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
-import { sleep, waitFor } from '../../test/support/wait';
+import { sleep, waitFor } from '../wait';
 import { healthPort } from '../stack/app-processes';
 import { stackSpecFromConfig, startStack, stopStack, type StackSpec } from '../stack/local-stack';
 import { prebuildWorkflowBundle } from '../stack/workflow-bundle';

@@ -1,7 +1,7 @@
 // What a chaos run kills: each copy of an app process and each node of a service, with how it is
 // killed and how it counts as back; and the settings of the run's own stack.
 import { loadConfig, type Config } from '../../lib/infra/config';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { healthPort, instanceName, type AppInstance, type AppProcess } from '../stack/app-processes';
 import {
   haEnv,

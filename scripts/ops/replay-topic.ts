@@ -6,7 +6,7 @@ import { config, type Config } from '../../lib/infra/config';
 import { createKafka } from '../../lib/infra/kafka';
 import { createLogger, type Logger } from '../../lib/infra/logger';
 import { createRedis, type Redis } from '../../lib/infra/redis';
-import { sleep } from '../../test/support/wait';
+import { sleep } from '../wait';
 
 export interface ReplayConsumer {
   stop(): Promise<void>;

@@ -7,7 +7,7 @@ import { sendDeadLetters, type DeadLetter } from '../../infra/dead-letters';
 import { TOPICS } from '../../infra/kafka';
 import type { KafkaSender } from '../../infra/kafka-sender';
 import type { Logger } from '../../infra/logger';
-import { deadLetterReason, type PriceIngestMetrics } from '../../infra/metrics';
+import { deadLetterReason, type PriceIngestMetrics } from '../metrics';
 import type { Redis } from '../../infra/redis';
 import { writeTicks } from '../../store/price-history';
 import { parseTickMessage } from './parse';

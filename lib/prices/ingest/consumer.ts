@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { TOPICS } from '../../infra/kafka';
 import { startBatchConsumer, type RunningBatchConsumer } from '../../infra/batch-consumer';
 import type { Logger } from '../../infra/logger';
-import type { PriceIngestMetrics } from '../../infra/metrics';
+import type { PriceIngestMetrics } from '../metrics';
 import type { Redis } from '../../infra/redis';
 import { createPriceBatchHandler } from './batch';
 

@@ -20,7 +20,7 @@ import { putAccount, putPrice, SAIPA } from '../../support/accounts';
 import { bearer, http } from '../../support/http';
 import { testConfig } from '../../support/test-stack';
 import { startScriptedVerifier, type ScriptedVerifier } from '../../support/verifiers';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 const offset = testConfig().TEST_STACK_PORT_OFFSET + 50;
 const env = {
