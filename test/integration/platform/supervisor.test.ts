@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRedis } from '../../../lib/infra/redis';
-import { loadConfig } from '../../../lib/infra/config';
+import { loadStackConfig } from '../../../scripts/stack/stack-config';
 import {
   portOpen,
   readPid,
@@ -30,7 +30,7 @@ const env = {
   // Long enough that only the second Ctrl-C can explain a quick stop.
   SHUTDOWN_GRACE: '90s',
 };
-const cfg = loadConfig(env);
+const cfg = loadStackConfig(env);
 const spec = stackSpecFromConfig(cfg);
 let verifier: ScriptedVerifier;
 let group: number | undefined;
