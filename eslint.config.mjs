@@ -1,7 +1,14 @@
-// Lint guards the Temporal sandbox: no floating promises anywhere, no Node built-ins in workflows/.
+// Lint guards the Temporal sandbox (no floating promises anywhere, no Node built-ins in workflows/) and
+// the way imports point: the product never imports its tools, lib/'s layers one way, no import cycles.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importPlugin from 'eslint-plugin-import';
 import { builtinModules } from 'node:module';
+
+/** The product: what ships and runs in production. Tools (scripts/) and tests may import it, not the reverse. */
+const PRODUCT = ['./api', './workers', './workflows', './activities', './lib'];
+/** lib/'s layers, bottom first: each may import the ones before it, never one after it. */
+const LIB_LAYERS = ['contracts', 'infra', 'store', 'prices', 'orders'];
 
 export default tseslint.config(
   {
@@ -25,6 +32,51 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    plugins: { import: importPlugin },
+    settings: {
+      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import/resolver': { node: { extensions: ['.ts', '.js', '.mjs'] } },
+    },
+    rules: {
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: PRODUCT,
+              from: ['./scripts', './test'],
+              message: 'The product imports neither scripts/ nor test/: move what it needs into lib/.',
+            },
+            {
+              // The operator commands and the local stack run without the test tree (test/support is
+              // shared with bench and chaos only).
+              target: [
+                './scripts/stack',
+                './scripts/ops',
+                './scripts/web',
+                './scripts/cli.ts',
+                './scripts/wait.ts',
+              ],
+              from: './test',
+              message: 'The local stack and the operator commands do not import test/.',
+            },
+            {
+              target: './lib',
+              from: ['./api', './workers', './workflows', './activities'],
+              message: 'lib/ is what the processes share: it imports none of them.',
+            },
+            ...LIB_LAYERS.map((layer, i) => ({
+              target: `./lib/${layer}`,
+              from: LIB_LAYERS.slice(i + 1).map((above) => `./lib/${above}`),
+              message: `lib/ layers point one way (${LIB_LAYERS.join(' → ')} may import only those before them).`,
+            })),
+          ],
+        },
+      ],
+      'import/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

@@ -2,7 +2,7 @@
 // minute (the schedule's priceFetch runs) or a range of minutes (priceBackfill's blocks).
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../lib/infra/logger';
-import type { PriceFetchMetrics } from '../lib/infra/metrics';
+import type { PriceFetchMetrics } from '../lib/prices/metrics';
 import type { PriceActivities, RangeProgress } from '../lib/contracts/price-fetch';
 import type { PricePublisher } from '../lib/prices/publisher';
 import { MINUTE_MS, type PriceSource } from '../lib/prices/sources/source';

@@ -6,12 +6,8 @@ import { createOrderActivities } from '../activities/orders';
 import { createPriceActivities } from '../activities/price-activities';
 import { createVerifier, observedVerifier } from '../activities/verifier';
 import { createReadinessCheck } from '../lib/infra/health';
-import {
-  createOrderMetrics,
-  createPriceFetchMetrics,
-  createRegistry,
-  registerConsumerLag,
-} from '../lib/infra/metrics';
+import { createOrderMetrics, createRegistry, registerConsumerLag } from '../lib/infra/metrics';
+import { createPriceFetchMetrics } from '../lib/prices/metrics';
 import { freePort, startOpsServer } from '../lib/infra/ops-server';
 import type { Config } from '../lib/infra/config';
 import type { Logger } from '../lib/infra/logger';

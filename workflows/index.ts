@@ -2,4 +2,3 @@
 export { buyOrder } from './buy-order';
 export { priceBackfill } from './price-backfill';
 export { priceFetch } from './price-fetch';
-export { benchCeiling } from './bench-ceiling';

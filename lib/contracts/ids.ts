@@ -15,3 +15,8 @@ export const ORDER_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 /** An Idempotency-Key header value. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export const IDEMPOTENCY_KEY_RULE = '1–255 visible ASCII characters';
+
+/** Every key is `bourse_` + 43 base64url characters (256 random bits): easy for secret scanners. */
+export const API_KEY_PATTERN = /^bourse_[A-Za-z0-9_-]{43}$/;
+/** The same shape anywhere in a text, for redaction. */
+export const API_KEY_ANYWHERE = /bourse_[A-Za-z0-9_-]{43}/g;

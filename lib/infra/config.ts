@@ -1,5 +1,6 @@
-// Every setting bourse reads, from the environment, with local defaults; validated once at start.
-// No other module reads process.env.
+// Every setting the service reads, from the environment, with local defaults; validated once at start.
+// No other module of the product reads process.env. The local stack's, the tests' and the tools' own
+// settings are read the same way, with the helpers below, in scripts/stack/stack-config.ts.
 import { z } from 'zod';
 import { STOCK_ID, STOCK_ID_RULE } from '../contracts/ids';
 
@@ -15,8 +16,8 @@ export class ConfigError extends Error {
 
 const DEMO_STOCKS = ['778253364357513', '44891482026867833', '46348559193224090', '35425587644337450'];
 
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+export const port = z.coerce.number().int().min(1).max(65535);
+export const positiveInt = z.coerce.number().int().positive();
 
 const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port');
 const stockId = z.string().regex(STOCK_ID, `must be ${STOCK_ID_RULE}`);
@@ -80,14 +81,59 @@ export function durationToMs(text: string): number {
   return Number(m[1]) * unit;
 }
 
-/** Each variable: its schema and its default (as the text a user would write). */
+/** Settings: each variable's schema and its default (as the text a user would write). */
+export type Variables = Readonly<Record<string, readonly [z.ZodType, string]>>;
+export type Settings<V extends Variables> = { readonly [K in keyof V]: z.output<V[K][0]> };
+
+/** Each variable's default, as a user writes it (README's table is checked against these). */
+export function settingDefaults<V extends Variables>(vars: V): Readonly<Record<keyof V, string>> {
+  return Object.fromEntries(Object.entries(vars).map(([name, [, fallback]]) => [name, fallback])) as Readonly<
+    Record<keyof V, string>
+  >;
+}
+
+/** Parses each variable from `env` (or its default); throws ConfigError naming the first bad one. */
+export function parseSettings<V extends Variables>(
+  vars: V,
+  env: Record<string, string | undefined>,
+): Settings<V> {
+  const out: Record<string, unknown> = {};
+  for (const [name, [schema, fallback]] of Object.entries(vars)) {
+    const raw = env[name] ?? fallback;
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(
+        name,
+        `= ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    }
+    out[name] = parsed.data;
+  }
+  return out as Settings<V>;
+}
+
+/** `load` once per process; on a bad value prints the variable's name and exits. */
+export function loadOnce<T>(load: () => T): () => T {
+  let cached: T | undefined;
+  return () => {
+    if (cached) return cached;
+    try {
+      cached = load();
+      return cached;
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(78); // EX_CONFIG
+      }
+      throw err;
+    }
+  };
+}
+
 const variables = {
   LOG_LEVEL: [z.enum(['debug', 'info', 'warn', 'error']), 'info'],
   TEMPORAL_ADDRESS: [hostPort, '127.0.0.1:7233'],
   TEMPORAL_NAMESPACE: [z.string().min(1), 'default'],
-  TEMPORAL_UI_PORT: [port, '8233'],
-  /** The local stack's Temporal: the CLI's dev server on SQLite, or the server built from source on PostgreSQL. */
-  TEMPORAL_PERSISTENCE: [z.enum(['sqlite', 'postgres']), 'sqlite'],
   KAFKA_BROKERS: [list(hostPort), '127.0.0.1:9092'],
   KAFKA_CLIENT_ID: [z.string().min(1), 'bourse'],
   /** Replicas of every bourse topic, set when it is created; min.insync.replicas is one less (at least 1). */
@@ -106,8 +152,6 @@ const variables = {
   WORKER_TEMPORAL_METRICS_PORT: [port, '9102'],
   CONSUMER_OPS_PORT: [port, '9103'],
   ORDER_EVENTS_CONSUMER_OPS_PORT: [port, '9104'],
-  PROMETHEUS_PORT: [port, '9090'],
-  STACK_DIR: [z.string().min(1), '.stack/local'],
   PRICE_SOURCE: [z.enum(['simulated', 'tsetmc']), 'simulated'],
   STOCKS: [list(stockId), DEMO_STOCKS.join(',')],
   TSETMC_BASE_URL: [z.url(), 'https://cdn.tsetmc.com/api/'],
@@ -152,7 +196,6 @@ const variables = {
   RESULT_WAIT_MAX: [duration, '75s'],
   SHUTDOWN_GRACE: [duration, '30s'],
   READY_CHECK_TIMEOUT: [duration, '2s'],
-  TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
   WORKER_MAX_CONCURRENT_ACTIVITIES: [positiveInt.max(10_000), '200'],
   // Worker tuning (the SDK's defaults; docs/performance.md has what each measured on the order path).
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: [positiveInt.min(2).max(10_000), '40'],
@@ -166,37 +209,15 @@ const variables = {
   RATE_LIMIT_WINDOW: [duration, '1m'],
   REQUEST_READ_TIMEOUT: [duration, '15s'],
   REQUEST_TIMEOUT: [duration, '90s'],
-  FUZZ_RUNS: [positiveInt.max(10_000_000), '300'],
-  FUZZ_SEED: [z.coerce.number().int(), '20261122'],
 } as const;
 
-type Variables = typeof variables;
-
-/** Every variable bourse reads and its default, as a user writes it (README's table is checked against this). */
-export const CONFIG_DEFAULTS = Object.fromEntries(
-  Object.entries(variables).map(([name, [, fallback]]) => [name, fallback]),
-) as Readonly<Record<keyof Variables, string>>;
-export type Config = { readonly [K in keyof Variables]: z.output<Variables[K][0]> } & {
-  readonly temporalPort: number;
-  readonly kafkaPort: number;
-  readonly redisPort: number;
-};
+/** Every variable the service reads and its default, as a user writes it. */
+export const CONFIG_DEFAULTS = settingDefaults(variables);
+export type Config = Settings<typeof variables>;
 
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const out: Record<string, unknown> = {};
-  for (const [name, [schema, fallback]] of Object.entries(variables)) {
-    const raw = env[name] ?? fallback;
-    const parsed = (schema as z.ZodType).safeParse(raw);
-    if (!parsed.success) {
-      throw new ConfigError(
-        name,
-        `= ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-      );
-    }
-    out[name] = parsed.data;
-  }
-  const cfg = out as Omit<Config, 'temporalPort' | 'kafkaPort' | 'redisPort'>;
+  const cfg = parseSettings(variables, env);
   if (cfg.VERIFY_DELAY_MIN > cfg.VERIFY_DELAY_MAX) {
     throw new ConfigError('VERIFY_DELAY_MIN', 'must not exceed VERIFY_DELAY_MAX');
   }
@@ -205,28 +226,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cfg.MARKET_OPEN >= cfg.MARKET_CLOSE)
     throw new ConfigError('MARKET_OPEN', 'must be before MARKET_CLOSE');
-  const redisPort = redisUrlNodes(cfg.REDIS_URL)[0]!.port;
-  return Object.freeze({
-    ...cfg,
-    temporalPort: Number(cfg.TEMPORAL_ADDRESS.split(':')[1]),
-    kafkaPort: Number(cfg.KAFKA_BROKERS[0]!.split(':')[1]),
-    redisPort,
-  }) as Config;
+  return Object.freeze(cfg);
 }
-
-let cached: Config | undefined;
 
 /** The process's configuration; on a bad value prints the variable's name and exits. */
-export function config(): Config {
-  if (cached) return cached;
-  try {
-    cached = loadConfig();
-    return cached;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
-}
+export const config = loadOnce(() => loadConfig());

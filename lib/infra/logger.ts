@@ -1,7 +1,7 @@
 // Structured logs: one JSON object per line, with the domain's ids as fields. Anything shaped like an
 // API key is masked on the way out, whatever field it hides in (a client may paste its key into a URL
 // or a body field; no code logs a key on purpose).
-import { API_KEY_ANYWHERE } from '../store/api-keys';
+import { API_KEY_ANYWHERE } from '../contracts/ids';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

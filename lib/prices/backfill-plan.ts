@@ -1,6 +1,7 @@
 // What both sides of the priceBackfill wire agree on: the workflow type, its id, input and result, and
 // the pure range logic (validation, splitting into blocks) the workflow runs and the starters check
 // before starting it. Workflow-safe: no I/O, no Node built-ins.
+import type { PriceRange, PriceRangeCounts, PriceRangeResult } from '../contracts/price-fetch';
 import { MINUTE_MS } from './sources/source';
 
 export const PRICE_BACKFILL_WORKFLOW = 'priceBackfill';
@@ -15,23 +16,8 @@ export const BACKFILL_LIMITS = {
   blocksPerRun: 500,
 } as const;
 
-/** Minutes of a range fetched and what was published, in total. */
-export interface PriceRangeCounts {
-  /** Minutes fetched and published (market minutes: with the `tsetmc` source, the TSE session only). */
-  minutes: number;
-  /** Minutes of the range outside the market session, not fetched. */
-  skipped: number;
-  /** Ticks published. */
-  published: number;
-}
-
-/** A range of whole minutes, [from, to), ISO 8601 UTC. */
-export interface PriceRange {
-  from: string;
-  to: string;
-}
-
-export type PriceRangeResult = PriceRange & PriceRangeCounts;
+// The range shapes are the price activities' (lib/contracts/price-fetch.ts); the workflow takes them from here.
+export type { PriceRange, PriceRangeCounts, PriceRangeResult };
 
 export interface PriceBackfillInput {
   /** The first minute to fill, an ISO 8601 time with a zone, e.g. 2026-11-21T09:00:00Z. */

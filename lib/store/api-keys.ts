@@ -3,17 +3,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { apiKeyKey, operatorApiKeysKey, rateLimitKey, userApiKeysKey } from './keys';
 import type { Redis } from '../infra/redis';
+import { API_KEY_PATTERN } from '../contracts/ids';
 
 export type Role = 'user' | 'operator';
 export interface Principal {
   id: string;
   role: Role;
 }
-
-/** Every key is `bourse_` + 43 base64url characters (256 random bits): easy for secret scanners. */
-export const API_KEY_PATTERN = /^bourse_[A-Za-z0-9_-]{43}$/;
-/** The same shape anywhere in a text, for redaction. */
-export const API_KEY_ANYWHERE = /bourse_[A-Za-z0-9_-]{43}/g;
 
 /** A fast hash is enough: the key has 256 bits of entropy, so it cannot be guessed from its hash. */
 export const apiKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');

@@ -2,7 +2,7 @@
 // routes never hold a Redis client themselves.
 import type { Config } from '../infra/config';
 import { createLogger } from '../infra/logger';
-import { createPriceTicker } from '../prices/price-ticker';
+import { createPriceTicker } from './price-ticker';
 import type { Redis } from '../infra/redis';
 import { readAccount } from './account';
 import { issueApiKey } from './api-keys';

@@ -1,7 +1,7 @@
 // What every benchmark scenario shares: percentiles with their sample counts, an open-loop load
 // generator, and the one function that talks to the order API (so a header is added in one place).
 import { readFileSync } from 'node:fs';
-import { sleep } from '../../test/support/wait';
+import { sleep } from '../wait';
 
 export { sleep };
 export const say = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);

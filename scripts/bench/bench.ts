@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../lib/infra/config';
+import { loadStackConfig, type StackConfig } from '../stack/stack-config';
 import { runCommand } from '../cli';
 import {
   portOpen,
@@ -40,7 +40,7 @@ export { command } from './options';
 
 /** The price figures, in order: each catch-up's stocks become the next figure's live stocks. */
 async function priceFigures(
-  cfg: Config,
+  cfg: StackConfig,
   opts: BenchOptions,
   only: Set<string>,
   results: Record<string, unknown>,
@@ -87,7 +87,7 @@ async function priceFigures(
  * 0–200 ms, then the list.
  */
 async function orderFigures(
-  cfg: Config,
+  cfg: StackConfig,
   opts: BenchOptions,
   only: Set<string>,
   results: Record<string, unknown>,
@@ -146,7 +146,7 @@ function ceilingShares(results: Record<string, unknown>) {
 
 async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> {
   const only = new Set(opts.only);
-  const cfg = loadConfig({ ...process.env, ...BENCH_ENV });
+  const cfg = loadStackConfig({ ...process.env, ...BENCH_ENV });
   const spec = stackSpecFromConfig(cfg);
   const reuse = (
     await Promise.all([spec.redisPort, spec.kafkaPort, spec.temporalPort].map((p) => portOpen(p)))

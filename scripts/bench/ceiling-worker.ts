@@ -1,8 +1,8 @@
-// The bench's ceiling worker: serves the benchCeiling workflow (workflows/bench-ceiling.ts) on its own
+// The bench's ceiling worker: serves the benchCeiling workflow (ceiling-workflow.ts) on its own
 // task queue, with the SDK's default worker settings, the way test/support/order-harness.ts runs the
 // orders worker. Started by `npm run bench` for the `ceiling` scenario. Not part of the product.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { BENCH_CEILING_TASK_QUEUE } from '../../lib/contracts/bench-ceiling';
+import { BENCH_CEILING_TASK_QUEUE } from './ceiling-contract';
 import { runProcess } from '../../lib/infra/process';
 import { runCommand, type CommandSpec } from '../cli';
 
@@ -19,7 +19,8 @@ const start = () =>
       connection,
       namespace: cfg.TEMPORAL_NAMESPACE,
       taskQueue: BENCH_CEILING_TASK_QUEUE,
-      workflowsPath: require.resolve('../../workflows'),
+      // Its own bundle: the product's (workflows/) does not carry the bench's workflow.
+      workflowsPath: require.resolve('./ceiling-workflow'),
       shutdownGraceTime: '1s',
     });
     const running = worker.run();

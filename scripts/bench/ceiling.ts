@@ -8,7 +8,7 @@ import {
   BENCH_CEILING_WORKFLOW_TYPE,
   benchCeilingUpdate,
   benchCeilingWorkflowId,
-} from '../../lib/contracts/bench-ceiling';
+} from './ceiling-contract';
 import type { Config } from '../../lib/infra/config';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { fmt, openLoop, say, stats, type Stats } from './bench-lib';

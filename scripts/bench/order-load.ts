@@ -4,7 +4,7 @@ import type { Config } from '../../lib/infra/config';
 import { createRedis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice } from '../../test/support/accounts';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { benchKeys, openLoop, say, sleep, stats, type OrderApi, type Stats } from './bench-lib';
 import { BENCH_STOCK } from './options';
 import { withCpu } from './cpu';

@@ -6,7 +6,7 @@ import { createKafka, TOPICS } from '../../lib/infra/kafka';
 import { createRedis } from '../../lib/infra/redis';
 import { countOrders } from '../../lib/store/order-list';
 import { syntheticOrderEvent } from '../../test/support/order-events';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { benchKeys, fmt, say, stats, type Stats } from './bench-lib';
 import { BENCH_ENV } from './options';
 import { newUser } from './order-load';

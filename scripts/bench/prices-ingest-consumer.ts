@@ -4,7 +4,8 @@
 // the topic's end and reads nothing until the bench, once every member holds its partitions, says
 // "go": then it seeks its partitions to offset 0, so all members start together on a stable group.
 // It reports to the bench over IPC: its partitions after each join, and every chunk it has written.
-import { createPriceIngestMetrics, createRegistry } from '../../lib/infra/metrics';
+import { createRegistry } from '../../lib/infra/metrics';
+import { createPriceIngestMetrics } from '../../lib/prices/metrics';
 import { createKafka } from '../../lib/infra/kafka';
 import { runProcess } from '../../lib/infra/process';
 import { createRedis } from '../../lib/infra/redis';

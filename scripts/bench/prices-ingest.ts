@@ -6,13 +6,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Partitioners, type Admin } from 'kafkajs';
-import type { Config } from '../../lib/infra/config';
+import type { StackConfig } from '../stack/stack-config';
 import { createKafka } from '../../lib/infra/kafka';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { simulatedTick } from '../../lib/prices/sources/simulated';
 import type { PriceTick } from '../../lib/contracts/price-tick';
 import { writeTicks } from '../../lib/store/price-history';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { stopChild } from '../stack/app-control';
 import { ROOT } from '../stack/spec';
 import { peakRssMiB, say } from './bench-lib';
@@ -21,7 +21,7 @@ import type { FromConsumer, ToConsumer } from './prices-ingest-consumer';
 import { countStored, MINUTE, stockIds } from './prices-common';
 
 /** `redis-benchmark -q -t set -P 16`: Redis's own pipelined SET rate, requests/s. */
-function redisBenchmarkSet(cfg: Config, requests = 1_000_000): number {
+function redisBenchmarkSet(cfg: StackConfig, requests = 1_000_000): number {
   const r = spawnSync(
     'redis-benchmark',
     ['-q', '-t', 'set', '-P', '16', '-n', String(requests), '-p', String(cfg.redisPort)],
@@ -211,7 +211,7 @@ async function storeOnly(
  * tick, then each count of `processes` rewrites them all (the same HSET/ZADD work each pass).
  */
 export async function benchIngest(
-  cfg: Config,
+  cfg: StackConfig,
   opts: { stocks: number; minutes: number; processes: readonly number[]; profile: boolean },
 ): Promise<IngestFigures> {
   const stocks = stockIds(opts.stocks, '81');

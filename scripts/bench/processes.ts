@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import { spawnApp, stopChild } from '../stack/app-control';
 import type { AppProcess } from '../stack/app-processes';
 import { ROOT } from '../stack/spec';

@@ -5,7 +5,7 @@
 // how many order requests were answered.
 import { SAIPA } from '../../test/support/accounts';
 import { http, type HttpAnswer } from '../../test/support/http';
-import { sleep } from '../../test/support/wait';
+import { sleep } from '../wait';
 
 export interface LogicalOrder {
   user: string;

@@ -6,7 +6,7 @@ import { createTemporalClient } from '../../lib/infra/temporal';
 import { scanKeys } from '../../lib/store/cluster';
 import { holdingsKey, orderKey, userKey } from '../../lib/store/keys';
 import { SAIPA } from '../../test/support/accounts';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import type { LogicalOrder } from './clients';
 
 export interface Invariant {

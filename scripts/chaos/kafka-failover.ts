@@ -7,10 +7,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
-import { loadConfig } from '../../lib/infra/config';
+import { loadStackConfig } from '../stack/stack-config';
 import { createKafka } from '../../lib/infra/kafka';
 import { connectKafkaSender } from '../../lib/infra/kafka-sender';
-import { sleep, waitFor } from '../../test/support/wait';
+import { sleep, waitFor } from '../wait';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import {
   haEnv,
@@ -214,7 +214,7 @@ export async function runKafkaFailover(
 /** The HA stack of a run at `offset`, in `.stack/kafka-failover-<offset>`. */
 export function failoverSpec(offset: number): StackSpec {
   const env = { ...process.env, ...stackEnv(offset, `.stack/kafka-failover-${offset}`) };
-  return stackSpecFromConfig(loadConfig({ ...env, ...haEnv(loadConfig(env)) }));
+  return stackSpecFromConfig(loadStackConfig({ ...env, ...haEnv(loadStackConfig(env)) }));
 }
 
 async function main({ values }: Parsed<typeof command.options>): Promise<number> {

@@ -3,7 +3,7 @@
 // and nothing else. The order-events consumer lags (and was killed too): polled until it agrees, bounded.
 import type { OrderView } from '../../lib/contracts/http/orders';
 import { bearer, http } from '../../test/support/http';
-import { sleep } from '../../test/support/wait';
+import { sleep } from '../wait';
 import type { LogicalOrder } from './clients';
 import type { Invariant } from './invariants';
 

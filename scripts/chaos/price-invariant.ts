@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { PriceTick } from '../../lib/contracts/price-tick';
 import type { Redis } from '../../lib/infra/redis';
 import { latestPriceKey, priceHistoryKey, priceIndexKey } from '../../lib/store/keys';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import type { Invariant } from './invariants';
 
 const MINUTE = 60_000;

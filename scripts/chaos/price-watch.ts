@@ -3,7 +3,7 @@
 // the run's worst price gap: what a reader of `latest` saw as the staleness an outage caused.
 import type { Redis } from '../../lib/infra/redis';
 import { priceIndexKey } from '../../lib/store/keys';
-import { sleep } from '../../test/support/wait';
+import { sleep } from '../wait';
 
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();

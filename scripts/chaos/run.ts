@@ -6,12 +6,12 @@
 // so a failing run can be replayed.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../lib/infra/config';
+import { loadStackConfig, type StackConfig } from '../stack/stack-config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
-import { sleep, waitFor } from '../../test/support/wait';
+import { sleep, waitFor } from '../wait';
 import { healthPort } from '../stack/app-processes';
 import { stackSpecFromConfig, startStack, stopStack, type StackSpec } from '../stack/local-stack';
 import { prebuildWorkflowBundle } from '../stack/workflow-bundle';
@@ -35,7 +35,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   if (opts.temporal) env.TEMPORAL_PERSISTENCE = opts.temporal;
   const verifier = await startHashedVerifier();
   env.VERIFIER_URL = verifier.url;
-  const cfg = loadConfig(env);
+  const cfg = loadStackConfig(env);
   const spec = stackSpecFromConfig(cfg);
   rmSync(spec.dir, { recursive: true, force: true });
   const logDir = join(spec.dir, 'logs');
@@ -63,7 +63,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 interface RunContext {
   rng: () => number;
   env: Record<string, string>;
-  cfg: Config;
+  cfg: StackConfig;
   spec: StackSpec;
   apps: ChaosApps;
   /** What the run opened, for the clean-up. */

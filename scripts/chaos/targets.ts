@@ -1,7 +1,7 @@
 // What a chaos run kills: each copy of an app process and each node of a service, with how it is
 // killed and how it counts as back; and the settings of the run's own stack.
-import { loadConfig, type Config } from '../../lib/infra/config';
-import { waitFor } from '../../test/support/wait';
+import { loadStackConfig, type StackConfig } from '../stack/stack-config';
+import { waitFor } from '../wait';
 import { healthPort, instanceName, type AppInstance, type AppProcess } from '../stack/app-processes';
 import {
   haEnv,
@@ -32,7 +32,7 @@ export function chaosEnv(portOffset: number, ha = false): Record<string, string>
   if (!ha) return env;
   return {
     ...env,
-    ...haEnv(loadConfig({ ...process.env, ...env })),
+    ...haEnv(loadStackConfig({ ...process.env, ...env })),
     // A SIGKILLed consumer's partitions wait for its session to expire before its twin takes them.
     PRICE_CONSUMER_SESSION_TIMEOUT: '10s',
     ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: '10s',
@@ -54,7 +54,7 @@ export interface Target {
 }
 
 export function targetsOf(
-  cfg: Config,
+  cfg: StackConfig,
   spec: StackSpec,
   apps: ChaosApps,
   copies: number,

@@ -7,7 +7,7 @@ import {
   type Client,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import { config } from '../../lib/infra/config';
+import { stackConfig } from '../stack/stack-config';
 import { createLogger } from '../../lib/infra/logger';
 import { runCommand, UsageError, type CommandSpec, type Parsed } from '../cli';
 import {
@@ -77,7 +77,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   if (values.from === undefined || values.to === undefined)
     throw new UsageError('--from and --to are required');
   const input = { from: values.from, to: values.to, parallel: values.parallel, blockMinutes: values.block };
-  const cfg = config();
+  const cfg = stackConfig();
   const log = createLogger('prices-backfill', cfg.LOG_LEVEL);
   const client = createTemporalClient(cfg);
   try {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { config } from '../../lib/infra/config';
+import { stackConfig } from '../stack/stack-config';
 import { createKafka, TOPICS } from '../../lib/infra/kafka';
 import { connectKafkaSender } from '../../lib/infra/kafka-sender';
 import { importPrices, type ImportProgress, type ImportSummary } from '../../lib/prices/import/importer';
@@ -120,7 +120,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
     throw new UsageError(`--stock wants a 15–17 digit instrument code, got "${values.stock}"`);
   if (values.batch < 1 || values.batch > 100_000) throw new UsageError('--batch wants 1 to 100000');
   if (values['in-flight'] < 1 || values['in-flight'] > 64) throw new UsageError('--in-flight wants 1 to 64');
-  const cfg = config();
+  const cfg = stackConfig();
   const reportPath = values.report ?? defaultReportPath(cfg.STACK_DIR, file);
   const kafka = createKafka(cfg);
   const sender = await connectKafkaSender(kafka);

@@ -1,23 +1,27 @@
 // Rebuilding a Redis read model from its Kafka topic: a new consumer group reads the topic from the
 // earliest offset up to the end it had when the command started, through the consumer's own code,
-// then stops and deletes its group. Used by prices:rebuild and orders:rebuild.
+// then stops and deletes its group. Relies on retention.ms=-1 (lib/infra/kafka.ts). The one path of
+// `npm run prices:rebuild` (rebuild-prices.ts) and `npm run orders:rebuild` (rebuild-orders.ts).
 import type { Kafka } from 'kafkajs';
 import { config, type Config } from '../../lib/infra/config';
 import { createKafka } from '../../lib/infra/kafka';
 import { createLogger, type Logger } from '../../lib/infra/logger';
 import { createRedis, type Redis } from '../../lib/infra/redis';
-import { sleep } from '../../test/support/wait';
+import type { CommandSpec, Parsed } from '../cli';
+import { sleep } from '../wait';
 
 export interface ReplayConsumer {
   stop(): Promise<void>;
 }
 
 export interface Replay {
-  /** The logger's name, and what the log lines call the read model ("price history"). */
-  name: string;
+  /** The npm script that runs it ("prices:rebuild"); the logger is named after it. */
+  script: string;
+  /** What the log lines and the usage call the read model ("price history"). */
   what: string;
   topic: string;
-  groupId: (cfg: Config) => string;
+  /** The setting naming the consumer's own group: the rebuild's group is named after it. */
+  groupSetting: 'PRICE_CONSUMER_GROUP' | 'ORDER_EVENTS_CONSUMER_GROUP';
   /** Starts the consumer (fromBeginning, in `groupId`); `count(n)` after each write; `fail` if it dies. */
   start(deps: {
     cfg: Config;
@@ -30,10 +34,27 @@ export interface Replay {
   }): Promise<ReplayConsumer>;
 }
 
-export async function replayTopic(r: Replay): Promise<void> {
+/** A rebuild command: its usage and options, and its main for runCommand. */
+export function rebuildCommand(r: Replay) {
+  const command = {
+    usage: `npm run ${r.script} --`,
+    summary: `rebuilds the ${r.what} from Kafka ${r.topic} (earliest offset to the end at start), then exits`,
+    options: {
+      group: {
+        kind: 'string',
+        description: `consumer group to use (default: a new <${r.groupSetting}>-rebuild-<time>)`,
+      },
+    },
+  } as const satisfies CommandSpec;
+  const main = ({ values }: Parsed<typeof command.options>) =>
+    replayTopic(r, (cfg) => values.group ?? `${cfg[r.groupSetting]}-rebuild-${Date.now()}`);
+  return { command, main };
+}
+
+async function replayTopic(r: Replay, groupOf: (cfg: Config) => string): Promise<void> {
   const cfg = config();
-  const log = createLogger(r.name, cfg.LOG_LEVEL);
-  const groupId = r.groupId(cfg);
+  const log = createLogger(r.script.replace(':', '-'), cfg.LOG_LEVEL);
+  const groupId = groupOf(cfg);
   const kafka = createKafka(cfg);
   const redis = createRedis(cfg);
   const admin = kafka.admin();

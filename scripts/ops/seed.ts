@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { issueApiKey, principalOfKey, revokeApiKeys, type Principal } from '../../lib/store/api-keys';
-import { config } from '../../lib/infra/config';
+import { stackConfig } from '../stack/stack-config';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { holdingsKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../../lib/store/keys';
 import { createRedis, type Redis } from '../../lib/infra/redis';
@@ -98,7 +98,7 @@ export const command = {
 } as const satisfies CommandSpec;
 
 async function main({ values }: Parsed<typeof command.options>): Promise<void> {
-  const cfg = config();
+  const cfg = stackConfig();
   const redis = createRedis(cfg);
   const keysFile = join(resolve(__dirname, '..', '..', cfg.STACK_DIR), 'demo-keys.json');
   try {

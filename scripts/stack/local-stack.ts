@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createKafka, ensureTopics, TOPICS } from '../../lib/infra/kafka';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
-import { sleep, waitFor } from '../../test/support/wait';
+import { sleep, waitFor } from '../wait';
 import { kafkaNodeArgs } from './kafka-cluster';
 import { readNodePid, startRedisCluster, stopRedisCluster } from './redis-cluster';
 import { redisArgs, temporalArgs } from './service-args';

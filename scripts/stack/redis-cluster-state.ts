@@ -3,7 +3,7 @@
 // The nodes themselves are started and stopped by redis-cluster.ts.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { waitFor } from '../../test/support/wait';
+import { waitFor } from '../wait';
 import type { RedisClusterSpec } from './redis-cluster';
 
 const exec = promisify(execFile);

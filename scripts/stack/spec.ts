@@ -1,6 +1,7 @@
 // A stack's layout: its folder, its ports, its services, and where each service's pid and log live.
 import { join, resolve } from 'node:path';
-import { redisUrlNodes, type Config } from '../../lib/infra/config';
+import { redisUrlNodes } from '../../lib/infra/config';
+import type { StackConfig } from './stack-config';
 import { redisClusterSpec, redisClusterUrl, type RedisClusterSpec } from './redis-cluster';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -49,7 +50,7 @@ export function stackServices(spec: StackSpec): ServiceName[] {
 
 export const isKafka = (svc: string) => svc === 'kafka' || svc.startsWith('kafka-');
 
-export function stackSpecFromConfig(cfg: Config): StackSpec {
+export function stackSpecFromConfig(cfg: StackConfig): StackSpec {
   const dir = resolve(ROOT, cfg.STACK_DIR);
   const redisNodes = redisUrlNodes(cfg.REDIS_URL);
   if (redisNodes.length !== 1 && redisNodes.length !== 6) {
@@ -86,7 +87,7 @@ function kafkaPortsOf(brokers: readonly string[]): number[] {
  * masters and three replicas on the Redis port and the five after it (their cluster bus on +10000).
  * Every port stays within +0..+20 of its base, so stacks whose offsets are 100 apart never collide.
  */
-export function haEnv(cfg: Config): Record<string, string> {
+export function haEnv(cfg: StackConfig): Record<string, string> {
   const [host, port] = cfg.KAFKA_BROKERS[0]!.split(':');
   const base = Number(port);
   return {

@@ -1,5 +1,5 @@
 // `npm run stack:up|down|status`: the local stack on the ports lib/config points at.
-import { config, loadConfig } from '../../lib/infra/config';
+import { stackConfig, loadStackConfig } from './stack-config';
 import { runCommand, UsageError, type CommandSpec } from '../cli';
 import {
   haEnv,
@@ -26,8 +26,8 @@ export const command = {
 const log = (msg: string) => process.stdout.write(`[stack] ${msg}\n`);
 
 async function main(cmd: string | undefined, ha: boolean): Promise<void> {
-  const cfg = config();
-  const spec = stackSpecFromConfig(ha ? loadConfig({ ...process.env, ...haEnv(cfg) }) : cfg);
+  const cfg = stackConfig();
+  const spec = stackSpecFromConfig(ha ? loadStackConfig({ ...process.env, ...haEnv(cfg) }) : cfg);
   if (cmd === 'up') await startStack(spec, log);
   else if (cmd === 'down') await stopStack(spec, log);
   else if (cmd === 'status') log(JSON.stringify(stackStatus(spec)));

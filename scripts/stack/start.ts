@@ -4,7 +4,7 @@
 // command started stops. A second Ctrl-C stops at once: SIGKILL to the app processes, then the services.
 // A child that dies on its own is reported loudly and stops the rest.
 import { join } from 'node:path';
-import { config, loadConfig } from '../../lib/infra/config';
+import { loadStackConfig, stackConfig } from './stack-config';
 import { createRedis } from '../../lib/infra/redis';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { seedDemoData, seedDemoKeys } from '../ops/seed';
@@ -30,8 +30,8 @@ const say = (msg: string) => process.stdout.write(`[bourse] ${msg}\n`);
 
 async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   // The HA layout is settings over the configured ones; the app processes get them too.
-  const ha = values.ha ? haEnv(config()) : {};
-  const cfg = values.ha ? loadConfig({ ...process.env, ...ha }) : config();
+  const ha = values.ha ? haEnv(stackConfig()) : {};
+  const cfg = values.ha ? loadStackConfig({ ...process.env, ...ha }) : stackConfig();
   const spec = stackSpecFromConfig(cfg);
   const starting = new AbortController();
   const apps = new Supervisor((name, how) => {

@@ -23,7 +23,7 @@ export { putPrice, SAIPA, userMoney } from './accounts';
 export { authOf, keyFor, newUser, operatorKey, putUser } from './users';
 export { bearer, http, type HttpAnswer } from './http';
 export { SLOW_MS, startScriptedVerifier, type ScriptedVerifier } from './verifiers';
-export { waitFor as eventually } from './wait';
+export { waitFor as eventually } from '../../scripts/wait';
 
 export interface OrderWorker {
   redis: Redis;

@@ -2,9 +2,9 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { randomInt, randomUUID } from 'node:crypto';
 import { TOPICS } from '../../lib/infra/kafka';
-import { waitFor } from './wait';
+import { waitFor } from '../../scripts/wait';
 
-export { sleep, waitFor } from './wait';
+export { sleep, waitFor } from '../../scripts/wait';
 
 /** A fresh 17-digit stock id, so tests sharing the stack never see each other's prices. */
 export function randomStockId(): string {

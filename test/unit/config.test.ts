@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../lib/infra/config';
+import { loadStackConfig } from '../../scripts/stack/stack-config';
 
 describe('lib/config', () => {
   it('has local defaults for everything', () => {
@@ -11,7 +12,21 @@ describe('lib/config', () => {
     expect(cfg.STOCKS).toContain('44891482026867833');
     expect(cfg.PRICE_CATCHUP_WINDOW).toBe(86_400_000);
     expect(cfg.VERIFY_TIMEOUT).toBe(60_000);
-    expect([cfg.temporalPort, cfg.kafkaPort, cfg.redisPort]).toEqual([7233, 9092, 6379]);
+  });
+
+  it("keeps the tools' settings out of the service's, and gives the tools both", () => {
+    expect(loadConfig({})).not.toHaveProperty('STACK_DIR');
+    expect(loadConfig({})).not.toHaveProperty('TEST_STACK_PORT_OFFSET');
+    const stack = loadStackConfig({ TEST_STACK_PORT_OFFSET: '4000' });
+    expect([stack.STACK_DIR, stack.TEST_STACK_PORT_OFFSET, stack.API_PORT]).toEqual([
+      '.stack/local',
+      4000,
+      3000,
+    ]);
+    expect([stack.temporalPort, stack.kafkaPort, stack.redisPort]).toEqual([7233, 9092, 6379]);
+    expect(() => loadStackConfig({ PROMETHEUS_PORT: 'ninety' })).toThrow(
+      /^Invalid configuration: PROMETHEUS_PORT /,
+    );
   });
 
   it.each([

@@ -1,14 +1,8 @@
 // The metric helpers: outcome and failure kind of a final order event, dead-letter reasons as a
 // bounded label set, series exported at 0 before the first event, and logs keeping stack and cause.
 import { createLogger } from '../../lib/infra/logger';
-import {
-  createApiMetrics,
-  createOrderMetrics,
-  createPriceIngestMetrics,
-  createRegistry,
-  deadLetterReason,
-  failureKind,
-} from '../../lib/infra/metrics';
+import { createApiMetrics, createOrderMetrics, createRegistry, failureKind } from '../../lib/infra/metrics';
+import { createPriceIngestMetrics, deadLetterReason } from '../../lib/prices/metrics';
 import { parseTickMessage } from '../../lib/prices/ingest/parse';
 import type { OrderEvent, OrderPhase, OrderState } from '../../lib/contracts/orders';
 

@@ -13,7 +13,7 @@ import {
   ensurePrometheus,
   localScrapeTargets,
 } from '../../scripts/stack/prometheus';
-import { loadConfig } from '../../lib/infra/config';
+import { loadStackConfig } from '../../scripts/stack/stack-config';
 
 const { promtool } = ensurePrometheus((m) => process.stderr.write(`${m}\n`));
 
@@ -32,7 +32,7 @@ test('the local stack scrapes every job of prometheus.yml, each on its configure
   const doc = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as {
     scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
   };
-  const cfg = loadConfig({});
+  const cfg = loadStackConfig({});
   const local = localScrapeTargets(cfg, cfg.PROMETHEUS_PORT);
   expect(Object.keys(local).sort()).toEqual(doc.scrape_configs.map((j) => j.job_name).sort());
   // compose's targets (service:port) and the local ones (127.0.0.1:port) use the same default ports.

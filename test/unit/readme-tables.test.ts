@@ -1,9 +1,11 @@
 // README's reference tables are checked against the code they describe: the configuration table
-// against lib/infra/config's variables and defaults, the HTTP table against the declared operations.
+// against the variables and defaults of lib/infra/config (the service's) and scripts/stack/stack-config
+// (the local stack's, the tests' and the tools'), the HTTP table against the declared operations.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_OPERATIONS } from '../../lib/contracts/http';
 import { CONFIG_DEFAULTS } from '../../lib/infra/config';
+import { STACK_CONFIG_DEFAULTS } from '../../scripts/stack/stack-config';
 
 const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const section = (title: string) => {
@@ -25,13 +27,14 @@ const rows = (title: string) =>
     );
 
 describe('README, Configuration', () => {
+  const defaults: Record<string, string> = { ...CONFIG_DEFAULTS, ...STACK_CONFIG_DEFAULTS };
   const table = new Map(rows('Configuration').map(([name, dflt]) => [name!.replace(/`/g, ''), dflt!]));
 
-  test('lists every variable lib/infra/config reads, and only those', () => {
-    expect([...table.keys()].sort()).toEqual(Object.keys(CONFIG_DEFAULTS).sort());
+  test('lists every variable the service and its tools read, and only those', () => {
+    expect([...table.keys()].sort()).toEqual(Object.keys(defaults).sort());
   });
 
-  test.each(Object.entries(CONFIG_DEFAULTS))('%s: the default shown is the default', (name, dflt) => {
+  test.each(Object.entries(defaults))('%s: the default shown is the default', (name, dflt) => {
     const shown = table.get(name);
     if (name === 'STOCKS') expect(shown).toBe('the four demo stocks');
     else if (dflt === '') expect(shown).toBe('(empty)');

@@ -1,6 +1,7 @@
 // The Redis settings: one server or a cluster's nodes in REDIS_URL, the money-write policy, and the
 // hash tags the cluster client groups pipelines by. No server: each client opened is disconnected at once.
 import { ConfigError, loadConfig, redisUrlNodes } from '../../lib/infra/config';
+import { loadStackConfig } from '../../scripts/stack/stack-config';
 import { createRedis, isCluster, moneyWritePolicy } from '../../lib/infra/redis';
 import { hashTag } from '../../lib/store/cluster';
 import { orderKey, priceHistoryKey, userKey } from '../../lib/store/keys';
@@ -11,7 +12,7 @@ test('REDIS_URL names one server or the nodes of one cluster', () => {
     { host: 'redis-0', port: 7000 },
     { host: 'redis-1', port: 7001 },
   ]);
-  const cfg = loadConfig({ REDIS_URL: 'redis://127.0.0.1:21400,127.0.0.1:21401,127.0.0.1:21402' });
+  const cfg = loadStackConfig({ REDIS_URL: 'redis://127.0.0.1:21400,127.0.0.1:21401,127.0.0.1:21402' });
   expect(cfg.redisPort).toBe(21400);
   expect([cfg.REDIS_CLUSTER, cfg.REDIS_MONEY_REPLICAS, cfg.REDIS_MONEY_WAIT_TIMEOUT]).toEqual([
     'auto',

@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../lib/infra/config';
+import { ConfigError } from '../../lib/infra/config';
+import { loadStackConfig } from '../../scripts/stack/stack-config';
 import { servicePorts, stackEnv, stackSpecFromConfig, type StackSpec } from '../../scripts/stack/spec';
 import { postgresPort, temporalServerArgs, temporalUiArgs } from '../../scripts/stack/temporal-postgres';
 
@@ -14,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const specAt = (offset: number): StackSpec =>
   stackSpecFromConfig(
-    loadConfig({ ...stackEnv(offset, join(dir, `s${offset}`)), TEMPORAL_PERSISTENCE: 'postgres' }),
+    loadStackConfig({ ...stackEnv(offset, join(dir, `s${offset}`)), TEMPORAL_PERSISTENCE: 'postgres' }),
   );
 
 /** Every port number in the server's written config (gRPC, membership, HTTP, metrics, PostgreSQL). */
@@ -46,10 +47,10 @@ function stackPorts(spec: StackSpec): number[] {
 
 describe('Temporal on PostgreSQL, the port layout', () => {
   it('is chosen by TEMPORAL_PERSISTENCE (the dev server on SQLite by default); a bad value names the variable', () => {
-    expect(loadConfig({}).TEMPORAL_PERSISTENCE).toBe('sqlite');
+    expect(loadStackConfig({}).TEMPORAL_PERSISTENCE).toBe('sqlite');
     expect(specAt(0).temporalPersistence).toBe('postgres');
-    expect(() => loadConfig({ TEMPORAL_PERSISTENCE: 'mysql' })).toThrow(ConfigError);
-    expect(() => loadConfig({ TEMPORAL_PERSISTENCE: 'mysql' })).toThrow(
+    expect(() => loadStackConfig({ TEMPORAL_PERSISTENCE: 'mysql' })).toThrow(ConfigError);
+    expect(() => loadStackConfig({ TEMPORAL_PERSISTENCE: 'mysql' })).toThrow(
       /^Invalid configuration: TEMPORAL_PERSISTENCE /,
     );
   });

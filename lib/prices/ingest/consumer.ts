@@ -1,12 +1,17 @@
-// The price consumer: joins the group and runs the batch handler (./batch.ts) until stopped. The
-// process (workers/price-consumer.ts), the rebuild command and the tests all run this same code.
+// The price consumer: Kafka `stock-prices` → Redis price history, through the one consumer loop
+// (lib/infra/batch-consumer.ts): offsets committed only after the write, unusable messages to
+// `stock-prices.dlq` with the reason. The process (workers/price-consumer.ts), the rebuild command
+// and the tests all run this same code.
 import type { Kafka } from 'kafkajs';
+import type { PriceTick } from '../../contracts/price-tick';
+import { lastParsed } from '../../contracts/time';
+import { startBatchConsumer, type RunningBatchConsumer, type TopicWrite } from '../../infra/batch-consumer';
 import { TOPICS } from '../../infra/kafka';
-import { startBatchConsumer, type RunningBatchConsumer } from '../../infra/batch-consumer';
 import type { Logger } from '../../infra/logger';
-import type { PriceIngestMetrics } from '../../infra/metrics';
 import type { Redis } from '../../infra/redis';
-import { createPriceBatchHandler } from './batch';
+import { writeTicks } from '../../store/price-history';
+import { deadLetterReason, type PriceIngestMetrics } from '../metrics';
+import { parseTickMessage } from './parse';
 
 export interface PriceConsumerOptions {
   kafka: Kafka;
@@ -20,7 +25,9 @@ export interface PriceConsumerOptions {
   fromBeginning: boolean;
   retryBaseMs?: number;
   sessionTimeoutMs?: number;
+  /** Counts ticks written, for metrics and the benchmark. */
   onWritten?: (count: number) => void;
+  /** Ticks stored and their freshness by source, dead letters by reason. */
   metrics?: PriceIngestMetrics;
   /** PRICE_HISTORY_RETENTION, ms (0 or absent: keep every minute). */
   retentionMs?: number;
@@ -33,6 +40,63 @@ export interface PriceConsumerOptions {
 }
 
 export type RunningPriceConsumer = RunningBatchConsumer;
+
+type StoredTick = { tick: PriceTick; json: string };
+
+/** Ticks stored, their freshness (minute → now) by source; one labelled child per source per chunk. */
+function observeStored(m: PriceIngestMetrics, stored: readonly StoredTick[]): void {
+  if (stored.length === 0) return;
+  const nowMs = Date.now();
+  const minuteMs = lastParsed();
+  let source = stored[0]!.tick.source;
+  let fresh = m.freshnessSeconds.labels(source);
+  let count = 0;
+  for (const g of stored) {
+    if (g.tick.source !== source) {
+      m.ticksStored.inc({ source }, count);
+      source = g.tick.source;
+      fresh = m.freshnessSeconds.labels(source);
+      count = 0;
+    }
+    count += 1;
+    fresh.observe((nowMs - minuteMs(g.tick.minute)) / 1000);
+  }
+  m.ticksStored.inc({ source }, count);
+  m.lastStoredSeconds.set(nowMs / 1000);
+}
+
+/** How the price consumer reads and writes `stock-prices`. */
+export function priceTopicWrite(
+  opts: Pick<PriceConsumerOptions, 'redis' | 'retentionMs' | 'metrics' | 'onWritten'>,
+): TopicWrite<StoredTick> {
+  const { metrics, onWritten } = opts;
+  return {
+    what: 'price message',
+    dlqTopic: TOPICS.pricesDlq,
+    chunkSize: 2_000,
+    parse(message) {
+      const parsed = parseTickMessage(message);
+      return parsed.ok ? { ok: true, value: { tick: parsed.tick, json: parsed.json } } : parsed;
+    },
+    async write(items) {
+      const errors = await writeTicks(
+        opts.redis,
+        items.map((g) => g.tick),
+        items.map((g) => g.json),
+        opts.retentionMs,
+      );
+      return items.map((g) => errors.get(g.tick.stockId));
+    },
+    describeRejected: (items) => ({ stocks: [...new Set(items.map((g) => g.tick.stockId))] }),
+    countDeadLetter: metrics
+      ? (topic, reason) => metrics.deadLetters.inc({ topic, reason: deadLetterReason(reason) })
+      : undefined,
+    onChunk({ written, parsed }) {
+      if (metrics) observeStored(metrics, written);
+      onWritten?.(parsed);
+    },
+  };
+}
 
 /** Joins the group and consumes until stopped. */
 export function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningPriceConsumer> {
@@ -48,17 +112,8 @@ export function startPriceConsumer(opts: PriceConsumerOptions): Promise<RunningP
     onFatal: opts.onFatal,
     maxWaitTimeInMs: opts.maxWaitTimeInMs,
     onGroupJoin: opts.onGroupJoin,
-    handler: ({ dlq, commit }) =>
-      createPriceBatchHandler({
-        redis: opts.redis,
-        dlq,
-        log: opts.log,
-        maxAttempts: opts.maxAttempts,
-        retryBaseMs: opts.retryBaseMs,
-        onWritten: opts.onWritten,
-        metrics: opts.metrics,
-        retentionMs: opts.retentionMs,
-        commit,
-      }),
+    maxAttempts: opts.maxAttempts,
+    retryBaseMs: opts.retryBaseMs,
+    write: priceTopicWrite(opts),
   });
 }

@@ -19,7 +19,7 @@ import {
   type RunningPrometheus,
 } from '../../../scripts/stack/prometheus';
 import { testConfig, testEnv } from '../../support/test-stack';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 export interface ObsPorts {
   api: number;

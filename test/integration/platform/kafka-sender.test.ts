@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka } from '../../../lib/infra/kafka';
 import { connectKafkaSender, createKafkaSender } from '../../../lib/infra/kafka-sender';
 import { testConfig } from '../../support/test-stack';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 /** A producer whose sendBatch calls are recorded and finished by the test. */
 function scriptedProducer() {

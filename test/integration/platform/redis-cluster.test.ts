@@ -50,7 +50,7 @@ import {
   type RedisClusterSpec,
 } from '../../../scripts/stack/redis-cluster';
 import { testLog } from '../../support/test-stack';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 jest.setTimeout(300_000);
 

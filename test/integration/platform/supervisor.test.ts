@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRedis } from '../../../lib/infra/redis';
-import { loadConfig } from '../../../lib/infra/config';
+import { loadStackConfig } from '../../../scripts/stack/stack-config';
 import {
   portOpen,
   readPid,
@@ -20,7 +20,7 @@ import { putAccount, putPrice, SAIPA } from '../../support/accounts';
 import { bearer, http } from '../../support/http';
 import { testConfig } from '../../support/test-stack';
 import { startScriptedVerifier, type ScriptedVerifier } from '../../support/verifiers';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 const offset = testConfig().TEST_STACK_PORT_OFFSET + 50;
 const env = {
@@ -30,7 +30,7 @@ const env = {
   // Long enough that only the second Ctrl-C can explain a quick stop.
   SHUTDOWN_GRACE: '90s',
 };
-const cfg = loadConfig(env);
+const cfg = loadStackConfig(env);
 const spec = stackSpecFromConfig(cfg);
 let verifier: ScriptedVerifier;
 let group: number | undefined;

@@ -10,7 +10,7 @@ import { createTemporalClient } from '../../../lib/infra/temporal';
 import { ORDER_SEARCH_KEYS } from '../../../lib/contracts/orders';
 import { portOpen, readPid, startService, stopService } from '../../../scripts/stack/local-stack';
 import { postgresPort } from '../../../scripts/stack/temporal-postgres';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 import { testConfig, testLog, testStackSpec } from '../../support/test-stack';
 
 const cfg = testConfig();

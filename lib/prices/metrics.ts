@@ -1,8 +1,8 @@
 // The price pipeline's series: fetch and publish (worker), ingest (consumer), the market session.
-import { TSETMC_FAILURE_KINDS } from '../../prices/sources/tsetmc-api';
+import { TSETMC_FAILURE_KINDS } from './sources/tsetmc-api';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { deadLetterCounter } from './dead-letters';
-import { FRESHNESS_BUCKETS } from './registry';
+import { deadLetterCounter } from '../infra/metrics/dead-letters';
+import { FRESHNESS_BUCKETS } from '../infra/metrics/registry';
 
 export interface PriceFetchMetrics {
   ticksFetched: Counter<'source'>;

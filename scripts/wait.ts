@@ -1,4 +1,4 @@
-// The one polling loop and the one sleep shared by the tests, the local stack, bench and chaos.
+// The one polling loop and the one sleep shared by the local stack, the operator commands, bench, chaos and the tests.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };

@@ -6,8 +6,8 @@ import type { PriceTick } from '../contracts/price-tick';
 import type { Config } from '../infra/config';
 import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
-import { latestTicks } from '../store/stock-list';
-import { watchedStocks } from '../store/watch-list';
+import { latestTicks } from './stock-list';
+import { watchedStocks } from './watch-list';
 
 export type TickListener = (tick: PriceTick) => void;
 
