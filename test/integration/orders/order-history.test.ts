@@ -19,6 +19,7 @@ import { http } from '../../support/http';
 import { eventually, type OrderStack, startOrderStack, watchOrderEvents } from '../../support/order-harness';
 import { authOf, newUser, putUser } from '../../support/users';
 import { SAIPA } from '../../support/accounts';
+import { testWorkflowBundle } from '../../support/test-stack';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -102,7 +103,7 @@ test('an order placed through the API: 17 history events, two markers, two Order
     [1, 'pending', 'inProgress'],
     [2, 'inProgress', 'succeeded'],
   ]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });
 
 test('an order started before version 2 keeps its own path: 19 events, four markers, and replays', async () => {
@@ -133,7 +134,7 @@ test('an order started before version 2 keeps its own path: 19 events, four mark
   expect(events).toHaveLength(19);
   expect(count(events, 'markerRecordedEventAttributes')).toBe(4);
   expect(count(events, 'upsertWorkflowSearchAttributesEventAttributes')).toBe(2);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });
 
 /** Places an order for more than the user's credit, as the API does or (with `version`) as it did. */
@@ -202,7 +203,7 @@ test("a denied order (version 3) is answered before its event's publish, which f
     'denied',
     ORDER_STATUS_TEXT.denied,
   ]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });
 
 test('a denied order started as version 2 keeps its path (the event on a local activity) and replays', async () => {
@@ -211,5 +212,5 @@ test('a denied order started as version 2 keeps its path (the event on a local a
   expect(shape(events).filter((t) => t.startsWith('activity_task_scheduled'))).toEqual([]);
   expect(events).toHaveLength(10);
   expect(count(events, 'markerRecordedEventAttributes')).toBe(2);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });
