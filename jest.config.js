@@ -15,9 +15,6 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   // One worker: integration tests stop and restart the shared test stack's services.
   maxWorkers: 1,
-  // Exits once the run is over even if a handle is left open (CI's rehearsal of 2026-12-02 passed
-  // every test, then Jest waited on an open handle and never exited).
-  forceExit: true,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     // The real workflows on Temporal's time-skipping test server (a JVM, fetched on first run), their

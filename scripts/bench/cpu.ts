@@ -1,10 +1,11 @@
 // Where the two cores go during a measured phase: CPU time (user + system, every thread, child
 // processes included) of each of the bench's processes and services, from /proc/<pid>/stat, as cores
-// (CPU seconds ÷ wall seconds).
+// (CPU seconds ÷ wall seconds). What is read (the process table, the clock) is a CpuSampler, so what
+// the figures are made of can be checked with given samples.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /** The processes a phase's figure covers, by name ("temporal", "worker-0s", "bench (load)"). */
 const watched = new Map<string, number>([['bench (load)', process.pid]]);
@@ -17,28 +18,62 @@ export function unwatchCpu(name: string): void {
   watched.delete(name);
 }
 
+/** One process as /proc/<pid>/stat tells it. */
+export interface ProcessSample {
+  pid: number;
+  ppid: number;
+  /** Its CPU ticks (utime + stime), its reaped children's (cutime + cstime) included. */
+  ticks: number;
+}
+
+/** What withCpu reads: every process at one moment, and a monotonic clock. */
+export interface CpuSampler {
+  processes(): ProcessSample[];
+  /** Seconds, monotonic. */
+  seconds(): number;
+}
+
+/**
+ * A /proc/<pid>/stat line: the command (which may hold spaces and parentheses) sits inside the first
+ * "(" and the last ")"; after it, ppid is the 2nd field, utime, stime, cutime, cstime the 12th to 15th.
+ */
+export function parseStat(line: string): ProcessSample {
+  const pid = Number(line.slice(0, line.indexOf(' (')));
+  const f = line.slice(line.lastIndexOf(')') + 2).split(' ');
+  const [ppid, ...ticks] = [1, 11, 12, 13, 14].map((i) => Number(f[i]));
+  if (!Number.isInteger(pid) || ticks.some((t) => !Number.isFinite(t))) {
+    throw new Error(`not a /proc/<pid>/stat line: ${line.slice(0, 80)}`);
+  }
+  return { pid, ppid: ppid!, ticks: ticks.reduce((a, b) => a + b, 0) };
+}
+
+/** The machine's own: /proc and process.hrtime. */
+export const procSampler: CpuSampler = {
+  processes() {
+    const out: ProcessSample[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        out.push(parseStat(readFileSync(`/proc/${entry}/stat`, 'utf8')));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  },
+  seconds: () => Number(process.hrtime.bigint()) / 1e9,
+};
+
 interface ProcessTable {
-  /** Each process's own CPU ticks, its reaped children's included. */
   ticks: Map<number, number>;
   children: Map<number, number[]>;
 }
 
-/** Every process's CPU ticks and children, from /proc. */
-function processTable(): ProcessTable {
+function processTable(samples: ProcessSample[]): ProcessTable {
   const table: ProcessTable = { ticks: new Map(), children: new Map() };
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // Fields after the command (which may hold spaces, inside parentheses): ppid is the 2nd,
-      // utime, stime, cutime, cstime the 12th to 15th.
-      const f = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const pid = Number(entry);
-      const ppid = Number(f[1]);
-      table.ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
-      table.children.set(ppid, [...(table.children.get(ppid) ?? []), pid]);
-    } catch {
-      // gone meanwhile
-    }
+  for (const { pid, ppid, ticks } of samples) {
+    table.ticks.set(pid, ticks);
+    table.children.set(ppid, [...(table.children.get(ppid) ?? []), pid]);
   }
   return table;
 }
@@ -47,9 +82,8 @@ function processTable(): ProcessTable {
  * A process's CPU ticks with its live subtree (PostgreSQL's backends count as PostgreSQL), less the
  * subtrees of other watched processes (the bench starts the app processes: they are not its load).
  */
-function subtreeTicks(table: ProcessTable, pid: number): number | undefined {
+function subtreeTicks(table: ProcessTable, pid: number, others: Set<number>): number | undefined {
   if (!table.ticks.has(pid)) return undefined;
-  const others = new Set([...watched.values()].filter((p) => p !== pid));
   let ticks = 0;
   const todo = [pid];
   while (todo.length > 0) {
@@ -60,20 +94,26 @@ function subtreeTicks(table: ProcessTable, pid: number): number | undefined {
   return ticks;
 }
 
-/** Runs `phase` and returns its value with the cores each watched process used meanwhile. */
+/**
+ * Runs `phase` and returns its value with the cores each watched process used meanwhile (two decimals,
+ * the busiest first). A process that was not there at both ends has no figure.
+ */
 export async function withCpu<T>(
   phase: () => Promise<T>,
+  sampler: CpuSampler = procSampler,
 ): Promise<{ value: T; cores: Record<string, number> }> {
-  const start = processTable();
-  const before = new Map([...watched].map(([name, pid]) => [name, subtreeTicks(start, pid)]));
-  const started = process.hrtime.bigint();
+  const pids = new Map(watched);
+  const othersOf = (pid: number) => new Set([...pids.values()].filter((p) => p !== pid));
+  const start = processTable(sampler.processes());
+  const before = new Map([...pids].map(([name, pid]) => [name, subtreeTicks(start, pid, othersOf(pid))]));
+  const started = sampler.seconds();
   const value = await phase();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const end = processTable();
+  const seconds = sampler.seconds() - started;
+  const end = processTable(sampler.processes());
   const cores: Record<string, number> = {};
-  for (const [name, pid] of watched) {
-    const [a, b] = [before.get(name), subtreeTicks(end, pid)];
-    if (a === undefined || b === undefined) continue;
+  for (const [name, pid] of pids) {
+    const [a, b] = [before.get(name), subtreeTicks(end, pid, othersOf(pid))];
+    if (a === undefined || b === undefined || seconds <= 0) continue;
     cores[name] = Math.round(((b - a) / TICKS_PER_SECOND / seconds) * 100) / 100;
   }
   return { value, cores: Object.fromEntries(Object.entries(cores).sort(([, x], [, y]) => y - x)) };

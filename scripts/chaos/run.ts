@@ -187,8 +187,9 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     }
     try {
       // A process without a twin (the Temporal server) is killed at most every SOLE_COOLDOWN_MS, so a
-      // run measures the twins rather than the one server that has none.
-      if (t.sole && opts.ha) await sleep(SOLE_COOLDOWN_MS);
+      // run measures the twins rather than the one server that has none. A run that kills each kind
+      // once kills it once anyway: no cooldown to wait out.
+      if (t.sole && opts.ha && !opts.killEachOnce) await sleep(SOLE_COOLDOWN_MS);
     } finally {
       busy.delete(t.kind);
     }

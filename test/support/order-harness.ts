@@ -16,7 +16,7 @@ import { TASK_QUEUES } from '../../lib/contracts/task-queues';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { putPrice, SAIPA } from './accounts';
 import { startApi, type Api, type ApiOptions } from './app-harness';
-import { testConfig } from './test-stack';
+import { testConfig, testWorkflowBundle } from './test-stack';
 import { startScriptedVerifier, type ScriptedVerifier } from './verifiers';
 
 export { putPrice, SAIPA, userMoney } from './accounts';
@@ -40,7 +40,7 @@ export async function startOrderWorker(verifier: Verifier, cfg: Config = testCon
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: TASK_QUEUES.orders,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await testWorkflowBundle(),
     activities: createOrderActivities({
       redis,
       sender,

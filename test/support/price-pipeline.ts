@@ -6,9 +6,7 @@ import {
   NativeConnection,
   Runtime,
   Worker,
-  bundleWorkflowCode,
   makeTelemetryFilterString,
-  type WorkflowBundle,
 } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
@@ -24,7 +22,7 @@ import { createSimulatedSource } from '../../lib/prices/sources/simulated';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { newGroupAtEnd } from './price-helpers';
-import { testConfig } from './test-stack';
+import { testConfig, testWorkflowBundle } from './test-stack';
 
 export interface PricePipeline {
   taskQueue: string;
@@ -37,20 +35,6 @@ export interface PricePipeline {
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
-
-let bundle: Promise<WorkflowBundle> | undefined;
-const workflowBundle = () =>
-  (bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
-  }));
 
 export async function startPricePipeline(stocks: string[]): Promise<PricePipeline> {
   try {
@@ -97,7 +81,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
       const w = await Worker.create({
         connection,
         taskQueue,
-        workflowBundle: await workflowBundle(),
+        workflowBundle: await testWorkflowBundle(),
         activities,
       });
       worker = { w, connection, running: w.run() };

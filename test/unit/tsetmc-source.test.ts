@@ -20,7 +20,8 @@ interface Reply {
   status?: number;
   body: string;
   type?: string;
-  delayMs?: number;
+  /** Never answered: the client's timeout is what ends it. */
+  hang?: boolean;
 }
 const json = (body: string): Reply => ({ body, type: 'application/json; charset=utf-8' });
 
@@ -42,10 +43,9 @@ class FakeTsetmc {
           : queue.length > 1
             ? queue.shift()!
             : queue[0]!;
-      setTimeout(() => {
-        res.writeHead(reply.status ?? 200, { 'content-type': reply.type ?? 'text/plain' });
-        res.end(reply.body);
-      }, reply.delayMs ?? 0);
+      if (reply.hang) return;
+      res.writeHead(reply.status ?? 200, { 'content-type': reply.type ?? 'text/plain' });
+      res.end(reply.body);
     });
   }
   async start(): Promise<string> {
@@ -186,10 +186,11 @@ test('survives 403, 500, a block page and a timeout, logging each as what it is'
     { status: 403, body: 'Forbidden' },
     { status: 500, body: 'Internal Server Error' },
     { body: BLOCK_PAGE, type: 'text/html; charset=utf-8' },
-    { ...json(INFO), delayMs: 1_000 },
+    { ...json(INFO), hang: true },
     json(INFO),
   ]);
-  const src = source('2025-10-08T08:59:20Z', { maxAttempts: 5, timeoutMs: 300 });
+  // The timeout is what ends the unanswered request; the answered ones have a second and more to spare.
+  const src = source('2025-10-08T08:59:20Z', { maxAttempts: 5, timeoutMs: 1_500 });
   const [tick] = await src.pricesAt([STOCK], new Date('2025-10-08T08:59:00Z'));
   expect(tick?.price).toBe(35358);
   expect(logLines.map((l) => l.kind)).toEqual(['blocked', 'server_error', 'block_page', 'timeout']);

@@ -107,7 +107,12 @@ describe('openEventStream', () => {
       onMessage: () => {},
       onState: (st) => states.push(st),
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // However long the machine takes to answer: first the refusal, then no reconnect past the 1 s a
+    // retry would wait (the server sent no retry:).
+    const deadline = Date.now() + 10_000;
+    while (!states.includes('down') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(states).toEqual(['connecting', 'down']);
+    await new Promise((r) => setTimeout(r, 1_500));
     s.stop();
     expect(states).toEqual(['connecting', 'down']);
     expect(requests).toHaveLength(1);

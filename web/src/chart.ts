@@ -24,6 +24,7 @@ export class PriceChart {
   private readonly chart: IChartApi;
   private readonly series: ISeriesApi<'Line'>;
   private readonly points = new Map<number, number>();
+  private last: PriceTick | undefined;
   stockId: string | undefined;
 
   constructor(private readonly api: ApiClient) {
@@ -41,6 +42,10 @@ export class PriceChart {
   async show(stockId: string, name?: string): Promise<void> {
     this.stockId = stockId;
     this.points.clear();
+    this.last = undefined;
+    // The previous stock's line goes now: a tick of this one arriving before the history is drawn on
+    // an empty series, never against another stock's later minutes.
+    this.series.setData([]);
     // <bdi>: a Persian name keeps its own direction without reordering the id beside it.
     byId('chart-title').replaceChildren(...(name ? [el('bdi', {}, name), ` (${stockId})`] : [stockId]));
     // Both ends: a lone `from` means the hour after it.
@@ -55,15 +60,20 @@ export class PriceChart {
     if (this.stockId !== stockId) return; // another stock was picked meanwhile
     if (!r.ok) {
       notice('chart', `No price history for ${stockId}: ${r.message}`);
-      this.series.setData([]);
       this.render();
       return;
     }
     notice('chart', undefined);
-    for (const t of r.body.prices) this.points.set(toPoint(t).time, t.price);
+    // Ticks that arrived while the history was asked for stay as they came: the history may predate them.
+    for (const t of r.body.prices) {
+      const { time } = toPoint(t);
+      if (this.points.has(time)) continue;
+      this.points.set(time, t.price);
+      if (!this.last || t.minute > this.last.minute) this.last = t;
+    }
     this.series.setData(this.data());
     this.chart.timeScale().fitContent();
-    this.render(r.body.prices.at(-1));
+    this.render();
   }
 
   /** A new tick: drawn if it is the shown stock's and not older than the chart's last minute. */
@@ -74,7 +84,9 @@ export class PriceChart {
     if (last && p.time < last.time) return;
     this.points.set(p.time, p.value);
     this.series.update(p);
-    this.render(t);
+    // Not older than the newest point: the chart's last price, whichever way the others came.
+    this.last = t;
+    this.render();
   }
 
   private data(): Point[] {
@@ -83,7 +95,8 @@ export class PriceChart {
       .map(([time, value]) => ({ time: time as UTCTimestamp, value }));
   }
 
-  private render(last?: PriceTick): void {
+  private render(): void {
+    const last = this.last;
     const box = byId('chart');
     box.dataset.points = String(this.points.size);
     box.dataset.lastPrice = last ? String(last.price) : '';

@@ -30,6 +30,12 @@ export class AccountPanel {
 
 export class StockList {
   readonly stocks = new Map<string, Stock>();
+  /**
+   * Each stock's row, made once and then changed in place: a list rebuilt on every tick or refresh
+   * swapped the row under the pointer, and a click whose press and release met two different rows was
+   * lost (the chart never shown).
+   */
+  private readonly rows = new Map<string, HTMLTableRowElement>();
 
   constructor(
     private readonly api: ApiClient,
@@ -56,27 +62,48 @@ export class StockList {
     this.render();
   }
 
-  private render(): void {
-    byId('stock-rows').replaceChildren(
-      ...[...this.stocks.values()].map((s) => {
-        const row = el(
-          'tr',
-          { 'data-stock': s.stockid, tabindex: '0' },
-          // Persian names read right to left: the cell takes its direction from its text.
-          el('td', { dir: 'auto', class: 'name' }, s.name ?? '—'),
-          el('td', { class: 'id' }, s.stockid),
-          el('td', { class: 'num' }, money(s.price)),
-          el('td', {}, clock(s.minute)),
-        );
-        row.addEventListener('click', () => this.pick(s));
-        row.addEventListener('keydown', (e) => {
-          if (e.key === 'Enter') this.pick(s);
-        });
-        return row;
-      }),
+  private row(s: Stock): HTMLTableRowElement {
+    const existing = this.rows.get(s.stockid);
+    if (existing) return existing;
+    const row = el(
+      'tr',
+      { 'data-stock': s.stockid, tabindex: '0' },
+      // Persian names read right to left: the cell takes its direction from its text.
+      el('td', { dir: 'auto', class: 'name' }),
+      el('td', { class: 'id' }, s.stockid),
+      el('td', { class: 'num' }),
+      el('td', {}),
     );
+    // The current entry of the map, not the one the row was made for: refreshes replace entries.
+    const pickThis = () => this.pick(this.stocks.get(s.stockid) ?? s);
+    row.addEventListener('click', pickThis);
+    row.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') pickThis();
+    });
+    this.rows.set(s.stockid, row);
+    return row;
+  }
+
+  private render(): void {
+    const body = byId('stock-rows');
+    // Rows in the map's order; a row already in its place is not moved (nor detached).
+    let at = body.firstElementChild;
+    for (const s of this.stocks.values()) {
+      const row = this.row(s);
+      const [name, , price, minute] = [...row.cells];
+      setText(name!, s.name ?? '—');
+      setText(price!, money(s.price));
+      setText(minute!, clock(s.minute));
+      if (row === at) at = at.nextElementSibling;
+      else body.insertBefore(row, at);
+    }
     byId('stock-choices').replaceChildren(
       ...[...this.stocks.values()].map((s) => el('option', { value: s.stockid }, s.name ?? s.stockid)),
     );
   }
+}
+
+/** Text changed only when it differs, so an unchanged cell is left as it is. */
+function setText(cell: HTMLElement, text: string): void {
+  if (cell.textContent !== text) cell.textContent = text;
 }

@@ -9,6 +9,7 @@ import { http } from '../../support/http';
 import { eventually, type OrderStack, startOrderStack, watchOrderEvents } from '../../support/order-harness';
 import { authOf, newUser, putUser } from '../../support/users';
 import { SAIPA } from '../../support/accounts';
+import { testWorkflowBundle } from '../../support/test-stack';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -92,7 +93,7 @@ test('an order placed through the API: 17 history events, two markers, two Order
     [1, 'pending', 'inProgress'],
     [2, 'inProgress', 'succeeded'],
   ]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });
 
 /** Places an order for more than the user's credit, through the API. */
@@ -139,5 +140,5 @@ test("a denied order is answered before its event's publish, which follows on an
     'denied',
     ORDER_STATUS_TEXT.denied,
   ]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../../workflows') }, history);
+  await Worker.runReplayHistory({ workflowBundle: await testWorkflowBundle() }, history);
 });

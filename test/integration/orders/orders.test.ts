@@ -24,7 +24,7 @@ const AMOUNT = PRICE * QTY;
 type Result = OrderView & { waitedMs: number };
 
 /** The order whose verification stalls for real, with the default 60 s timeout. */
-let realStall: { orderId: string; user: string; started: number } | undefined;
+let realStall: { orderId: string; user: string; started: number; status: string } | undefined;
 
 let stack: OrderStack | undefined;
 let { verifier, worker, api } = {} as OrderStack;
@@ -38,6 +38,13 @@ beforeAll(async () => {
   stack = await startOrderStack({ ORDER_START_TIMEOUT: '60s', ORDER_MAX_IN_FLIGHT: '100' }, { price: PRICE });
   ({ verifier, worker, api } = stack);
   orderEvents = await watchOrderEvents();
+  // The order whose verification stalls for the real 60 s goes first, so its minute runs alongside
+  // every other test of the file (checked by the first verification-timeout test and the last test).
+  const user = newUser('stall');
+  await putUser(redis(), user, 1_000_000);
+  const started = Date.now();
+  const { body } = await post({ user, stockid: SAIPA, quantity: QTY });
+  realStall = { orderId: body.orderId, user, started, status: body.status };
 });
 
 afterAll(async () => {
@@ -133,13 +140,8 @@ describe('the four outcomes, to the letter', () => {
 describe('verification timeout', () => {
   test('the 60 s start-to-close timeout is what the workflow schedules verifyUser with', async () => {
     expect(testConfig().VERIFY_TIMEOUT).toBe(60_000);
-    const user = newUser('stall');
-    await putUser(redis(), user, 1_000_000);
-    const started = Date.now();
-    const { body } = await post({ user, stockid: SAIPA, quantity: QTY });
-    expect(body.status).toBe(ORDER_STATUS_TEXT.inProgress);
-    realStall = { orderId: body.orderId, user, started };
-    const handle = api.deps.temporal.workflow.getHandle(buyOrderWorkflowId(body.orderId));
+    expect(realStall?.status).toBe(ORDER_STATUS_TEXT.inProgress);
+    const handle = api.deps.temporal.workflow.getHandle(buyOrderWorkflowId(realStall!.orderId));
     const scheduled = await eventually('verifyUser scheduled', async () => {
       const history = await handle.fetchHistory();
       return history.events?.find(
@@ -305,7 +307,7 @@ describe('concurrency', () => {
   });
 });
 
-describe('the real 60 s (placed by the first verification-timeout test, checked last)', () => {
+describe('the real 60 s (placed in beforeAll, checked last)', () => {
   test('a verification stalled past 60 s ends in Failure at 60 s, call aborted, reservation released', async () => {
     expect(realStall).toBeDefined();
     const { orderId, user, started } = realStall!;

@@ -14,9 +14,15 @@ const spec = testStackSpec();
 let p: PricePipeline;
 let scheduleId: string;
 
-/** Sleeps until `boundaries` more minute boundaries have passed, plus a margin. */
-async function sleepPastBoundaries(boundaries: number, marginMs = 3_000): Promise<number> {
-  const last = Math.floor(Date.now() / MINUTE) * MINUTE + boundaries * MINUTE;
+const minuteOf = (t: number) => Math.floor(t / MINUTE) * MINUTE;
+
+/**
+ * The schedule fires once a minute at a second of our choosing, `firstFire` being its first: sleeps
+ * until `fires` more of its fire times have passed, plus a margin, and answers the last of them.
+ */
+async function sleepPastFires(firstFire: number, fires: number, marginMs = 3_000): Promise<number> {
+  const next = firstFire + Math.max(0, Math.ceil((Date.now() - firstFire) / MINUTE)) * MINUTE;
+  const last = next + (fires - 1) * MINUTE;
   await sleep(last + marginMs - Date.now());
   return last;
 }
@@ -44,17 +50,24 @@ afterAll(async () => {
 });
 
 test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded once', async () => {
-  const created = Date.now();
+  const phase = (what: string) => testLog(`price-outage: ${what}`);
+  // One run a minute, as in production, but at the second ten seconds from now rather than at the
+  // whole minute: the first run is due at once instead of up to a minute later. Each run records the
+  // minute it falls in, so each still records a minute of its own.
+  const second = (Math.floor(Date.now() / 1_000) + 10) % 60;
   await ensurePriceSchedule(p.client, {
     scheduleId,
     taskQueue: p.taskQueue,
-    spec: { intervals: [{ every: '1m' }] },
+    spec: { intervals: [{ every: '1m', offset: `${second}s` }] },
     catchupWindowMs: 86_400_000,
   });
-  const first = Math.ceil(created / MINUTE) * MINUTE;
+  const [next] = (await p.client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes;
+  const firstFire = next!.getTime();
+  const first = minuteOf(firstFire);
 
   // 1. No worker at all while two minutes are due: the runs wait on the task queue.
-  const workerBack = await sleepPastBoundaries(2);
+  const workerBack = await sleepPastFires(firstFire, 2);
+  phase('two runs due without a worker; starting it');
   await p.startWorker();
   for (const id of p.stocks) {
     await waitFor(
@@ -65,9 +78,11 @@ test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded
   }
 
   // 2. The Temporal server itself down while two more minutes are due: the schedule catches up.
+  phase('both recorded; stopping the Temporal server');
   await stopService(spec, 'temporal', testLog);
-  const serverBack = await sleepPastBoundaries(2);
+  const serverBack = await sleepPastFires(firstFire, 2);
   await startService(spec, 'temporal', testLog);
+  phase('two runs due with the server down; started it again');
   for (const id of p.stocks) {
     await waitFor(
       'the minutes missed by the server',
@@ -75,6 +90,7 @@ test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded
       90_000,
     );
   }
+  phase('all four recorded');
 
   for (const id of p.stocks) {
     expect(await recorded(id, first - MINUTE, serverBack)).toEqual(expected(id, first, serverBack));
@@ -86,5 +102,5 @@ test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded
   }
   const minutes = runs.map((id) => id.slice(scheduleId.length + 1)).sort();
   expect(new Set(minutes).size).toBe(minutes.length);
-  expect(minutes.length).toBeGreaterThanOrEqual((serverBack - first) / MINUTE + 1);
+  expect(minutes.length).toBeGreaterThanOrEqual((minuteOf(serverBack) - first) / MINUTE + 1);
 }, 420_000);
