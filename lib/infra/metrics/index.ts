@@ -8,3 +8,4 @@ export * from './orders';
 export * from './prices';
 export * from './lag';
 export * from './dead-letters';
+export * from './supervisor';
