@@ -5,13 +5,28 @@ import { raceDeadline } from '../infra/deadline';
 // gRPC codes that say the request itself is wrong (or the server misconfigured): retrying cannot help.
 // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
 const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 12, 16]);
+const FAILED_PRECONDITION = 9;
+
+/**
+ * FAILED_PRECONDITIONs that heal by themselves: the server refuses an update (and an Update-with-Start
+ * on a running order: "Update-with-Start could not be executed") while the workflow's task has failed or
+ * timed out twice in a row (attempt ≥ 3: a worker killed holding it, a task slower than its timeout on a
+ * busy machine), until a worker completes the task; or while the workflow is closing. A retry later
+ * finds the order: 503, not 500.
+ */
+const PASSING_PRECONDITION = /workflow task in failed state|workflow is closing/i;
 
 export function isPermanentRpcError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number') return PERMANENT_GRPC_CODES.has(code);
-  }
-  return false;
+  const chain: unknown[] = [];
+  for (let e = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  // The reason may sit on any link (the SDK wraps the server's error; a multi-operation failure's
+  // detail names the operation's own), so all of their texts are read.
+  const said = chain.map(
+    (e) => `${(e as Error).message} ${String((e as { details?: unknown }).details ?? '')}`,
+  );
+  const code = chain.map((e) => (e as { code?: unknown }).code).find((c) => typeof c === 'number');
+  if (code === FAILED_PRECONDITION && said.some((m) => PASSING_PRECONDITION.test(m))) return false;
+  return typeof code === 'number' && PERMANENT_GRPC_CODES.has(code);
 }
 
 /**
