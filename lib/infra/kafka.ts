@@ -72,8 +72,9 @@ const passingAnswers = new Set(Object.values(PASSING_BROKER_ANSWERS));
  * error every broker answer that is an error code, also those it handles itself: a topic that already
  * exists (createTopics returns false for it; any other creation error is thrown to ensureTopics' caller),
  * a consumer group rebalancing, a partition's leader moving during a broker's restart (the send is
- * retried: "Failed to send messages" with its retry count). Those are `info` or `warn`; a send that
- * fails for good is thrown to the sender, a consumer that cannot recover crashes (batch-consumer.ts).
+ * retried: "Failed to send messages" with its retry count), a consumer's crash it restarts from. Those
+ * are `info` or `warn`; a send that fails for good is thrown to the sender, and a consumer that cannot
+ * recover is logged at error by batch-consumer.ts.
  */
 export function kafkaLogLevel(level: Level, message: string, fields: Record<string, unknown>): Level {
   if (level !== 'error') return level;
@@ -83,6 +84,9 @@ export function kafkaLogLevel(level: Level, message: string, fields: Record<stri
   if (message.startsWith('Failed to send messages') && fields.retryCount !== undefined) return 'warn';
   if (message.startsWith('The coordinator is not aware of this member')) return 'warn';
   if (message.startsWith('Restarting the consumer in')) return 'warn';
+  // KafkaJS restarts a consumer after a crash it can retry; the one it cannot is logged at error by
+  // lib/infra/batch-consumer.ts (every bourse consumer's), which knows whether it restarts.
+  if (message.startsWith('Crash: ')) return 'warn';
   return level;
 }
 
