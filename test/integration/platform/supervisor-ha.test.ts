@@ -8,7 +8,8 @@
 // stack's +0, chaos-ha's +20..+42, the supervisor test's +50, chaos's +70, kafka-ha's +85..+90).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../../../lib/infra/config';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { userKey } from '../../../lib/store/keys';
@@ -98,6 +99,8 @@ afterAll(async () => {
     process.kill(-supervisor.pid!, 'SIGINT');
     await Promise.race([exited, sleep(60_000)]);
   }
+  // The supervisor's output, for a look after a failure.
+  writeFileSync(join(spec.dir, 'supervisor-output.log'), output.join(''));
   // Whatever the test saw, leave nothing of this stack running.
   try {
     if (supervisor) process.kill(-supervisor.pid!, 'SIGKILL');
