@@ -46,6 +46,8 @@ type Level = 'error' | 'warn' | 'info' | 'debug';
  * coordinator moving (the member rejoins). test/unit/kafka-log-level.test.ts checks them against KafkaJS.
  */
 export const PASSING_BROKER_ANSWERS: Record<string, string> = {
+  // A topic just created, before its partitions' metadata has reached every broker.
+  UNKNOWN_TOPIC_OR_PARTITION: 'This server does not host this topic-partition',
   LEADER_NOT_AVAILABLE:
     'There is no leader for this topic-partition as we are in the middle of a leadership election',
   NOT_LEADER_FOR_PARTITION: 'This server is not the leader for that topic-partition',
