@@ -28,6 +28,12 @@ test('a topic found existing, a rebalance, a retried send are not errors', () =>
       error: 'This server is not the leader for that topic-partition',
     }),
   ).toBe('warn');
+  // createTopics waits for the new topics' leaders: a broker that has not heard of them yet says so.
+  expect(
+    kafkaLogLevel('error', 'Response Metadata(key: 3, version: 6)', {
+      error: 'This server does not host this topic-partition',
+    }),
+  ).toBe('warn');
   expect(
     kafkaLogLevel(
       'error',
