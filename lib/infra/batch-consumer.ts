@@ -158,7 +158,11 @@ export async function startBatchConsumer<T>(opts: BatchConsumerOptions<T>): Prom
   });
   const [dlq] = await Promise.all([connectKafkaSender(opts.kafka), consumer.connect()]);
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    opts.log.error(`${opts.name} crashed`, { error: payload.error.message, restart: payload.restart });
+    // A crash KafkaJS recovers from (it restarts the consumer) is a warning; one it does not, an error.
+    opts.log[payload.restart ? 'warn' : 'error'](`${opts.name} crashed`, {
+      error: payload.error.message,
+      restart: payload.restart,
+    });
     if (!payload.restart) opts.onFatal?.(payload.error);
   });
   const { onGroupJoin } = opts;

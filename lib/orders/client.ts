@@ -28,9 +28,8 @@ import { TASK_QUEUES } from '../contracts/task-queues';
 import type { Config } from '../infra/config';
 import type { Logger } from '../infra/logger';
 import { OrderError } from './errors';
-import { isPermanentRpcError, rpcCode, within } from './temporal-call';
+import { FAILED_PRECONDITION, isPermanentRpcError, rpcCode, within } from './temporal-call';
 
-const FAILED_PRECONDITION = 9;
 
 /** An order request, validated: what the original BuyStock endpoint took, and its side. */
 export interface OrderRequest {

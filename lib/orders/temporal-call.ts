@@ -5,18 +5,40 @@ import { raceDeadline } from '../infra/deadline';
 // gRPC codes that say the request itself is wrong (or the server misconfigured): retrying cannot help.
 // INVALID_ARGUMENT, PERMISSION_DENIED, FAILED_PRECONDITION, UNIMPLEMENTED, UNAUTHENTICATED
 const PERMANENT_GRPC_CODES = new Set([3, 7, 9, 12, 16]);
+export const FAILED_PRECONDITION = 9;
+
+/**
+ * FAILED_PRECONDITIONs that heal by themselves: the server refuses an update (and an Update-with-Start
+ * on a running order: "Update-with-Start could not be executed") while the workflow's task has failed or
+ * timed out twice in a row (attempt ≥ 3: a worker killed holding it, a task slower than its timeout on a
+ * busy machine), until a worker completes the task; or while the workflow is closing. A retry later
+ * finds the order: 503, not 500.
+ */
+const PASSING_PRECONDITION = /workflow task in failed state|workflow is closing/i;
+
+/** The chain of a failed call's causes (the SDK wraps the server's error), outermost first. */
+function causes(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
 
 /** The gRPC status code of a failed call (looked for along its causes), if it has one. */
 export function rpcCode(err: unknown): number | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-  }
-  return undefined;
+  const code = causes(err)
+    .map((e) => (e as { code?: unknown }).code)
+    .find((c) => typeof c === 'number');
+  return code as number | undefined;
 }
 
 export function isPermanentRpcError(err: unknown): boolean {
   const code = rpcCode(err);
+  // The reason may sit on any link (a multi-operation failure's detail names the operation's own), so
+  // all of their texts are read.
+  const said = causes(err).map(
+    (e) => `${(e as Error).message} ${String((e as { details?: unknown }).details ?? '')}`,
+  );
+  if (code === FAILED_PRECONDITION && said.some((m) => PASSING_PRECONDITION.test(m))) return false;
   return code !== undefined && PERMANENT_GRPC_CODES.has(code);
 }
 

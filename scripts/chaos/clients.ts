@@ -90,6 +90,9 @@ export class Balancer {
   readonly ordersTwinned: OrderAvailability = emptyAvailability();
   /** Every order request counted unanswered, for the report's attribution. */
   readonly misses: Unanswered[] = [];
+  /** Every answer the APIs gave (any path), and those that were a 5xx other than 503: each a bug. */
+  answers = 0;
+  readonly serverErrors: string[] = [];
   private turn = 0;
 
   /**
@@ -113,6 +116,10 @@ export class Balancer {
     for (let i = 0; i < this.bases.length; i++) {
       if (i > 0 && path === '/orders') this.orders.failovers++;
       res = await request(`${this.bases[(first + i) % this.bases.length]}${path}`, init, timeoutMs);
+      if (res) this.answers++;
+      if (res && res.status >= 500 && res.status !== 503) {
+        this.serverErrors.push(`${init.method ?? (init.json ? 'POST' : 'GET')} ${path}: ${answerOf(res)}`);
+      }
       if (res && res.status !== 503) break;
     }
     return res;

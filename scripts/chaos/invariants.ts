@@ -103,3 +103,17 @@ export async function checkOrderInvariants(
     await temporal.connection.close();
   }
 }
+
+/**
+ * A fault may make the API say "later" (503 with Retry-After), never "broken": a 500 (or 502, 504) is
+ * an error the API did not map, a bug whatever was down at the time.
+ */
+export function checkServerErrors(answers: number, serverErrors: readonly string[]): Invariant {
+  const byAnswer = new Map<string, number>();
+  for (const e of serverErrors) byAnswer.set(e, (byAnswer.get(e) ?? 0) + 1);
+  return {
+    name: 'no answer was a 5xx other than 503',
+    checked: answers,
+    violations: [...byAnswer].map(([answer, n]) => `${n} × ${answer}`),
+  };
+}

@@ -17,7 +17,7 @@ import { stackSpecFromConfig, startStack, stopStack, type StackSpec } from '../s
 import { prebuildWorkflowBundle } from '../stack/workflow-bundle';
 import { ChaosApps } from './apps';
 import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
-import { checkOrderInvariants } from './invariants';
+import { checkOrderInvariants, checkServerErrors } from './invariants';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
@@ -258,6 +258,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     await checkPrices(redis, cfg.STOCKS, minutes),
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
     await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
+    checkServerErrors(lb.answers, lb.serverErrors),
   ];
 
   const byFinal: Record<string, number> = {};

@@ -51,3 +51,9 @@ export function healthPort(cfg: Config, { kind, instance }: AppInstance): number
   if (kind === 'consumer') return cfg.CONSUMER_OPS_PORT + 10 * twin;
   return cfg.ORDER_EVENTS_CONSUMER_OPS_PORT + 10 * twin;
 }
+
+/**
+ * The `npm start` supervisor's own ops port (/metrics with its restart counters): the one after the
+ * app processes' (9101–9104 by default; their twins' are +10), so it needs no setting of its own.
+ */
+export const supervisorOpsPort = (cfg: Config) => cfg.ORDER_EVENTS_CONSUMER_OPS_PORT + 1;

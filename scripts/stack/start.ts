@@ -2,15 +2,22 @@
 // Starts Temporal, Kafka and Redis, then the Temporal worker, the price consumer and the API.
 // Ctrl-C (or SIGTERM, SIGHUP) stops everything: the app processes drain, then every service this
 // command started stops. A second Ctrl-C stops at once: SIGKILL to the app processes, then the services.
-// A child that dies on its own is reported loudly and stops the rest.
+// A process or service that dies on its own is reported loudly and started again after a backoff (1 s,
+// 2 s, 4 s, 8 s), in both layouts: one death is no reason to stop the rest. One that dies 5 times within
+// a minute is given up on, loudly; the others keep serving. The supervisor's /metrics (on the port after
+// the app processes' ops ports, 9105) counts the restarts by process.
 import { join } from 'node:path';
 import { loadStackConfig, stackConfig } from './stack-config';
 import { createRedis } from '../../lib/infra/redis';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import { seedDemoData, seedDemoKeys } from '../ops/seed';
-import { APP_PROCESSES, instanceEnv, type AppProcess } from './app-processes';
+import { createLogger } from '../../lib/infra/logger';
+import { createSupervisorMetrics } from '../../lib/infra/metrics/supervisor';
+import { startOpsServer } from '../../lib/infra/ops-server';
+import { APP_PROCESSES, instanceEnv, supervisorOpsPort, type AppProcess } from './app-processes';
 import { haEnv, PrerequisiteError, stackSpecFromConfig, startStack, stopStack } from './local-stack';
 import { localScrapeTargets, startPrometheus } from './prometheus';
+import { ServiceWatcher, watchedServices } from './service-watch';
 import { Supervisor } from './supervisor';
 import { prebuildWorkflowBundle } from './workflow-bundle';
 
@@ -34,10 +41,14 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   const cfg = values.ha ? loadStackConfig({ ...process.env, ...ha }) : stackConfig();
   const spec = stackSpecFromConfig(cfg);
   const starting = new AbortController();
-  const apps = new Supervisor((name, how) => {
-    process.stderr.write(`\n[bourse] !!! ${name}: ${how}, unexpectedly; stopping everything.\n\n`);
-    void stop(1);
-  });
+  const metrics = createSupervisorMetrics();
+  const loud = (line: string) => process.stderr.write(`\n[bourse] ${line}\n\n`);
+  const apps = new Supervisor({ metrics, loud });
+  // Watches the services once the stack is up (during the start, a death fails the start).
+  const services = new ServiceWatcher(
+    watchedServices(spec, (m) => say(`stack: ${m}`), starting.signal),
+    { metrics, loud },
+  );
 
   // One stop, whoever asks first (a signal, a dying child, a failed start); asking again never exits
   // early, so the services are stopped whatever happens to the app processes.
@@ -45,6 +56,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   const stop = (exitCode: number): Promise<void> =>
     (stopping ??= (async () => {
       starting.abort();
+      services.stop();
       try {
         say('stopping the app processes');
         // The worker drains for up to SHUTDOWN_GRACE; past that and a margin, SIGKILL.
@@ -96,6 +108,14 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
     return;
   }
   if (stopping) return;
+  // From now on a service that dies is started again.
+  services.start();
+  const ops = await startOpsServer({
+    host: '127.0.0.1',
+    port: supervisorOpsPort(cfg),
+    registry: metrics.registry,
+    log: createLogger('supervisor', cfg.LOG_LEVEL),
+  });
   // One workflow bundle for the workers, built here from this checkout (unless one is configured).
   const bundle: Record<string, string> = cfg.WORKFLOW_BUNDLE
     ? {}
@@ -118,6 +138,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<void> {
   );
   say(`Temporal   ${cfg.TEMPORAL_ADDRESS}, Web UI http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`);
   say(`Kafka      ${cfg.KAFKA_BROKERS.join(',')}   Redis ${cfg.REDIS_URL}`);
+  say(`Supervisor  http://127.0.0.1:${ops.port}/metrics (restarts of what died on its own)`);
   say('Ctrl-C stops everything');
 }
 

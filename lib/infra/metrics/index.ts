@@ -8,3 +8,4 @@ export * from './api';
 export * from './orders';
 export * from './lag';
 export * from './dead-letters';
+export * from './supervisor';
