@@ -125,6 +125,7 @@ runProcess('temporal-worker', async (cfg, log) => {
   };
   // One bundle of workflows/ for both task queues.
   const bundle = await workflowBundle(cfg.WORKFLOW_BUNDLE);
+  log.info('workflow bundle ready', { prebuilt: cfg.WORKFLOW_BUNDLE || false });
   const workers = await Promise.all(
     Object.values(TASK_QUEUES).map((taskQueue) =>
       Worker.create({
