@@ -90,7 +90,7 @@ test('the deps stage: a clean npm ci --omit=dev beside the build output, without
   const r = spawnSync(cmd!, args, { cwd: app, encoding: 'utf8' });
   expect(r.stderr).not.toMatch(/npm error/);
   expect(r.status).toBe(0);
-  for (const dev of ['tsx', 'typescript', 'jest', 'esbuild', '@types/node'])
+  for (const dev of ['tsx', 'typescript', 'jest', 'esbuild', 'eslint'])
     expect([dev, existsSync(join(app, 'node_modules', dev))]).toEqual([dev, false]);
   // The lockfile is the image's: nothing changed it.
   expect(readFileSync(join(app, 'package-lock.json'), 'utf8')).toBe(
