@@ -4,6 +4,7 @@ import { API_OPERATIONS } from '../lib/contracts/http';
 import { impliedErrors, type Answer, type Operation } from '../lib/contracts/http/operation';
 import { errorBody, toJsonSchema } from '../lib/contracts/schema';
 import type { z } from 'zod';
+import { version } from '../package.json';
 
 // JavaScript cannot hold 44891482026867833 as a number; the served text has it, exactly.
 const STOCK_ID_NUMBER = '__STOCK_ID_NUMBER__';
@@ -95,7 +96,8 @@ function buildDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: {
       title: 'bourse',
-      version: '0.2.0',
+      // The release the document describes: package.json's, never a second copy to keep in step.
+      version,
       description:
         'A durable stock-trading backend for the Tehran Stock Exchange. Every error is JSON: {error, message, field?}.',
     },

@@ -76,7 +76,8 @@ runProcess('temporal-worker', async (cfg, log) => {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const redis = createRedis(cfg);
   const kafka = createKafka(cfg);
-  // One idempotent producer for the process: price ticks and order events share its group commit.
+  // One producer for the process: price ticks and order events share its group commit. It is not
+  // idempotent (KafkaJS flaws, lib/infra/kafka-sender.ts): delivery is at least once, consumers drop replays.
   const sender = await connectKafkaSender(kafka);
   const registry = createRegistry();
   const orderMetrics = createOrderMetrics(registry);
@@ -120,6 +121,7 @@ runProcess('temporal-worker', async (cfg, log) => {
   };
   // One bundle of workflows/ for both task queues.
   const bundle = await workflowBundle(cfg.WORKFLOW_BUNDLE);
+  log.info('workflow bundle ready', { prebuilt: cfg.WORKFLOW_BUNDLE || false });
   const workers = await Promise.all(
     Object.values(TASK_QUEUES).map((taskQueue) =>
       Worker.create({

@@ -1,5 +1,6 @@
-// The app's long-running processes: `npm start` runs exactly these, and so does docker-compose.yml.
-// `node --import tsx` runs the TypeScript in one process (no wrapper), so a signal reaches the app itself.
+// The app's long-running processes: `npm start` runs exactly these from the TypeScript; the image
+// (Dockerfile, docker-compose.yml, deploy/kubernetes) runs the same files compiled by `npm run build`.
+// Either way one `node` process (no wrapper), so a signal reaches the app itself.
 import type { Config } from '../../lib/infra/config';
 
 export const APP_PROCESSES = {
@@ -11,8 +12,26 @@ export const APP_PROCESSES = {
 
 export type AppProcess = keyof typeof APP_PROCESSES;
 
-/** The command line of a process, run from the project root. */
+/** The one-shot set-up of a fresh deployment (Kafka topics, Temporal search attributes). */
+export const SETUP_ENTRY = 'scripts/stack/setup.ts';
+
+/** The command line of a process, run from the project root (`npm start`: TypeScript through tsx). */
 export const commandOf = (name: AppProcess): string[] => ['node', '--import', 'tsx', APP_PROCESSES[name]];
+
+/** The folder `npm run build` compiles into, relative to the project root (the image's /app). */
+export const BUILD_DIR = 'dist';
+
+/** The prebuilt workflow bundle inside BUILD_DIR: the image's WORKFLOW_BUNDLE. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+/** Where `npm run build` puts a source file's JavaScript: `api/server.ts` → `dist/api/server.js`. */
+export const compiledEntry = (source: string): string => `${BUILD_DIR}/${source.replace(/\.ts$/, '.js')}`;
+
+/** The command line of a process in the image (from /app): the compiled JavaScript, no tsx. */
+export const compiledCommandOf = (name: AppProcess): string[] => ['node', compiledEntry(APP_PROCESSES[name])];
+
+/** The image's one-shot set-up command. */
+export const compiledSetupCommand = (): string[] => ['node', compiledEntry(SETUP_ENTRY)];
 
 /** One running copy of a process: the HA layout runs two of each (instance 1 and 2). */
 export interface AppInstance {

@@ -22,3 +22,53 @@ export const settingOf = (env: Record<string, string>, name: ConfigVariable): st
 /** SHUTDOWN_GRACE in seconds, as a process with `env` reads it. */
 export const shutdownGraceSeconds = (env: Record<string, string>): number =>
   durationToMs(settingOf(env, 'SHUTDOWN_GRACE')) / 1000;
+
+/** The Dockerfile's instructions by stage (`FROM … AS <name>`), continuation lines joined, comments out. */
+export function dockerfileStages(text: string): Map<string, string[]> {
+  const stages = new Map<string, string[]>();
+  let current: string[] | undefined;
+  const lines = text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  for (const line of lines) {
+    const from = /^FROM\s+\S+\s+AS\s+(\S+)$/i.exec(line);
+    if (from) stages.set(from[1]!, (current = []));
+    current?.push(line);
+  }
+  return stages;
+}
+
+/** What a stage sets: WORKDIR, ENV (KEY=VALUE pairs), CMD (exec form), RUN and COPY lines. */
+export function stageSettings(instructions: string[]): {
+  workdir: string;
+  env: Record<string, string>;
+  cmd: string[];
+  runs: string[];
+  copies: string[];
+} {
+  const of = (keyword: string) =>
+    instructions.filter((i) => i.startsWith(`${keyword} `)).map((i) => i.slice(keyword.length + 1).trim());
+  const env: Record<string, string> = {};
+  for (const e of of('ENV'))
+    for (const pair of e.split(/\s+/)) {
+      const [k, ...v] = pair.split('=');
+      env[k!] = v.join('=');
+    }
+  const cmd = of('CMD').at(-1);
+  return {
+    workdir: of('WORKDIR').at(-1) ?? '/',
+    env,
+    cmd: cmd ? (JSON.parse(cmd) as string[]) : [],
+    runs: of('RUN'),
+    copies: of('COPY'),
+  };
+}
+
+/** The Dockerfile's RUN steps, which image-steps.test.ts replays in a temporary folder. */
+export const IMAGE_STEPS = {
+  installAll: 'npm ci --no-audit --no-fund',
+  build: 'npm run build',
+  installProduction: 'npm ci --omit=dev --no-audit --no-fund',
+} as const;

@@ -1,21 +1,29 @@
 // deploy/kubernetes, rendered by kustomize and checked offline against the Kubernetes API schemas
 // (kubernetes-validate --strict: wrong types and unknown fields fail), then against bourse itself:
-// each app process's Deployment runs what `npm start` runs, probes the port its configuration names,
+// each app process's Deployment runs the compiled file `npm start` runs on a read-only root (the worker
+// from the image's prebuilt workflow bundle), probes the port its configuration names,
 // reads only settings lib/infra/config.ts knows, and has its PodDisruptionBudget; the API its autoscaler.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../lib/infra/config';
-import { APP_PROCESSES, commandOf, type AppProcess } from '../../scripts/stack/app-processes';
+import {
+  APP_PROCESSES,
+  compiledCommandOf,
+  compiledSetupCommand,
+  type AppProcess,
+} from '../../scripts/stack/app-processes';
 import { K8S_SCHEMA_VERSIONS, ensureK8sTools, type K8sTools } from '../../scripts/stack/k8s-tools';
 import { ROOT } from '../../scripts/stack/spec';
 import {
   HEALTH_PORT_VARIABLE,
+  dockerfileStages,
   isConfigVariable,
   settingOf,
   shutdownGraceSeconds,
+  stageSettings,
 } from '../support/deploy-checks';
 
 let tools: K8sTools;
@@ -108,7 +116,7 @@ describe.each(TARGETS)('%s', (target) => {
     const deployment = one('Deployment', `bourse-${name}`);
     const pod = deployment.spec.template.spec;
     const container = pod.containers.find((c: any) => c.name === name);
-    expect(container.command).toEqual(commandOf(name));
+    expect(container.command).toEqual(compiledCommandOf(name));
     expect(container.image).not.toMatch(/:latest$/);
     expect(container.image).toMatch(/:\d+\.\d+\.\d+$/);
 
@@ -148,6 +156,29 @@ describe.each(TARGETS)('%s', (target) => {
     const budgets = objects().filter((o) => o.kind === 'PodDisruptionBudget' && selects(o));
     expect(budgets).toHaveLength(1);
     expect(budgets[0]!.spec.minAvailable).toBe(1);
+  });
+
+  test.each(PROCESSES)('the %s pods run on a read-only root with a scratch /tmp', (name) => {
+    const pod = one('Deployment', `bourse-${name}`).spec.template.spec;
+    const tmp = pod.volumes.find((v: any) => v.emptyDir && v.name === 'tmp');
+    expect(tmp).toBeDefined();
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      expect([c.name, c.securityContext.readOnlyRootFilesystem]).toEqual([c.name, true]);
+      expect([c.name, c.volumeMounts]).toEqual([c.name, [{ name: 'tmp', mountPath: '/tmp' }]]);
+    }
+  });
+
+  test("the worker loads the image's prebuilt workflow bundle and starts within a minute", () => {
+    const pod = one('Deployment', 'bourse-worker').spec.template.spec;
+    const worker = pod.containers.find((c: any) => c.name === 'worker');
+    const image = stageSettings(dockerfileStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).get('app')!);
+    const bundle = worker.env.find((e: any) => e.name === 'WORKFLOW_BUNDLE')?.value;
+    expect(bundle).toBe(image.env.WORKFLOW_BUNDLE);
+    expect(environment().WORKFLOW_BUNDLE ?? '').toBe(''); // the ConfigMap does not unset it
+    const probe = worker.startupProbe;
+    expect(probe.periodSeconds * probe.failureThreshold).toBeLessThanOrEqual(60);
+    // Its set-up runs before it, compiled too.
+    expect(pod.initContainers.map((c: any) => c.command)).toEqual([compiledSetupCommand()]);
   });
 
   test('the API scales on CPU, from two pods, behind a Service on its port', () => {

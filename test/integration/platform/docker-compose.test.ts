@@ -1,13 +1,19 @@
 // docker-compose.yml and docker-compose.ha.yml are checked statically (no Docker engine here): Debian's
 // docker-compose must accept them, alone and merged, and they must agree with the code and the local
-// stack: the same Temporal, Kafka and Redis versions, app services running the very commands
-// `npm start` runs, setting only variables lib/infra/config.ts reads, probed on the ports those
-// settings name, and given at least SHUTDOWN_GRACE to stop.
+// stack: the same Temporal, Kafka and Redis versions, app services running the compiled JavaScript of
+// the files `npm start` runs (the image's `npm run build`) on a read-only root, setting only variables
+// lib/infra/config.ts reads, probed on the ports those settings name, and given at least
+// SHUTDOWN_GRACE to stop.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../lib/infra/config';
-import { APP_PROCESSES, commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
+import {
+  APP_PROCESSES,
+  compiledCommandOf,
+  compiledSetupCommand,
+  type AppProcess,
+} from '../../../scripts/stack/app-processes';
 import { ROOT, VERSIONS, temporalBinary } from '../../../scripts/stack/local-stack';
 import {
   HEALTH_PORT_VARIABLE,
@@ -23,6 +29,8 @@ interface Service {
   environment?: Record<string, string>;
   healthcheck?: { test?: string[] };
   stop_grace_period?: string;
+  read_only?: boolean;
+  tmpfs?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
 type Compose = { services: Record<string, Service> };
@@ -146,22 +154,31 @@ describe.each([[BASE], [BASE, HA]])('the app services of %s …', (...files) => 
     }
   });
 
-  test.each(PROCESSES)('%s runs what npm start runs, healthchecked on its port, with its grace', (name) => {
-    const twins = appServices().filter(([service]) => processOf(service) === name);
-    expect(twins.length).toBe(files.includes(HA) ? 2 : 1);
-    for (const [, svc] of twins) {
-      expect(svc.command).toEqual(commandOf(name));
-      const env = svc.environment ?? {};
-      const port = settingOf(env, HEALTH_PORT_VARIABLE[name]);
-      expect(svc.healthcheck?.test?.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
-      expect(seconds(svc.stop_grace_period)).toBeGreaterThanOrEqual(shutdownGraceSeconds(env));
-    }
+  test.each(PROCESSES)(
+    '%s runs the compiled file npm start runs, healthchecked on its port, with its grace',
+    (name) => {
+      const twins = appServices().filter(([service]) => processOf(service) === name);
+      expect(twins.length).toBe(files.includes(HA) ? 2 : 1);
+      for (const [, svc] of twins) {
+        expect(svc.command).toEqual(compiledCommandOf(name));
+        const env = svc.environment ?? {};
+        const port = settingOf(env, HEALTH_PORT_VARIABLE[name]);
+        expect(svc.healthcheck?.test?.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
+        expect(seconds(svc.stop_grace_period)).toBeGreaterThanOrEqual(shutdownGraceSeconds(env));
+      }
+    },
+  );
+
+  test('the one-shot setup runs scripts/stack/setup.ts, compiled, with the same settings as the app', () => {
+    const setup = services().setup!;
+    expect(setup.command).toEqual(compiledSetupCommand());
+    expect(setup.environment).toEqual(services().api?.environment);
   });
 
-  test('the one-shot setup runs scripts/stack/setup.ts with the same settings as the app', () => {
-    const setup = services().setup!;
-    expect(setup.command).toEqual(['node', '--import', 'tsx', 'scripts/stack/setup.ts']);
-    expect(setup.environment).toEqual(services().api?.environment);
+  test('every service of the image runs on a read-only root with a scratch /tmp', () => {
+    for (const [name, svc] of appServices()) {
+      expect([name, svc.read_only, svc.tmpfs]).toEqual([name, true, ['/tmp']]);
+    }
   });
 });
 
