@@ -1,4 +1,4 @@
-// `npm run seed`: the demo data of DESIGN.md — users user1 and user2 with their credit, and the demo
+// `npm run seed`: the demo data of docs/design.md — users user1 and user2 with their credit, and the demo
 // stocks' names and watch-list entries — and demo API keys for user1, user2 and an operator. Safe to
 // run again: it keeps credit that orders have moved, unless given --reset, and prints the same keys
 // again, unless given --rotate-keys.

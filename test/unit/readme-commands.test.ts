@@ -70,6 +70,25 @@ test('the docs show the commands this test is about (the extraction finds them)'
   ]);
 });
 
+/** Inline commands (`npm ...` in backticks) whose closing backtick is on a later line: cut by a line break. */
+export function cutCommandsIn(text: string, file: string): string[] {
+  return text
+    .split('\n')
+    .flatMap((line, i) =>
+      [...line.matchAll(/`([^`]*)(`|$)/g)]
+        .filter((m) => m[2] === '' && /\bnpm (run|start|test)\b/.test(m[1]!))
+        .map((m) => `${file}:${i + 1}: ${m[1]!.trim()}`),
+    );
+}
+
+test('no command is cut by a line break (its arguments would go unchecked, and unread)', () => {
+  expect(cutCommandsIn('run `npm run bench -- --only accept\n--rates 10` now', 'x')).toEqual([
+    'x:1: npm run bench -- --only accept',
+  ]);
+  expect(cutCommandsIn('```sh\nnpm run bench   # all\n```', 'x')).toEqual([]);
+  expect(docs.flatMap((file) => cutCommandsIn(readFileSync(join(ROOT, file), 'utf8'), file))).toEqual([]);
+});
+
 describe.each(commands.map((c) => [`${c.where}: npm ${c.name} ${c.args.join(' ')}`.trim(), c] as const))(
   '%s',
   (_, c) => {

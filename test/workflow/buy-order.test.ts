@@ -31,7 +31,7 @@ import { loadConfig } from '../../lib/infra/config';
 import { INDEXED_VALUE_TYPE, ORDER_SEARCH_ATTRIBUTES } from '../../lib/infra/temporal';
 import { ensureTestServer } from '../../scripts/stack/test-server';
 
-/** The rule under test: VERIFY_TIMEOUT's default, which DESIGN.md fixes at 60 s. */
+/** The rule under test: VERIFY_TIMEOUT's default, which docs/design.md fixes at 60 s. */
 const VERIFY_TIMEOUT_MS = loadConfig({}).VERIFY_TIMEOUT;
 /** Below verifyUser's 10 s heartbeat timeout, so a stalled-but-alive verifier heartbeats in between. */
 const STEP_MS = 5_000;

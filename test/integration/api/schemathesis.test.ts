@@ -109,7 +109,7 @@ stock = { values = ["${stock}"] }
 include-path-regex = "^/stocks/"
 parameters = { "path.id" = { dictionary = "stock", probability = 0.5 } }
 
-# DESIGN.md: an order for an unknown user or stock, a stock off the watch list and an Idempotency-Key
+# docs/design.md: an order for an unknown user or stock, a stock off the watch list and an Idempotency-Key
 # reused for another order are 422, refusals of well-formed requests; every other status as by default.
 [[operations]]
 include-path-regex = "^/(orders|BuyStock)$"
