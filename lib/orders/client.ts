@@ -30,7 +30,6 @@ import type { Logger } from '../infra/logger';
 import { OrderError } from './errors';
 import { FAILED_PRECONDITION, isPermanentRpcError, rpcCode, within } from './temporal-call';
 
-
 /** An order request, validated: what the original BuyStock endpoint took, and its side. */
 export interface OrderRequest {
   user: string;

@@ -20,7 +20,7 @@ import {
 import { ROOT } from '../../../scripts/stack/spec';
 import { IMAGE_STEPS, dockerfileStages, stageSettings } from '../../support/deploy-checks';
 import { testConfig, testEnv } from '../../support/test-stack';
-import { waitFor } from '../../support/wait';
+import { waitFor } from '../../../scripts/wait';
 
 const cfg = testConfig();
 const API_PORT = 29_521 + cfg.TEST_STACK_PORT_OFFSET;

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../lib/infra/config';
+import { loadStackConfig } from '../../../scripts/stack/stack-config';
 import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { userKey } from '../../../lib/store/keys';
 import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from '../../../scripts/chaos/clients';
@@ -29,7 +29,7 @@ import { ask } from '../../../scripts/stack/redis-cluster-state';
 import { putAccount, putPrice, SAIPA } from '../../support/accounts';
 import { testConfig } from '../../support/test-stack';
 import { startHashedVerifier, type VerifierServer } from '../../support/verifiers';
-import { sleep, waitFor } from '../../support/wait';
+import { sleep, waitFor } from '../../../scripts/wait';
 
 const offset = testConfig().TEST_STACK_PORT_OFFSET + 60;
 const ops = (port: number) => String(port + offset);
@@ -49,7 +49,7 @@ const env: Record<string, string> = {
   ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: '10s',
 };
 // What start.ts makes of it with --ha.
-const cfg = loadConfig({ ...env, ...haEnv(loadConfig(env)) });
+const cfg = loadStackConfig({ ...env, ...haEnv(loadStackConfig(env)) });
 const spec = stackSpecFromConfig(cfg);
 const cluster = spec.redisCluster!;
 const apiBases = [1, 2].map((instance) => `http://127.0.0.1:${healthPort(cfg, { kind: 'api', instance })}`);
