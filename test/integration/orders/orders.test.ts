@@ -261,10 +261,10 @@ describe('Idempotency-Key', () => {
     expect(again.body.status).toBe(first.body.status);
     expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000, reserved: AMOUNT });
     await result(first.body.orderId, 30);
-    // After it finished, a retry still finds it: the same order and its original answer, no second order.
+    // After it finished, a retry still finds it: the same order, now decided, and no second order.
     const late = await post(order, { 'Idempotency-Key': 'retry-me-1' });
     expect(late.body).toEqual(
-      expect.objectContaining({ orderId: first.body.orderId, status: first.body.status }),
+      expect.objectContaining({ orderId: first.body.orderId, status: ORDER_STATUS_TEXT.succeeded }),
     );
     expect((await current(first.body.orderId)).body.status).toBe(ORDER_STATUS_TEXT.succeeded);
     expect(await userMoney(redis(), user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });

@@ -179,7 +179,17 @@ describe('one user with denied, succeeded and failed orders', () => {
       credit: 1_000_000 - spent,
       reserved: 0,
       available: 1_000_000 - spent,
-      holdings: [{ stockid: SAIPA, name: 'سایپا', quantity: 30 }],
+      holdings: [
+        expect.objectContaining({
+          stockid: SAIPA,
+          name: 'سایپا',
+          quantity: 30,
+          reserved: 0,
+          costBasis: spent,
+          averageCost: PRICE,
+        }),
+      ],
+      totals: expect.objectContaining({ costBasis: spent }),
     });
     const other = await http(`${api.url}/account?user=${newUser('rule')}`, { headers: authOf(user) });
     expect([other.status, other.body.field]).toEqual([403, 'user']);
