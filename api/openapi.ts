@@ -48,7 +48,12 @@ function answer(a: Answer): unknown {
     : a.body
       ? { 'application/json': { schema: toJsonSchema(a.body, 'output') } }
       : undefined;
-  return { description: a.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
+  return {
+    description: a.description,
+    ...(headers ? { headers } : {}),
+    ...(content ? { content } : {}),
+    ...(a.links ? { links: a.links } : {}),
+  };
 }
 
 function errorAnswer(status: number, description: string): unknown {

@@ -176,4 +176,9 @@ export const errorBody = z.object({
     .meta({ description: 'no_fresh_price: the minute of the newest price there is' }),
   nextOpen: z.string().optional().meta({ description: 'market_closed: when the next session opens' }),
   reserved: z.int().optional().meta({ description: 'credit_below_reserved: what open orders hold reserved' }),
+  status: z.string().optional().meta({ description: "order_final: the order's status text, as decided" }),
+  phase: z
+    .string()
+    .optional()
+    .meta({ description: "order_final: the order's phase (succeeded, failed, denied)" }),
 });

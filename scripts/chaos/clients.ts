@@ -1,8 +1,10 @@
-// The chaos run's clients: each places its order like a careful client (the same Idempotency-Key until
-// it has an answer, sometimes sent twice; again after a 429 or a 409 no_fresh_price, which say "later")
-// and then long-polls for the order's final status. They reach the APIs through a Balancer, which
+// The chaos run's clients: each places its order (a buy, or a sell of shares its user holds) like a
+// careful client (the same Idempotency-Key until it has an answer, sometimes sent twice; again after a
+// 429 or a 409 no_fresh_price, which say "later"), sometimes withdraws it while it is open, and then
+// long-polls for the order's final status. They reach the APIs through a Balancer, which
 // spreads requests over every API and fails over between them as a load balancer would, and counts
 // how many order requests were answered.
+import { statusText, type OrderSide } from '../../lib/contracts/orders';
 import { SAIPA } from '../../test/support/accounts';
 import { http, type HttpAnswer } from '../../test/support/http';
 import { sleep } from '../wait';
@@ -10,6 +12,7 @@ import { sleep } from '../wait';
 export interface LogicalOrder {
   user: string;
   key: string;
+  side: OrderSide;
   quantity: number;
   orderId?: string;
   firstStatus?: string;
@@ -18,6 +21,15 @@ export interface LogicalOrder {
   /** Answers with a different order id for the same Idempotency-Key (must stay 0). */
   idDrift: number;
   refused?: string;
+  /** A cancel the client sends this long after the order was accepted open (none if it was decided at once). */
+  cancel?: PlannedCancel;
+}
+
+export interface PlannedCancel {
+  afterMs: number;
+  attempts: number;
+  /** How the cancel was answered: "canceled" (200), "409 order_final", …; absent while none answered. */
+  answer?: string;
 }
 
 interface OrderAnswer {
@@ -159,7 +171,12 @@ export async function placeOrder(
 ): Promise<void> {
   const init = {
     headers: { Authorization: `Bearer ${apiKey}`, 'Idempotency-Key': o.key },
-    json: { user: o.user, stockid: SAIPA, quantity: o.quantity },
+    json: {
+      user: o.user,
+      stockid: SAIPA,
+      quantity: o.quantity,
+      ...(o.side === 'sell' ? { side: 'sell' } : {}),
+    },
   };
   for (;;) {
     o.attempts++;
@@ -183,6 +200,36 @@ export async function placeOrder(
     const res = await lb.order(init);
     if (res && res.status === 201) {
       if (res.body.orderId !== o.orderId) o.idDrift++;
+      return;
+    }
+    if (Date.now() > stopAt()) return;
+    await sleep(500);
+  }
+}
+
+/**
+ * Withdraws an order accepted open, `o.cancel.afterMs` after its acceptance: POST /orders/:id/cancel
+ * again until an API answers it (a 503 or no connection says "later"; a second cancel answers as the
+ * first). An order decided at once (denied) is left alone: it was never open.
+ */
+export async function cancelOpenOrder(
+  lb: Balancer,
+  apiKey: string,
+  o: LogicalOrder,
+  stopAt: () => number,
+): Promise<void> {
+  const c = o.cancel;
+  if (!c || !o.orderId || o.firstStatus !== statusText('inProgress', o.side)) return;
+  await sleep(c.afterMs);
+  for (;;) {
+    c.attempts++;
+    const res = await lb.request(
+      `/orders/${o.orderId}/cancel`,
+      { method: 'POST', headers: { Authorization: `Bearer ${apiKey}` } },
+      30_000,
+    );
+    if (res && res.status < 500 && !isLater(res)) {
+      c.answer = res.status === 200 ? 'canceled' : `${res.status} ${res.body.error ?? ''}`.trim();
       return;
     }
     if (Date.now() > stopAt()) return;

@@ -1,6 +1,6 @@
 // What a chaos run reports: the kills it survived, the orders it placed and each invariant with its count.
 import type { AppProcess } from '../stack/app-processes';
-import type { OrderAvailability, Unanswered } from './clients';
+import type { LogicalOrder, OrderAvailability, Unanswered } from './clients';
 import type { Invariant } from './invariants';
 import type { PriceLag } from './price-watch';
 
@@ -24,7 +24,9 @@ export interface ChaosReport {
     accepted: number;
     retries: number;
     duplicates: number;
+    bySide: { buy: number; sell: number };
     byFinal: Record<string, number>;
+    cancels: CancelTally;
   };
   availability: {
     /** Every order request the clients made through the load balancer. */
@@ -37,6 +39,27 @@ export interface ChaosReport {
   };
   invariants: Invariant[];
   ok: boolean;
+}
+
+/** The cancels the clients meant to send and how they were answered. */
+export interface CancelTally {
+  /** Orders drawn for a cancel. */
+  planned: number;
+  /** Of them, accepted open (the others were decided at once or never accepted): a cancel was sent. */
+  sent: number;
+  /** By answer: "canceled" (200), "409 order_final" (decided first), …, "unanswered". */
+  byAnswer: Record<string, number>;
+}
+
+export function cancelTally(orders: readonly LogicalOrder[]): CancelTally {
+  const byAnswer = new Map<string, number>();
+  const sent = orders.filter((o) => o.cancel && o.cancel.attempts > 0);
+  for (const o of sent) tally(byAnswer, o.cancel!.answer ?? 'unanswered');
+  return {
+    planned: orders.filter((o) => o.cancel).length,
+    sent: sent.length,
+    byAnswer: Object.fromEntries(byAnswer),
+  };
 }
 
 export interface MissAttribution {
@@ -103,6 +126,8 @@ export function formatReport(r: ChaosReport): string {
       Object.entries(r.orders.byFinal)
         .map(([k, n]) => `${n} × ${k}`)
         .join('; '),
+    `orders by side: ${counts(r.orders.bySide)}; cancels: ${r.orders.cancels.planned} drawn, ` +
+      `${r.orders.cancels.sent} sent to orders accepted open, answered ${counts(r.orders.cancels.byAnswer) || 'none'}`,
   ];
   const { orders, ordersTwinned, prices } = r.availability;
   lines.push(

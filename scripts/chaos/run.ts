@@ -1,5 +1,5 @@
-// One chaos run: on a stack of its own (its own ports and folder), while orders are placed at a steady
-// rate, SIGKILL and restart at random moments each process kind — API, worker, price consumer,
+// One chaos run: on a stack of its own (its own ports and folder), while orders (buys, sells of shares
+// the users hold, and cancels of some while still open) are placed at a steady rate, SIGKILL and restart at random moments each process kind — API, worker, price consumer,
 // order-events consumer, Kafka, Redis, the Temporal server — then let the system settle and check the
 // invariants.
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
@@ -9,24 +9,31 @@ import { join } from 'node:path';
 import { loadStackConfig, type StackConfig } from '../stack/stack-config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
-import { putAccount, putPrice, SAIPA } from '../../test/support/accounts';
+import { putAccount, putHolding, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../wait';
 import { healthPort } from '../stack/app-processes';
 import { stackSpecFromConfig, startStack, stopStack, type StackSpec } from '../stack/local-stack';
 import { prebuildWorkflowBundle } from '../stack/workflow-bundle';
 import { ChaosApps } from './apps';
-import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from './clients';
-import { checkOrderInvariants, checkServerErrors } from './invariants';
+import { awaitFinal, Balancer, cancelOpenOrder, placeOrder, type LogicalOrder } from './clients';
+import { checkOrderInvariants, checkServerErrors, requireChecked } from './invariants';
+import { checkLedger, type Opening } from './ledger-invariant';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
-import { attributeMisses, type ChaosReport, type Kind } from './report';
+import { attributeMisses, cancelTally, type ChaosReport, type Kind } from './report';
 import { seededRandom, type ChaosOptions } from './options';
 import { chaosEnv, PROCESS_KINDS, SERVICE_KINDS, targetsOf, type Target } from './targets';
 
 const MINUTE = 60_000;
 const SOLE_COOLDOWN_MS = 30_000;
+const PRICE = 2_850;
+/** Of the orders placed: sells (of shares the user holds), and those withdrawn while open. */
+const SELL_SHARE = 0.3;
+const CANCEL_SHARE = 0.2;
+/** A cancel goes this long at most after the order is accepted: inside the verifier's 100–1500 ms. */
+const CANCEL_WITHIN_MS = 1_200;
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
@@ -78,15 +85,18 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   await startStack(spec, stackLog);
   const redis = (ctx.opened.redis = createRedis(cfg));
 
-  const initialCredit = new Map<string, number>();
+  // Each user starts with credit and shares to sell.
+  const opening = new Map<string, Opening>();
   const keys = new Map<string, string>();
   for (let i = 0; i < opts.users; i++) {
     const user = `chaos-u${i}`;
     const credit = 2_000_000 + i * 500_000;
+    const shares = 100 + i * 50;
     keys.set(user, await putAccount(redis, user, credit));
-    initialCredit.set(user, credit);
+    await putHolding(redis, user, SAIPA, shares, PRICE);
+    opening.set(user, { credit, shares: { [SAIPA]: shares } });
   }
-  await putPrice(redis, SAIPA, 2_850);
+  await putPrice(redis, SAIPA, PRICE);
 
   const targets = targetsOf(cfg, spec, apps, copies, stackLog);
   // Requests made while no sole process (one without a twin) was down, counted apart: what HA can promise.
@@ -128,21 +138,30 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   let loadEndsAt = opts.killEachOnce ? Number.POSITIVE_INFINITY : Date.now() + opts.durationMs;
   // Clients keep retrying a little past the load's end, through the last restart.
   let giveUpAt = Number.POSITIVE_INFINITY;
-  const users = [...initialCredit.keys()];
+  const users = [...opening.keys()];
 
   const load = (async () => {
     let n = 0;
     while (Date.now() < loadEndsAt) {
       const user = users[Math.floor(rng() * users.length)]!;
+      const side = rng() < SELL_SHARE ? 'sell' : 'buy';
       const o: LogicalOrder = {
         user,
         key: `chaos-${opts.seed}-${n++}`,
-        quantity: 1 + Math.floor(rng() * 40),
+        side,
+        quantity: 1 + Math.floor(rng() * (side === 'sell' ? 20 : 40)),
         attempts: 0,
         idDrift: 0,
       };
+      if (rng() < CANCEL_SHARE) o.cancel = { afterMs: Math.floor(rng() * CANCEL_WITHIN_MS), attempts: 0 };
       orders.push(o);
-      placing.push(placeOrder(lb, keys.get(user)!, o, () => giveUpAt, rng() < 0.2));
+      const duplicate = rng() < 0.2;
+      const apiKey = keys.get(user)!;
+      placing.push(
+        placeOrder(lb, apiKey, o, () => giveUpAt, duplicate).then(() =>
+          cancelOpenOrder(lb, apiKey, o, () => giveUpAt),
+        ),
+      );
       await sleep(1_000 / opts.rate);
     }
   })();
@@ -254,12 +273,14 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   await settlePrices(redis, cfg.STOCKS, minutes, Date.now() + opts.settleMs);
   const prices = await priceWatch.stop(loadEndedAt);
   const invariants = [
-    ...(await checkOrderInvariants(cfg, redis, orders, initialCredit)),
+    ...(await checkOrderInvariants(cfg, redis, orders, users)),
     await checkPrices(redis, cfg.STOCKS, minutes),
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
     await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
+    // After the listing agrees, so the read model it reads has caught up.
+    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening)),
     checkServerErrors(lb.answers, lb.serverErrors),
-  ];
+  ].map(requireChecked);
 
   const byFinal: Record<string, number> = {};
   for (const o of orders) {
@@ -279,7 +300,12 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       accepted: orders.filter((o) => o.orderId).length,
       retries: orders.reduce((n, o) => n + Math.max(0, o.attempts - 1), 0),
       duplicates: 0,
+      bySide: {
+        buy: orders.filter((o) => o.side === 'buy').length,
+        sell: orders.filter((o) => o.side === 'sell').length,
+      },
       byFinal,
+      cancels: cancelTally(orders),
     },
     availability: {
       orders: lb.orders,

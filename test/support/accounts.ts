@@ -2,7 +2,7 @@
 import { flatTick } from '../../lib/contracts/price-tick';
 import type { Redis } from '../../lib/infra/redis';
 import { issueApiKey } from '../../lib/store/api-keys';
-import { latestPriceKey, userKey } from '../../lib/store/keys';
+import { costBasisKey, holdingsKey, latestPriceKey, userKey } from '../../lib/store/keys';
 
 /** SAIPA's instrument code: the stock every order scenario buys. */
 export const SAIPA = '44891482026867833';
@@ -16,6 +16,18 @@ export async function putPrice(redis: Redis, stockId: string, price: number, at 
 export async function putAccount(redis: Redis, user: string, credit: number): Promise<string> {
   await redis.hset(userKey(user), { credit: String(credit), reserved: '0' });
   return issueApiKey(redis, { id: user, role: 'user' });
+}
+
+/** `shares` of the stock held, bought at `price` each (as settled buys leave them), none reserved. */
+export async function putHolding(
+  redis: Redis,
+  user: string,
+  stockId: string,
+  shares: number,
+  price: number,
+): Promise<void> {
+  await redis.hset(holdingsKey(user), stockId, String(shares));
+  await redis.hset(costBasisKey(user), stockId, String(shares * price));
 }
 
 export async function userMoney(redis: Redis, user: string): Promise<{ credit: number; reserved: number }> {

@@ -15,6 +15,11 @@ export interface Answer {
   /** The JSON Schema of such a body (of each event, for text/event-stream); default a string. */
   schema?: Record<string, unknown>;
   headers?: Record<string, string>;
+  /**
+   * OpenAPI links: operations this answer's values feed, by name, each with its parameters as runtime
+   * expressions (`$response.body#/orderId`), so a client (or schemathesis) can follow on.
+   */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
 }
 
 export interface Operation {

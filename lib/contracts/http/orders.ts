@@ -65,6 +65,14 @@ export type OrderView = z.output<typeof orderViewSchema>;
 
 const orderParams = z.object({ id: orderIdText });
 
+/** What an order's id, once placed, leads to: its state, its result, its cancel. */
+const orderLinks = Object.fromEntries(
+  ['getOrder', 'awaitOrderResult', 'cancelOrder'].map((operationId) => [
+    operationId,
+    { operationId, parameters: { id: '$response.body#/orderId' } },
+  ]),
+);
+
 const placeOrder = (
   operationId: string,
   path: string,
@@ -98,6 +106,7 @@ const placeOrder = (
         description: `The order exists and its check was done: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}" for a buy, "${SELL_STATUS_TEXT.denied}" or "${SELL_STATUS_TEXT.inProgress}" for a sell.`,
         body: orderViewSchema,
         headers: { Location: '/orders/{orderId}' },
+        links: orderLinks,
       },
     },
     errors: {

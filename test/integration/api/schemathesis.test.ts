@@ -2,7 +2,9 @@
 // examples per operation, once with a user key and once with an operator key: any finding fails.
 // The API, its orders worker and everything they write live in a Redis database of their own, so what
 // the run does (an operator setting credits, emptying the watch list, placing orders) cannot reach the
-// rest of the suite; its user and stock are fresh ids, and no order of it outlives the file.
+// rest of the suite; its user and stock are fresh ids, and no order of it outlives the file. The user
+// holds shares of the stock, so sells pass their check; its orders are verified after SLOW_MS, so a
+// cancel that follows an order (the document's links lead from POST /orders to its cancel) can win.
 import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { issueApiKey } from '../../../lib/store/api-keys';
@@ -20,6 +22,7 @@ import {
   type OrderWorker,
   type ScriptedVerifier,
 } from '../../support/order-harness';
+import { putHolding } from '../../support/accounts';
 import { randomStockId } from '../../support/price-helpers';
 import { provisionSchemathesis, runSchemathesis, type SchemathesisRun } from '../../support/schemathesis';
 import { testConfig, testLog, testStackSpec } from '../../support/test-stack';
@@ -37,7 +40,7 @@ let bin: string;
 let verifier: ScriptedVerifier;
 let worker: OrderWorker;
 let api: Api;
-const user = newUser('ok');
+const user = newUser('slow');
 const stock = randomStockId();
 let userKey: string;
 let operatorKey: string;
@@ -60,6 +63,7 @@ beforeAll(async () => {
   await worker.redis.flushdb();
   api = await startApi(cfg);
   userKey = await putUser(worker.redis, user, 1_000_000_000);
+  await putHolding(worker.redis, user, stock, 1_000, 10_000);
   operatorKey = await issueApiKey(worker.redis, { id: newUser('ok'), role: 'operator' });
   await worker.redis.sadd(WATCHLIST_KEY, stock);
   const now = Date.now();
@@ -71,8 +75,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Orders the run placed are decided at once (an `ok-` user); terminate any that are not, so no
-  // later test's worker runs them against the shared database.
+  // Orders the run placed are decided within SLOW_MS (a `slow-` user); terminate any that are not, so
+  // no later test's worker runs them against the shared database.
   if (api) {
     const open = api.deps.temporal.workflow.list({
       query: `ExecutionStatus = "Running" AND OrderUser = "${user}"`,
@@ -109,10 +113,11 @@ stock = { values = ["${stock}"] }
 include-path-regex = "^/stocks/"
 parameters = { "path.id" = { dictionary = "stock", probability = 0.5 } }
 
-# docs/design.md: an order for an unknown user or stock, a stock off the watch list and an Idempotency-Key
-# reused for another order are 422, refusals of well-formed requests; every other status as by default.
+# docs/design.md: an order for an unknown user or stock, a stock off the watch list, a sell of a stock never
+# held and an Idempotency-Key reused for another order are 422, refusals of well-formed requests; every
+# other status as by default.
 [[operations]]
-include-path-regex = "^/(orders|BuyStock)$"
+include-path-regex = "^/(orders|BuyStock|SellStock)$"
 include-method = "POST"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 `;

@@ -2,12 +2,12 @@
 // shares, cancel (during the verification, of a final order, twice, by others), the cancel racing the
 // verifier's answer, and the positions GET /account values.
 import { ORDER_STATUS_TEXT, SELL_STATUS_TEXT, type OrderState } from '../../../lib/contracts/orders';
-import { costBasisKey, holdingsKey, orderKey, sharesReservedKey, userKey } from '../../../lib/store/keys';
+import { orderKey, sharesReservedKey, userKey } from '../../../lib/store/keys';
 import type { OrderView } from '../../../lib/orders/view';
 import { bearer, http } from '../../support/http';
 import { type OrderStack, startOrderStack } from '../../support/order-harness';
 import { authOf, newUser, operatorKey, putUser } from '../../support/users';
-import { SAIPA } from '../../support/accounts';
+import { putHolding, SAIPA } from '../../support/accounts';
 import { startReadModel } from '../../support/read-side';
 
 const PRICE = 2_850;
@@ -60,8 +60,7 @@ const account = async (user: string) =>
 async function holder(prefix: 'ok' | 'stall' | 'race', shares: number, credit = 1_000_000) {
   const user = newUser(prefix);
   await putUser(stack.redis, user, credit);
-  await stack.redis.hset(holdingsKey(user), SAIPA, String(shares));
-  await stack.redis.hset(costBasisKey(user), SAIPA, String(shares * PRICE));
+  await putHolding(stack.redis, user, SAIPA, shares, PRICE);
   return user;
 }
 

@@ -15,6 +15,8 @@ import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { userKey } from '../../../lib/store/keys';
 import { awaitFinal, Balancer, placeOrder, type LogicalOrder } from '../../../scripts/chaos/clients';
 import { checkOrderInvariants, checkServerErrors } from '../../../scripts/chaos/invariants';
+import { checkLedger, type Opening } from '../../../scripts/chaos/ledger-invariant';
+import { checkOrderListing } from '../../../scripts/chaos/list-invariant';
 import { healthPort, supervisorOpsPort } from '../../../scripts/stack/app-processes';
 import {
   haEnv,
@@ -139,10 +141,10 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
   redis = createRedis(cfg);
   const users = ['ha-u0', 'ha-u1'];
   const keys = new Map<string, string>();
-  const initialCredit = new Map<string, number>();
+  const opening = new Map<string, Opening>();
   for (const user of users) {
     keys.set(user, await putAccount(redis, user, 3_000_000));
-    initialCredit.set(user, 3_000_000);
+    opening.set(user, { credit: 3_000_000, shares: {} });
   }
   await putPrice(redis, SAIPA, 2_850);
   await Promise.all(
@@ -174,6 +176,7 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
       const o: LogicalOrder = {
         user,
         key: `ha-${startedAt}-${n}`,
+        side: 'buy',
         quantity: 1 + (n % 7),
         attempts: 0,
         idDrift: 0,
@@ -252,7 +255,9 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
   );
   expect(orders.filter((o) => !o.orderId).map((o) => `${o.key}: ${o.refused ?? 'no answer'}`)).toEqual([]);
   const invariants = [
-    ...(await checkOrderInvariants(cfg, redis, orders, initialCredit)),
+    ...(await checkOrderInvariants(cfg, redis, orders, users)),
+    await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
+    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening)),
     checkServerErrors(lb.answers, lb.serverErrors),
   ];
   expect(invariants.map((i) => [i.name, i.violations])).toEqual(invariants.map((i) => [i.name, []]));
