@@ -4,6 +4,8 @@
 // Temporal calls and the long poll (lib/orders/long-poll.ts) live in lib/orders.
 import Router from '@koa/router';
 import type Koa from 'koa';
+import type { OperationOf } from '../../lib/contracts/http';
+import type { OperationInput } from '../../lib/contracts/http/operation';
 import type { OrderRequestBody } from '../../lib/contracts/http/orders';
 import { isFinal, type OrderSide } from '../../lib/contracts/orders';
 import { OrderError } from '../../lib/orders/errors';
@@ -22,6 +24,8 @@ async function http<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+type PlaceHeaders = OperationInput<OperationOf<'placeOrder'>>['headers'];
+
 /** The user whose orders a key may read: its own; an operator any (undefined). */
 const readerOf = (ctx: Koa.Context) => {
   const p = principalOf(ctx);
@@ -35,9 +39,9 @@ export function createOrderRouter(deps: RouteDeps): Router {
   /** A POST placing an order; `fixedSide` for the endpoints whose path names the side. */
   const placeOrder =
     (fixedSide?: OrderSide) =>
-    async (ctx: Koa.Context, input: { headers: Record<string, unknown>; body: unknown }) => {
+    // POST /BuyStock's and /SellStock's body is POST /orders's without side: each mount checks it fits.
+    async (ctx: Koa.Context, { headers, body }: { headers: PlaceHeaders; body: OrderRequestBody }) => {
       const receivedAt = new Date();
-      const body = input.body as OrderRequestBody; // validated by the operation's schema
       const principal = principalOf(ctx);
       if (body.user !== principal.id) {
         throw new HttpError(
@@ -49,7 +53,7 @@ export function createOrderRouter(deps: RouteDeps): Router {
       }
       const side = fixedSide ?? body.side ?? 'buy';
       const req = { user: body.user, stockId: body.stockid, quantity: body.quantity, side };
-      const idempotencyKey = input.headers['idempotency-key'] as string | undefined;
+      const idempotencyKey = headers['idempotency-key'];
       const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
       deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);
       ctx.status = 201;
@@ -61,7 +65,7 @@ export function createOrderRouter(deps: RouteDeps): Router {
   mount(router, deps, 'sellStock', placeOrder('sell'));
 
   mount(router, deps, 'cancelOrder', async (ctx, { params }) => {
-    const orderId = params.id as string;
+    const orderId = params.id;
     const state = await http(() => orders.cancel(orderId, principalOf(ctx).id, readerOf(ctx)));
     if (state.phase !== 'canceled' && isFinal(state.phase)) {
       throw new HttpError(
@@ -80,13 +84,13 @@ export function createOrderRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'getOrder', async (ctx, { params }) => {
-    const orderId = params.id as string;
+    const orderId = params.id;
     ctx.body = orderView(await http(() => orders.read(orderId, readerOf(ctx))));
   });
 
   mount(router, deps, 'awaitOrderResult', async (ctx, { params, query }) => {
-    const orderId = params.id as string;
-    const asked = query.wait as number | undefined;
+    const orderId = params.id;
+    const asked = query.wait;
     const maxMs = cfg.RESULT_WAIT_MAX;
     const waitMs = asked === undefined ? maxMs : Math.min(Math.round(asked * 1000), maxMs);
     const clientGone = new AbortController();

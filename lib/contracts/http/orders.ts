@@ -65,11 +65,11 @@ export type OrderView = z.output<typeof orderViewSchema>;
 
 const orderParams = z.object({ id: orderIdText });
 
-const placeOrder = (
-  operationId: string,
+const placeOrder = <const Id extends string, S extends z.ZodType>(
+  operationId: Id,
   path: string,
   summary: string,
-  schema: z.ZodType,
+  schema: S,
   example: Record<string, unknown>,
 ) =>
   op({
