@@ -285,4 +285,5 @@ function checkedOf(
   };
 }
 
+/** What buyOrder proxies, as a type only. */
 export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -3,7 +3,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../lib/infra/logger';
 import type { PriceFetchMetrics } from '../lib/prices/metrics';
-import type { PriceActivities, RangeProgress } from '../lib/contracts/price-fetch';
+import type {
+  PriceFetchResult,
+  PriceRange,
+  PriceRangeResult,
+  RangeProgress,
+} from '../lib/contracts/price-fetch';
 import type { PricePublisher } from '../lib/prices/publisher';
 import { MINUTE_MS, type PriceSource } from '../lib/prices/sources/source';
 
@@ -57,7 +62,7 @@ function resumePoint(details: unknown, fromMs: number, toMs: number): RangeProgr
   return details as RangeProgress;
 }
 
-export function createPriceActivities(deps: PriceActivityDeps): PriceActivities {
+export function createPriceActivities(deps: PriceActivityDeps) {
   /** One minute's prices of `stocks`, fetched and published; the number of ticks published. */
   async function publishMinute(stocks: readonly string[], at: Date): Promise<number> {
     const m = deps.metrics;
@@ -76,7 +81,8 @@ export function createPriceActivities(deps: PriceActivityDeps): PriceActivities 
   }
 
   return {
-    async fetchAndPublishPrices({ minute }) {
+    /** The minute's prices of every watched stock, fetched and published. */
+    async fetchAndPublishPrices({ minute }: { minute: string }): Promise<PriceFetchResult> {
       const at = wholeMinute('minute', minute, 'InvalidMinute');
       const stocks = await deps.watchList();
       const started = Date.now();
@@ -93,7 +99,11 @@ export function createPriceActivities(deps: PriceActivityDeps): PriceActivities 
       return result;
     },
 
-    async fetchAndPublishRange({ from, to }) {
+    /**
+     * Every market minute of [from, to): fetched and published, several minutes at once. Heartbeats the
+     * first minute not yet done (RangeProgress); a retry resumes there.
+     */
+    async fetchAndPublishRange({ from, to }: PriceRange): Promise<PriceRangeResult> {
       const fromMs = wholeMinute('from', from, 'InvalidRange').getTime();
       const toMs = wholeMinute('to', to, 'InvalidRange').getTime();
       if (toMs <= fromMs)
@@ -177,3 +187,6 @@ export function createPriceActivities(deps: PriceActivityDeps): PriceActivities 
 }
 
 const counts = ({ minutes, skipped, published }: RangeProgress) => ({ minutes, skipped, published });
+
+/** What the price workflows (priceFetch, priceBackfill) proxy, as a type only. */
+export type PriceActivities = ReturnType<typeof createPriceActivities>;

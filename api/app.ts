@@ -13,6 +13,7 @@ import { createApiMetrics, type ApiMetrics } from '../lib/infra/metrics';
 import type { Redis } from '../lib/infra/redis';
 import type { Duplex } from 'node:stream';
 import { createOrderClient } from '../lib/orders/client';
+import { createOrderResultWaiter } from '../lib/orders/long-poll';
 import { createOrderPlacer } from '../lib/orders/place';
 import { createFinalNotifier } from '../lib/orders/read-model/final-notifier';
 import { createStore } from '../lib/store';
@@ -59,7 +60,11 @@ export function createApp(deps: AppDeps): Koa {
         refused: () => metrics.ordersRefusedOverloaded.inc(),
       },
     }),
-    finals: createFinalNotifier(deps.redis),
+    results: createOrderResultWaiter({
+      orders,
+      finals: createFinalNotifier(deps.redis),
+      stopping: deps.stopping,
+    }),
     metrics,
     store: createStore(deps.redis, deps.cfg),
     authRedis: deps.redis,

@@ -2,17 +2,10 @@
 // parsed once, and the first problem becomes a 400 naming its field.
 import type Koa from 'koa';
 import type { z } from 'zod';
-import type { Operation } from '../lib/contracts/http/operation';
+import type { Operation, OperationInput } from '../lib/contracts/http/operation';
 import { jsonTypeOf, type JsonValue } from '../lib/contracts/json';
 import { badRequest } from './errors';
 import { readJsonBody } from './read-body';
-
-export interface RequestInput {
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  headers: Record<string, unknown>;
-  body: unknown;
-}
 
 /** The first issue of a failed parse, in words naming the field. */
 function problem(
@@ -76,10 +69,12 @@ function headerValues(ctx: Koa.Context, op: Operation): Record<string, unknown> 
   return out;
 }
 
-export async function readInput(ctx: Koa.Context, op: Operation): Promise<RequestInput> {
+/** The request's input, parsed by `op`'s own schemas: hence typed by them (OperationInput). */
+export async function readInput<O extends Operation>(ctx: Koa.Context, op: O): Promise<OperationInput<O>> {
   const headers = headerValues(ctx, op);
   const params = op.params ? parse(op.params, ctx.params ?? {}, 'id') : {};
   const query = op.query ? parse(op.query, singleValues(ctx.query), 'query') : {};
   const body = op.body ? parse(op.body.schema, await readJsonBody(ctx, op.body.maxBytes), 'body') : undefined;
-  return { params, query, headers, body };
+  // What each schema parsed is its output type; TypeScript cannot follow `op`'s optional members to it.
+  return { params, query, headers, body } as OperationInput<O>;
 }

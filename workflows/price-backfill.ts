@@ -21,7 +21,7 @@ import {
   type PriceBackfillResult,
   type PriceRangeCounts,
 } from '../lib/prices/backfill-plan';
-import type { PriceActivities } from '../lib/contracts/price-fetch';
+import type { PriceActivities } from '../activities/price-activities';
 
 const { fetchAndPublishRange } = proxyActivities<PriceActivities>({
   // A block of 60 minutes takes seconds with the simulated source; TSETMC is slower, and a retry

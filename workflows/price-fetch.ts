@@ -2,7 +2,8 @@
 // Kafka — in one activity, so a large watch list never passes through workflow history.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { PriceActivities, PriceFetchInput, PriceFetchResult } from '../lib/contracts/price-fetch';
+import type { PriceActivities } from '../activities/price-activities';
+import type { PriceFetchInput, PriceFetchResult } from '../lib/contracts/price-fetch';
 
 const { fetchAndPublishPrices } = proxyActivities<PriceActivities>({
   // One attempt may take a while with the TSETMC source (hundreds of rate-limited HTTP calls).

@@ -30,8 +30,8 @@ export function createAdminRouter(deps: RouteDeps): Router {
   const router = new Router();
 
   mount(router, deps, 'loadUserCredit', async (ctx, { params, body }) => {
-    const user = params.id as string;
-    const { credit } = body as { credit: number };
+    const user = params.id;
+    const { credit } = body;
     const r = await fromStore(() => store.setCredit(user, credit));
     if (!r.ok) throw belowReserved(r.reserved, credit);
     log.info('user credit loaded', { user, credit, by: principalOf(ctx).id });
@@ -39,12 +39,12 @@ export function createAdminRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'adjustUserCredit', async (ctx, { params, body, headers }) => {
-    const user = params.id as string;
-    const { delta } = body as { delta: number };
+    const user = params.id;
+    const { delta } = body;
     if (delta === 0)
       throw new HttpError(422, 'zero_delta', '"delta" must not be 0: nothing to adjust', 'delta');
     const by = principalOf(ctx).id;
-    const idempotencyKey = headers['idempotency-key'] as string | undefined;
+    const idempotencyKey = headers['idempotency-key'];
     const r = await fromStore(() =>
       store.adjustCredit({ user, delta, maxCredit: MAX_CREDIT, by, idempotencyKey }),
     );
@@ -77,7 +77,7 @@ export function createAdminRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'issueUserKey', async (ctx, { params }) => {
-    const user = params.id as string;
+    const user = params.id;
     if (!(await fromStore(() => store.readMoney(user)))) {
       throw notFound(`no user "${user}"; load its credit first`, 'id');
     }
@@ -93,7 +93,7 @@ export function createAdminRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'watchStock', async (ctx, { params }) => {
-    const stockId = params.stockid as string;
+    const stockId = params.stockid;
     const added = await fromStore(() => store.watch(stockId));
     log.info('watch list changed', { stockId, added, by: principalOf(ctx).id });
     ctx.status = added ? 201 : 200;
@@ -101,7 +101,7 @@ export function createAdminRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'unwatchStock', async (ctx, { params }) => {
-    const stockId = params.stockid as string;
+    const stockId = params.stockid;
     if (!(await fromStore(() => store.unwatch(stockId)))) {
       throw notFound(`stock ${stockId} is not on the watch list`, 'stockid');
     }

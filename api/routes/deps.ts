@@ -3,8 +3,8 @@ import type { Config } from '../../lib/infra/config';
 import type { Logger } from '../../lib/infra/logger';
 import type { ApiMetrics } from '../../lib/infra/metrics';
 import type { OrderClient } from '../../lib/orders/client';
+import type { OrderResultWaiter } from '../../lib/orders/long-poll';
 import type { OrderPlacer } from '../../lib/orders/place';
-import type { FinalNotifier } from '../../lib/orders/read-model/final-notifier';
 import type { Store } from '../../lib/store';
 
 export interface RouteDeps {
@@ -12,12 +12,12 @@ export interface RouteDeps {
   log: Logger;
   orders: OrderClient;
   placer: OrderPlacer;
-  /** Wakes a parked long poll when the read model holds its order's final view. */
-  finals: FinalNotifier;
+  /** The long poll of an order's result (the read model's wake-up or the workflow's close). */
+  results: OrderResultWaiter;
   store: Store;
   metrics: Pick<ApiMetrics, 'creditCheckSeconds'>;
   /** The key store the auth guard reads (api/auth.ts); routes never use it. */
   authRedis: Parameters<typeof import('../auth').authenticate>[1];
-  /** Aborted when the process begins a graceful stop: long polls then answer at once. */
+  /** Aborted when the process begins a graceful stop: event streams then end at once. */
   stopping?: AbortSignal;
 }

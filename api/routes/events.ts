@@ -29,7 +29,7 @@ export function createEventsRouter(deps: RouteDeps): Router {
         { 'Retry-After': '5' },
       );
     }
-    const lastEventId = headers['last-event-id'] as string | undefined;
+    const lastEventId = headers['last-event-id'];
     const feed = store.openOrderEventFeed(user);
     let position: string | undefined;
     try {

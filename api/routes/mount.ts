@@ -2,15 +2,25 @@
 // validation come from the operation, so a handler only turns valid input into an answer.
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { operation } from '../../lib/contracts/http';
+import { operation, type OperationId, type OperationOf } from '../../lib/contracts/http';
+import type { OperationInput } from '../../lib/contracts/http/operation';
 import { guard } from '../auth';
 import { HttpError } from '../errors';
-import { readInput, type RequestInput } from '../validate';
+import { readInput } from '../validate';
 import type { RouteDeps } from './deps';
 
-export type Handler = (ctx: Koa.Context, input: RequestInput) => Promise<void> | void;
+/** A handler of operation `Id`: its input typed by the operation's schemas. */
+export type Handler<Id extends OperationId> = (
+  ctx: Koa.Context,
+  input: OperationInput<OperationOf<Id>>,
+) => Promise<void> | void;
 
-export function mount(router: Router, deps: RouteDeps, operationId: string, handler: Handler): void {
+export function mount<Id extends OperationId>(
+  router: Router,
+  deps: RouteDeps,
+  operationId: Id,
+  handler: Handler<Id>,
+): void {
   const op = operation(operationId);
   router[op.method](op.path, ...guard(op.access, deps.cfg, deps.authRedis), async (ctx) => {
     await handler(ctx, await readInput(ctx, op));

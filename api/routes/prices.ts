@@ -14,9 +14,9 @@ export function createPricesRouter(deps: RouteDeps): Router {
   const router = new Router();
 
   mount(router, deps, 'getPriceHistory', async (ctx, { params, query }) => {
-    const stockId = params.id as string;
-    const fromGiven = query.from as Date | undefined;
-    const toGiven = query.to as Date | undefined;
+    const stockId = params.id;
+    const fromGiven = query.from;
+    const toGiven = query.to;
     const from = fromGiven ?? new Date((toGiven ?? new Date()).getTime() - DEFAULT_RANGE_MS);
     const asked = toGiven ?? (fromGiven ? new Date(from.getTime() + DEFAULT_RANGE_MS) : new Date());
     // A range longer than a week is cut to its first week, and the answer says so; from after to is
@@ -38,7 +38,7 @@ export function createPricesRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'getLatestPrice', async (ctx, { params }) => {
-    const stockId = params.id as string;
+    const stockId = params.id;
     const latest = await fromStore(() => store.latestTick(stockId), WHAT);
     if (!latest) throw notFound(`No prices recorded for stock ${stockId}`, 'id');
     ctx.body = latest;

@@ -3,7 +3,6 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { decodeOrderCursor, encodeOrderCursor } from '../../lib/contracts/http/reads';
-import type { OrderPhase, OrderSide } from '../../lib/contracts/orders';
 import { principalOf } from '../auth';
 import { HttpError, notFound } from '../errors';
 import type { RouteDeps } from './deps';
@@ -42,8 +41,8 @@ export function createReadsRouter(deps: RouteDeps): Router {
   const router = new Router();
 
   mount(router, deps, 'listOrders', async (ctx, { query }) => {
-    const user = subjectOf(ctx, query.user as string | undefined);
-    const cursor = query.cursor as string | undefined;
+    const user = subjectOf(ctx, query.user);
+    const cursor = query.cursor;
     const after = cursor === undefined ? undefined : decodeOrderCursor(cursor);
     if (cursor !== undefined && after === undefined) {
       throw new HttpError(
@@ -55,10 +54,10 @@ export function createReadsRouter(deps: RouteDeps): Router {
     }
     const page = await fromStore(() =>
       store.orderPage(user, {
-        phase: query.status as OrderPhase | undefined,
-        stockId: query.stockid as string | undefined,
-        side: query.side as OrderSide | undefined,
-        limit: (query.limit as number | undefined) ?? DEFAULT_PAGE,
+        phase: query.status,
+        stockId: query.stockid,
+        side: query.side,
+        limit: query.limit ?? DEFAULT_PAGE,
         after,
       }),
     );
@@ -66,7 +65,7 @@ export function createReadsRouter(deps: RouteDeps): Router {
   });
 
   mount(router, deps, 'getAccount', async (ctx, { query }) => {
-    const user = subjectOf(ctx, query.user as string | undefined);
+    const user = subjectOf(ctx, query.user);
     const account = await fromStore(() => store.account(user));
     if (!account) throw notFound(`no user "${user}"`, 'user');
     ctx.body = account;

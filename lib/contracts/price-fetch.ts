@@ -1,6 +1,6 @@
-// What both sides of the priceFetch wire agree on: the workflow type, its input and result, and the
-// activity interface the price workflows (priceFetch, priceBackfill) proxy. Small payloads only: the
-// stock list never crosses history.
+// What both sides of the priceFetch wire agree on: the workflow type, its input and result, and what
+// the price activities take and answer (their signatures are activities/price-activities.ts's, which
+// the workflows proxy as a type). Small payloads only: the stock list never crosses history.
 
 export const PRICE_FETCH_WORKFLOW = 'priceFetch';
 
@@ -33,15 +33,6 @@ export interface PriceFetchResult {
   /** Stocks asked for and ticks published. */
   stocks: number;
   published: number;
-}
-
-export interface PriceActivities {
-  fetchAndPublishPrices(input: { minute: string }): Promise<PriceFetchResult>;
-  /**
-   * Every market minute of [from, to): fetched and published, several minutes at once. Heartbeats the
-   * first minute not yet done (RangeProgress); a retry resumes there.
-   */
-  fetchAndPublishRange(input: PriceRange): Promise<PriceRangeResult>;
 }
 
 /** fetchAndPublishRange's heartbeat details: `next` is the first minute not yet done; counts are before it. */

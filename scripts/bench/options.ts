@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { BACKFILL_DEFAULTS } from '../../lib/prices/backfill-plan';
 import type { CommandSpec, Values } from '../cli';
 import { ROOT } from '../stack/spec';
+import { stackConfig } from '../stack/stack-config';
 
 export const SCENARIOS: readonly string[] = [
   'ceiling',
@@ -90,7 +91,7 @@ export type BenchOptions = Values<typeof command.options>;
  * BENCH_PORT_OFFSET (environment, default 0) shifts every port and the stack's folder, so two benches
  * on one machine (two checkouts) never share a stack: `BENCH_PORT_OFFSET=10000 npm run bench`.
  */
-const BENCH_PORT_OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 0);
+const { BENCH_PORT_OFFSET } = stackConfig();
 const port = (p: number) => String(p + BENCH_PORT_OFFSET);
 export const BENCH_ENV: Record<string, string> = {
   TEMPORAL_ADDRESS: `127.0.0.1:${port(27233)}`,

@@ -1,5 +1,5 @@
 // The settings of the tools around the service: the local stack's (its folder, Temporal's Web UI and
-// persistence, Prometheus), the tests' and the fuzzers'. Read like the service's own
+// persistence, Prometheus), the tests', the bench's and the fuzzers'. Read like the service's own
 // (lib/infra/config.ts, the same helpers), over them: a tool sees both, the product only its own.
 import { z } from 'zod';
 import {
@@ -21,6 +21,8 @@ const stackVariables = {
   PROMETHEUS_PORT: [port, '9090'],
   STACK_DIR: [z.string().min(1), '.stack/local'],
   TEST_STACK_PORT_OFFSET: [z.coerce.number().int().min(0).max(40_000), '0'],
+  /** Shifts the bench stack's ports (27233–29092, API 23000) and folder: two benches on one machine. */
+  BENCH_PORT_OFFSET: [z.coerce.number().int().min(0).max(36_000), '0'],
   FUZZ_RUNS: [positiveInt.max(10_000_000), '300'],
   FUZZ_SEED: [z.coerce.number().int(), '20261122'],
 } as const;

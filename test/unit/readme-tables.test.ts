@@ -1,6 +1,7 @@
-// README's reference tables are checked against the code they describe: the configuration table
+// README's reference tables are checked against the code they describe: the configuration tables
 // against the variables and defaults of lib/infra/config (the service's) and scripts/stack/stack-config
-// (the local stack's, the tests' and the tools'), the HTTP table against the declared operations.
+// (the local stack's, the tests' and the tools'), each its own, the HTTP table against the declared
+// operations.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_OPERATIONS } from '../../lib/contracts/http';
@@ -14,9 +15,9 @@ const section = (title: string) => {
   const end = readme.indexOf('\n## ', start + 1);
   return readme.slice(start, end < 0 ? undefined : end);
 };
-/** The first cell of every row of a section's table, and the row's other cells. */
-const rows = (title: string) =>
-  section(title)
+/** The cells of every row of a table in `text`. */
+const tableRows = (text: string) =>
+  text
     .split('\n')
     .filter((l) => l.startsWith('| `'))
     .map((l) =>
@@ -25,21 +26,37 @@ const rows = (title: string) =>
         .slice(1, -1)
         .map((c) => c.trim()),
     );
+const rows = (title: string) => tableRows(section(title));
 
 describe('README, Configuration', () => {
-  const defaults: Record<string, string> = { ...CONFIG_DEFAULTS, ...STACK_CONFIG_DEFAULTS };
-  const table = new Map(rows('Configuration').map(([name, dflt]) => [name!.replace(/`/g, ''), dflt!]));
+  // The service's table, then (under its own heading) the local stack's, the tests' and the tools'.
+  const [service, tools] = section('Configuration').split('\n### ');
+  const tables = {
+    'lib/infra/config': { shown: tableRows(service!), defaults: CONFIG_DEFAULTS },
+    'scripts/stack/stack-config': { shown: tableRows(tools ?? ''), defaults: STACK_CONFIG_DEFAULTS },
+  };
 
-  test('lists every variable the service and its tools read, and only those', () => {
-    expect([...table.keys()].sort()).toEqual(Object.keys(defaults).sort());
-  });
+  test.each(Object.entries(tables))(
+    "the table of %s's variables lists every one it reads, and only those",
+    (_, { shown, defaults }) => {
+      expect(shown.map(([name]) => name!.replace(/`/g, '')).sort()).toEqual(Object.keys(defaults).sort());
+    },
+  );
 
-  test.each(Object.entries(defaults))('%s: the default shown is the default', (name, dflt) => {
-    const shown = table.get(name);
-    if (name === 'STOCKS') expect(shown).toBe('the four demo stocks');
-    else if (dflt === '') expect(shown).toBe('(empty)');
-    else expect(shown).toBe(`\`${dflt}\``);
-  });
+  const table = new Map(
+    Object.values(tables).flatMap(({ shown }) =>
+      shown.map(([name, dflt]) => [name!.replace(/`/g, ''), dflt!]),
+    ),
+  );
+  test.each(Object.entries({ ...CONFIG_DEFAULTS, ...STACK_CONFIG_DEFAULTS }))(
+    '%s: the default shown is the default',
+    (name, dflt) => {
+      const shown = table.get(name);
+      if (name === 'STOCKS') expect(shown).toBe('the four demo stocks');
+      else if (dflt === '') expect(shown).toBe('(empty)');
+      else expect(shown).toBe(`\`${dflt}\``);
+    },
+  );
 });
 
 describe('README, HTTP API', () => {

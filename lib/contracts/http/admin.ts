@@ -4,7 +4,8 @@ import { idempotencyKeyText, jsonInteger, stockIdText, userIdText } from '../sch
 import { op, type Operation } from './operation';
 
 /** Every admin operation: tagged admin, for operator keys only. */
-const adminOp = (o: Omit<Operation, 'tags' | 'access'>) => op({ ...o, tags: ['admin'], access: 'operator' });
+const adminOp = <const O extends Omit<Operation, 'tags' | 'access'>>(o: O) =>
+  op({ ...o, tags: ['admin'], access: 'operator' });
 
 /** Largest credit an operator may load: keeps every sum of rials an exact integer. */
 export const MAX_CREDIT = 1_000_000_000_000_000; // 10^15 rials

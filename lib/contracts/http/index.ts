@@ -1,24 +1,28 @@
 // Every operation of the HTTP API: what api/ routes serve and api/openapi.ts publishes.
 import { adminOperations } from './admin';
-import type { Operation } from './operation';
 import { orderOperations } from './orders';
 import { pageOperations } from './page';
 import { priceOperations } from './prices';
 import { readOperations } from './reads';
 import { systemOperations } from './system';
 
-export const API_OPERATIONS: readonly Operation[] = [
+export const API_OPERATIONS = [
   ...orderOperations,
   ...priceOperations,
   ...readOperations,
   ...adminOperations,
   ...systemOperations,
   ...pageOperations,
-];
+] as const;
 
-/** The operation with this id; a typo is a bug caught at start. */
-export function operation(operationId: string): Operation {
-  const found = API_OPERATIONS.find((o) => o.operationId === operationId);
+export type ApiOperation = (typeof API_OPERATIONS)[number];
+export type OperationId = ApiOperation['operationId'];
+/** The operation with this id, as written (its schemas' types included). */
+export type OperationOf<Id extends OperationId> = Extract<ApiOperation, { operationId: Id }>;
+
+/** The operation with this id; a typo does not compile. */
+export function operation<Id extends OperationId>(operationId: Id): OperationOf<Id> {
+  const found = API_OPERATIONS.find((o): o is OperationOf<Id> => o.operationId === operationId);
   if (!found) throw new Error(`no API operation ${operationId}`);
   return found;
 }

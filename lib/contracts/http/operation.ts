@@ -29,7 +29,7 @@ export interface Operation {
   path: string;
   summary: string;
   description?: string;
-  tags: string[];
+  tags: readonly string[];
   access: Access;
   params?: z.ZodObject;
   query?: z.ZodObject;
@@ -44,7 +44,21 @@ export interface Operation {
   mayBeUnavailable?: boolean;
 }
 
-export const op = (o: Operation): Operation => o;
+/** An operation as written, its id and schemas kept in its type (so a handler's input is typed by them). */
+export const op = <const O extends Operation>(o: O): O => o;
+
+/**
+ * What a handler of `O` is given: its path parameters, query, headers (each only when sent) and body,
+ * as its schemas parse them (api/validate.ts), so handlers need no casts.
+ */
+export type OperationInput<O extends Operation> = {
+  params: O extends { params: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
+  query: O extends { query: infer Q extends z.ZodObject } ? z.output<Q> : Record<string, never>;
+  headers: O extends { headers: infer H extends NonNullable<Operation['headers']> }
+    ? { [K in keyof H]?: z.output<H[K]['schema']> }
+    : Record<string, never>;
+  body: O extends { body: { schema: infer B extends z.ZodType } } ? z.output<B> : undefined;
+};
 
 /** The errors an operation's shape implies, so none is forgotten in its document. */
 export function impliedErrors(o: Operation): Record<number, string> {

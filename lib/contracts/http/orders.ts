@@ -73,11 +73,11 @@ const orderLinks = Object.fromEntries(
   ]),
 );
 
-const placeOrder = (
-  operationId: string,
+const placeOrder = <const Id extends string, S extends z.ZodType>(
+  operationId: Id,
   path: string,
   summary: string,
-  schema: z.ZodType,
+  schema: S,
   example: Record<string, unknown>,
 ) =>
   op({

@@ -5,7 +5,8 @@ import { dateTimeText, stockIdText } from '../schema';
 import { op, type Operation } from './operation';
 
 /** Every price operation: public market data. */
-const priceOp = (o: Omit<Operation, 'tags' | 'access'>) => op({ ...o, tags: ['prices'], access: 'public' });
+const priceOp = <const O extends Omit<Operation, 'tags' | 'access'>>(o: O) =>
+  op({ ...o, tags: ['prices'], access: 'public' });
 
 const tick = priceTickSchema;
 const stockParams = z.object({ id: stockIdText });

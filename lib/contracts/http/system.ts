@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { op, type Operation } from './operation';
 
 /** Every system operation: public, answering without the services it reports on. */
-const systemOp = (o: Omit<Operation, 'tags' | 'access' | 'mayBeUnavailable'>) =>
+const systemOp = <const O extends Omit<Operation, 'tags' | 'access' | 'mayBeUnavailable'>>(o: O) =>
   op({ ...o, tags: ['system'], access: 'public', mayBeUnavailable: false });
 
 const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });

@@ -1,0 +1,100 @@
+// The long poll of an order's result (GET /orders/:id/result): parked on the read model's wake-up
+// (Redis pub/sub, read-model/final-notifier.ts) and on the workflow's close (Temporal), answered by
+// whichever comes first, or by the current state when the wait ends. Nothing here speaks HTTP.
+import { stateFromDescription, type OrderClient, type OrderDescription } from './client';
+import type { FinalNotifier } from './read-model/final-notifier';
+import { orderView, type OrderView } from './view';
+
+export interface OrderResultWait {
+  orderId: string;
+  /** The user whose orders the caller may read; undefined for an operator (any order). */
+  reader: string | undefined;
+  /** How long to wait for the final view, already clamped by the caller. */
+  waitMs: number;
+  /** Aborted when the caller no longer wants the answer (the client went away). */
+  signal: AbortSignal;
+}
+
+export interface OrderResult {
+  /** The final view, or the current state when the wait ran out or the process is stopping. */
+  view: OrderView;
+  waitedMs: number;
+}
+
+export function createOrderResultWaiter(deps: {
+  orders: OrderClient;
+  finals: FinalNotifier;
+  /** Aborted when the process begins a graceful stop: waits then answer the current state at once. */
+  stopping?: AbortSignal;
+}) {
+  const { orders, finals, stopping } = deps;
+
+  /**
+   * Waits for the order's final view for at most waitMs: from the read model the moment its consumer
+   * applies the final event (a Redis pub/sub wake-up, usually before Temporal has recorded the close),
+   * or from the workflow's close event, whichever comes first. Cut short when the caller leaves or the
+   * process stops. `described` is the ownership check (it rejects with not_found for another user's
+   * order); the close is awaited only after it. A user's read model is asked without waiting for it:
+   * the view is looked up and subscribed to under the reader's own key, so finding it there proves the
+   * order theirs, and the describe's time (the tail of this answer under load) is off the path. An
+   * operator (`reader` undefined) reads the owner from the description first.
+   */
+  async function parkUntilFinal(
+    { orderId, reader, waitMs, signal }: OrderResultWait,
+    described: Promise<OrderDescription>,
+  ): Promise<OrderView | undefined> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error('wait ran out')), waitMs);
+    const callerGone = () => ac.abort(new Error('the caller went away'));
+    if (signal.aborted) callerGone();
+    signal.addEventListener('abort', callerGone, { once: true });
+    // A stopping process does not hold a long poll: it answers the current state now, and the client
+    // asks again (another replica, or this one restarted).
+    const onStop = () => ac.abort(new Error('the API is stopping'));
+    if (stopping?.aborted) onStop();
+    stopping?.addEventListener('abort', onStop, { once: true });
+    try {
+      const closed = described
+        .then(() => orders.awaitResult(orderId, ac.signal))
+        .then((s) => s && orderView(s));
+      // The loser is cut by the abort below; an error of the close wait (or of the describe) after the
+      // read model answered is nobody's to handle.
+      closed.catch(() => undefined);
+      const owner = reader ?? stateFromDescription(orderId, await described).user;
+      return await Promise.race([closed, finals.waitFinal(owner, orderId, ac.signal)]);
+    } finally {
+      ac.abort(new Error('answered'));
+      clearTimeout(timer);
+      signal.removeEventListener('abort', callerGone);
+      stopping?.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** The order's final view within waitMs, else its current state. Failures are OrderErrors. */
+  async function awaitFinal(wait: OrderResultWait): Promise<OrderResult> {
+    const { orderId, reader } = wait;
+    const started = Date.now();
+    // An order final in the reader's own read model is answered from it, without a Temporal call (its
+    // view is under the reader's key: that is the ownership check). Otherwise ownership by a describe
+    // (no worker needed): nobody waits on Temporal for another user's order; the reader's read model
+    // is asked again beside it (parkUntilFinal).
+    const stored = reader === undefined ? undefined : await finals.stored(reader, orderId);
+    if (stored) return { view: stored, waitedMs: Date.now() - started };
+    const described = orders.describe(orderId, reader);
+    const final = await parkUntilFinal(wait, described);
+    // When the wait ran out, a fresh read; when the process is stopping, what the description says (a
+    // fresh read needs a worker to answer the query, and a stopping API must not linger).
+    const view =
+      final ??
+      orderView(
+        stopping?.aborted
+          ? stateFromDescription(orderId, await described)
+          : await orders.read(orderId, reader),
+      );
+    return { view, waitedMs: Date.now() - started };
+  }
+
+  return { awaitFinal };
+}
+
+export type OrderResultWaiter = ReturnType<typeof createOrderResultWaiter>;
