@@ -49,30 +49,34 @@ export async function startVerifierServer(
 /**
  * A verifier that answers by the user's prefix: `no-*` no, `slow-*` yes after SLOW_MS, `stall-*` never
  * (and records when the caller hangs up), `race-*` yes after 0–79 ms (a function of the order id: a
- * cancel sent meanwhile races it), anything else yes at once.
+ * cancel sent meanwhile races it), anything else yes at once. A user put in `stalled` is answered as a
+ * `stall-*` one from then on, whatever its prefix.
  */
 export const SLOW_MS = 1_500;
 export interface ScriptedVerifier extends VerifierServer {
   /** Order id → ms from request to the caller aborting it, for stalled calls. */
   aborted: Map<string, number>;
   requests: string[];
+  /** Users whose calls stall from now on (a test that needs one undecided order of a user). */
+  stalled: Set<string>;
 }
 
 export async function startScriptedVerifier(): Promise<ScriptedVerifier> {
   const aborted = new Map<string, number>();
   const requests: string[] = [];
+  const stalled = new Set<string>();
   const server = await startVerifierServer(({ orderId, user }, res) => {
     requests.push(orderId);
-    if (user.startsWith('no-')) answerAfter(res, false);
+    if (user.startsWith('stall-') || stalled.has(user)) {
+      const started = Date.now();
+      res.on('close', () => aborted.set(orderId, Date.now() - started));
+    } else if (user.startsWith('no-')) answerAfter(res, false);
     else if (user.startsWith('slow-')) answerAfter(res, true, SLOW_MS);
     else if (user.startsWith('race-'))
       answerAfter(res, true, createHash('sha256').update(orderId).digest()[0]! % 80);
-    else if (user.startsWith('stall-')) {
-      const started = Date.now();
-      res.on('close', () => aborted.set(orderId, Date.now() - started));
-    } else answerAfter(res, true);
+    else answerAfter(res, true);
   });
-  return { ...server, aborted, requests };
+  return { ...server, aborted, requests, stalled };
 }
 
 /**

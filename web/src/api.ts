@@ -1,7 +1,7 @@
 // The page's HTTP client: every call carries the API key; an error answer becomes a value the page shows.
 
 // The wire types are the server's own (type-only imports: nothing of lib/ is bundled).
-export type { OrderView } from '../../lib/contracts/http/orders';
+export type { OrderRequestBody, OrderView } from '../../lib/contracts/http/orders';
 export type { PriceTick } from '../../lib/contracts/price-tick';
 export type { Account } from '../../lib/store/account';
 
@@ -28,7 +28,9 @@ export class ApiClient {
     return this.send<T>(path, { headers: this.headers(), signal });
   }
 
-  async post<T>(path: string, body: unknown, extra: Record<string, string> = {}): Promise<Answer<T>> {
+  /** A POST with a JSON body, or (body undefined) none. */
+  async post<T>(path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Answer<T>> {
+    if (body === undefined) return this.send<T>(path, { method: 'POST', headers: this.headers(extra) });
     return this.send<T>(path, {
       method: 'POST',
       headers: this.headers({ 'Content-Type': 'application/json', ...extra }),

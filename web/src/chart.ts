@@ -8,15 +8,16 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts';
 import type { ApiClient, PriceTick } from './api';
-import { byId, clock, el, money, notice } from './ui';
+import { byId, clock, el, money, notice, tehranWallClock } from './ui';
 
 interface Point {
   time: UTCTimestamp;
   value: number;
 }
 
+// The chart labels its time axis in UTC: it is given Tehran's wall clock, so it shows Tehran times.
 const toPoint = (t: PriceTick): Point => ({
-  time: (Date.parse(t.minute) / 1000) as UTCTimestamp,
+  time: (tehranWallClock(Date.parse(t.minute)) / 1000) as UTCTimestamp,
   value: t.price,
 });
 
@@ -101,7 +102,7 @@ export class PriceChart {
     box.dataset.points = String(this.points.size);
     box.dataset.lastPrice = last ? String(last.price) : '';
     byId('chart-last').textContent = last
-      ? `Last: ${money(last.price)} rials at ${clock(last.minute)} (${this.points.size} minutes shown)`
+      ? `Last: ${money(last.price)} rials at ${clock(last.minute)} Tehran (${this.points.size} minutes shown)`
       : 'No prices in the last 6 hours';
   }
 }

@@ -1,5 +1,6 @@
 // The trading page: an API key (kept in sessionStorage), the account, the stocks and a live minute
-// chart, a buy form and the user's orders, all kept current by GET /events (or by polling without it).
+// chart, a buy form, the positions with their Sell controls and the user's orders with their Cancels,
+// all kept current by GET /events (or by polling without it). Every time shown is Tehran time.
 import { ApiClient, type OrderView, type PriceTick, type Stock } from './api';
 import { PriceChart } from './chart';
 import { AccountPanel, StockList } from './market';
@@ -27,11 +28,26 @@ function pickStock(s: Stock): void {
   void chart.show(s.stockid, s.name);
 }
 
-/** An order changed: the account follows (credit reserved, settled or released), once per burst. */
-book.onChange = () => {
+/** The account read again soon, once per burst of changes. */
+function accountChanged(): void {
   clearTimeout(accountTimer);
   accountTimer = setTimeout(() => void account.refresh(), 250);
+}
+
+/** An order changed: the account follows (credit reserved, settled or released; shares too). */
+book.onChange = accountChanged;
+
+/** A holding's Sell: the key's user sells, as the buy form buys. */
+account.onSell = (stockid, quantity) => {
+  if (account.user) book.submit({ user: account.user, stockid, quantity, side: 'sell' });
 };
+
+/** A new price of a stock held: the positions are valued at it. */
+function priceChanged(tick: PriceTick): void {
+  stocks.tick(tick);
+  chart.add(tick);
+  if (account.holds(tick.stockId)) accountChanged();
+}
 
 /** Orders and account read afresh: at start, on a stream opened without Last-Event-ID, on `event: reset`. */
 function reread(): void {
@@ -62,11 +78,8 @@ function onStreamState(s: StreamState, detail?: string, resumed?: boolean): void
 function onEvent(event: string, data: string): void {
   try {
     if (event === 'order') book.update(JSON.parse(data) as OrderView);
-    else if (event === 'price') {
-      const tick = JSON.parse(data) as PriceTick;
-      stocks.tick(tick);
-      chart.add(tick);
-    } else if (event === 'reset') {
+    else if (event === 'price') priceChanged(JSON.parse(data) as PriceTick);
+    else if (event === 'reset') {
       // The events after our Last-Event-ID are no longer held: what they said is read whole instead.
       reread();
     }
@@ -81,10 +94,7 @@ function pollPrices(): void {
   pricePoll = setInterval(async () => {
     if (book.streaming || !chart.stockId) return;
     const r = await api.get<PriceTick>(`/stocks/${encodeURIComponent(chart.stockId)}/price`);
-    if (r.ok) {
-      stocks.tick(r.body);
-      chart.add(r.body);
-    }
+    if (r.ok) priceChanged(r.body);
   }, PRICE_POLL_MS);
 }
 

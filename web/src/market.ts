@@ -1,41 +1,111 @@
-// The account panel (GET /account) and the stock list (GET /stocks, names right to left where Persian).
+// The account panel (GET /account: money, and the positions valued at their latest prices, each with
+// its Sell control) and the stock list (GET /stocks, names right to left where Persian).
 import type { Account, ApiClient, PriceTick, Stock } from './api';
-import { bodyOf, byId, clock, el, money } from './ui';
+import { bodyOf, byId, clock, el, KeyedRows, money, setText } from './ui';
+
+type Position = Account['holdings'][number];
+
+/** Above, below or at zero: the P&L cells are coloured by it. */
+const signOf = (n: number | undefined): string | undefined =>
+  n === undefined ? undefined : n > 0 ? 'up' : n < 0 ? 'down' : 'flat';
 
 export class AccountPanel {
   user: string | undefined;
+  private held = new Set<string>();
+  /** A holding's Sell control was used: sell this many shares of this stock. */
+  onSell: (stockid: string, quantity: number) => void = () => {};
+  private readonly positions = new KeyedRows<Position>(
+    'holdings',
+    (stockid) => this.positionRow(stockid),
+    (row, h) => fillPosition(row, h),
+  );
 
   constructor(private readonly api: ApiClient) {}
+
+  /** The account holds shares of this stock: a new price of it changes the positions' values. */
+  holds(stockId: string): boolean {
+    return this.held.has(stockId);
+  }
 
   async refresh(): Promise<void> {
     const a = bodyOf('account', 'Account', await this.api.get<Account>('/account'));
     if (!a) return;
     this.user = a.user;
+    this.held = new Set(a.holdings.map((h) => h.stockid));
     byId('account-user').textContent = a.user;
     byId('credit').textContent = money(a.credit);
     byId('reserved').textContent = money(a.reserved);
     byId('available').textContent = money(a.available);
-    byId('holdings').replaceChildren(
-      ...a.holdings.map((h) =>
-        el(
-          'tr',
-          {},
-          el('td', { dir: 'auto' }, h.name ?? h.stockid),
-          el('td', { class: 'num' }, money(h.quantity)),
-        ),
-      ),
+    const count = this.positions.render(a.holdings.map((h) => [h.stockid, h] as const));
+    byId('positions-empty').hidden = count > 0;
+    byId('total-cost').textContent = money(a.totals.costBasis);
+    byId('total-value').textContent = money(a.totals.marketValue);
+    const pnl = byId('total-pnl');
+    pnl.textContent = money(a.totals.unrealizedPnl);
+    pnl.dataset.sign = signOf(a.totals.unrealizedPnl);
+  }
+
+  /** A holding's row, made once: its Sell form keeps what is typed into it while the values change. */
+  private positionRow(stockid: string): HTMLTableRowElement {
+    const qty = el('input', {
+      type: 'number',
+      min: '1',
+      step: '1',
+      required: '',
+      'aria-label': 'Shares to sell',
+    });
+    const form = el('form', { class: 'sell' }, qty, el('button', { type: 'submit' }, 'Sell'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.onSell(stockid, Number(qty.value));
+    });
+    return el(
+      'tr',
+      { 'data-stock': stockid },
+      el('td', { dir: 'auto', class: 'name' }),
+      el('td', { class: 'num shares' }),
+      el('td', { class: 'num avg-cost' }),
+      el('td', { class: 'num cost' }),
+      el('td', { class: 'num price' }),
+      el('td', { class: 'minute' }),
+      el('td', { class: 'num value' }),
+      el('td', { class: 'num pnl' }),
+      el('td', {}, form),
     );
   }
 }
 
+function fillPosition(row: HTMLTableRowElement, h: Position): void {
+  const [name, shares, avg, cost, price, minute, value, pnl] = [...row.cells];
+  setText(name!, h.name ?? h.stockid);
+  setText(
+    shares!,
+    h.reserved > 0 ? `${money(h.quantity)} (${money(h.reserved)} selling)` : money(h.quantity),
+  );
+  setText(avg!, money(h.averageCost));
+  setText(cost!, money(h.costBasis));
+  setText(price!, money(h.latestPrice));
+  setText(minute!, clock(h.priceMinute));
+  setText(value!, money(h.marketValue));
+  setText(pnl!, money(h.unrealizedPnl));
+  row.dataset.sign = signOf(h.unrealizedPnl);
+  // What may be sold: the shares not already reserved by open sells.
+  const qty = row.querySelector('input')!;
+  qty.max = String(h.quantity - h.reserved);
+}
+
 export class StockList {
   readonly stocks = new Map<string, Stock>();
-  /**
-   * Each stock's row, made once and then changed in place: a list rebuilt on every tick or refresh
-   * swapped the row under the pointer, and a click whose press and release met two different rows was
-   * lost (the chart never shown).
-   */
-  private readonly rows = new Map<string, HTMLTableRowElement>();
+  private readonly rows = new KeyedRows<Stock>(
+    'stock-rows',
+    (stockid) => this.row(stockid),
+    (row, s) => {
+      const [name, , price, minute] = [...row.cells];
+      setText(name!, s.name ?? '—');
+      setText(price!, money(s.price));
+      setText(minute!, clock(s.minute));
+    },
+  );
 
   constructor(
     private readonly api: ApiClient,
@@ -62,48 +132,29 @@ export class StockList {
     this.render();
   }
 
-  private row(s: Stock): HTMLTableRowElement {
-    const existing = this.rows.get(s.stockid);
-    if (existing) return existing;
+  private row(stockid: string): HTMLTableRowElement {
     const row = el(
       'tr',
-      { 'data-stock': s.stockid, tabindex: '0' },
+      { 'data-stock': stockid, tabindex: '0' },
       // Persian names read right to left: the cell takes its direction from its text.
       el('td', { dir: 'auto', class: 'name' }),
-      el('td', { class: 'id' }, s.stockid),
+      el('td', { class: 'id' }, stockid),
       el('td', { class: 'num' }),
       el('td', {}),
     );
-    // The current entry of the map, not the one the row was made for: refreshes replace entries.
-    const pickThis = () => this.pick(this.stocks.get(s.stockid) ?? s);
+    // The current entry of the map: refreshes replace entries.
+    const pickThis = () => this.pick(this.stocks.get(stockid) ?? { stockid });
     row.addEventListener('click', pickThis);
     row.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') pickThis();
     });
-    this.rows.set(s.stockid, row);
     return row;
   }
 
   private render(): void {
-    const body = byId('stock-rows');
-    // Rows in the map's order; a row already in its place is not moved (nor detached).
-    let at = body.firstElementChild;
-    for (const s of this.stocks.values()) {
-      const row = this.row(s);
-      const [name, , price, minute] = [...row.cells];
-      setText(name!, s.name ?? '—');
-      setText(price!, money(s.price));
-      setText(minute!, clock(s.minute));
-      if (row === at) at = at.nextElementSibling;
-      else body.insertBefore(row, at);
-    }
+    this.rows.render(this.stocks);
     byId('stock-choices').replaceChildren(
       ...[...this.stocks.values()].map((s) => el('option', { value: s.stockid }, s.name ?? s.stockid)),
     );
   }
-}
-
-/** Text changed only when it differs, so an unchanged cell is left as it is. */
-function setText(cell: HTMLElement, text: string): void {
-  if (cell.textContent !== text) cell.textContent = text;
 }

@@ -1,7 +1,8 @@
-// The user's orders: the list (GET /orders, filterable by status), the buy form (POST /orders), and
-// each order's progress — from the event stream while it is open, else by long-polling the result.
-import { newIdempotencyKey, type ApiClient, type OrderView } from './api';
-import { bodyOf, byId, clock, el, money, notice } from './ui';
+// The user's orders: the list (GET /orders, filterable by status) with a Cancel on each undecided one
+// (POST /orders/:id/cancel), placing buys and sells (POST /orders), and each order's progress — from the
+// event stream while it is open, else by long-polling the result.
+import { newIdempotencyKey, type ApiClient, type OrderRequestBody, type OrderView } from './api';
+import { bodyOf, byId, clock, el, KeyedRows, money, notice, setText } from './ui';
 
 const LONG_POLL_SECONDS = 60;
 
@@ -9,8 +10,15 @@ export class OrderBook {
   private readonly orders = new Map<string, OrderView>();
   private readonly polling = new Set<string>();
   private cursor: string | undefined;
-  /** The order the form placed last: its answer line follows it. */
+  /** The order placed last (by the buy form or a holding's Sell): the answer line follows it. */
   private placed: string | undefined;
+  /** The order submitted last and its Idempotency-Key, until it is answered. */
+  private submitted: { body: string; key: string } | undefined;
+  private readonly rows = new KeyedRows<OrderView>(
+    'order-rows',
+    (orderId) => this.row(orderId),
+    (row, o) => this.fill(row, o),
+  );
   /** True while the event stream is open: it then brings every change, no long poll is needed. */
   streaming = false;
   onChange: (o: OrderView) => void = () => {};
@@ -76,24 +84,49 @@ export class OrderBook {
     for (const o of this.orders.values()) if (!o.final) void this.longPoll(o.orderId);
   }
 
-  async place(user: string, stockid: string, quantity: number, idempotencyKey: string): Promise<void> {
+  /**
+   * Places an order, one Idempotency-Key per distinct order: the same order submitted again before it
+   * was answered (a double click, a retry after an error) reuses the key, so it is never placed twice.
+   */
+  submit(order: OrderRequestBody): void {
+    const body = JSON.stringify(order);
+    if (this.submitted?.body !== body) this.submitted = { body, key: newIdempotencyKey() };
+    const key = this.submitted.key;
+    void this.place(order, key).then((answered) => {
+      // Answered: the next submit is a new order even with the same fields.
+      if (answered && this.submitted?.key === key) this.submitted = undefined;
+    });
+  }
+
+  /** POST /orders; the answer line shows its check at once and then follows it. True if answered. */
+  private async place(order: OrderRequestBody, idempotencyKey: string): Promise<boolean> {
     const answer = byId('order-answer');
     answer.dataset.phase = 'sending';
     answer.textContent = 'Sending…';
-    const r = await this.api.post<OrderView>(
-      '/orders',
-      { user, stockid, quantity },
-      { 'Idempotency-Key': idempotencyKey },
-    );
+    const r = await this.api.post<OrderView>('/orders', order, { 'Idempotency-Key': idempotencyKey });
     if (!r.ok) {
       answer.dataset.phase = 'error';
       answer.textContent = `${r.message}${r.field ? ` (${r.field})` : ''}`;
-      return;
+      return false;
     }
     this.placed = r.body.orderId;
     this.update(r.body);
     showAnswer(r.body);
     if (!r.body.final && !this.streaming) void this.longPoll(r.body.orderId);
+    return true;
+  }
+
+  /** Withdraws an undecided order; one decided meanwhile (409 order_final) is read again as it ended. */
+  async cancel(orderId: string): Promise<void> {
+    const r = await this.api.post<OrderView>(`/orders/${orderId}/cancel`);
+    if (r.ok) {
+      notice(`cancel-${orderId}`, undefined);
+      return this.update(r.body);
+    }
+    notice(`cancel-${orderId}`, `Cancel of order ${orderId}: ${r.message}`, 'error');
+    if (r.status !== 409) return;
+    const now = await this.api.get<OrderView>(`/orders/${orderId}`);
+    if (now.ok) this.update(now.body);
   }
 
   /** GET /orders/:id/result?wait= until the order is final (or the stream takes over). */
@@ -120,24 +153,49 @@ export class OrderBook {
 
   private render(): void {
     const status = this.filter;
-    const rows = [...this.orders.values()]
-      .filter((o) => !status || o.phase === status)
-      .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1))
-      .map((o) =>
-        el(
-          'tr',
-          { 'data-order': o.orderId, 'data-phase': o.phase },
-          el('td', {}, clock(o.receivedAt)),
-          el('td', { dir: 'auto' }, this.stockName(o.stockid) ?? o.stockid),
-          el('td', { class: 'num' }, money(o.quantity)),
-          el('td', { class: 'num' }, money(o.price)),
-          el('td', { class: 'num' }, money(o.amount)),
-          el('td', { class: 'status' }, o.status),
-        ),
-      );
-    byId('order-rows').replaceChildren(...rows);
-    byId('orders-empty').hidden = rows.length > 0;
+    const shown = this.rows.render(
+      [...this.orders.values()]
+        .filter((o) => !status || o.phase === status)
+        .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1))
+        .map((o) => [o.orderId, o] as const),
+    );
+    byId('orders-empty').hidden = shown > 0;
     byId('orders-more').hidden = this.cursor === undefined;
+  }
+
+  /** An order's row, made once: its Cancel button stays the same element while the order changes. */
+  private row(orderId: string): HTMLTableRowElement {
+    const cancel = el('button', { type: 'button', class: 'cancel' }, 'Cancel');
+    cancel.addEventListener('click', () => {
+      cancel.disabled = true;
+      void this.cancel(orderId).finally(() => (cancel.disabled = false));
+    });
+    return el(
+      'tr',
+      { 'data-order': orderId },
+      el('td', {}),
+      el('td', { class: 'side' }),
+      el('td', { dir: 'auto' }),
+      el('td', { class: 'num' }),
+      el('td', { class: 'num' }),
+      el('td', { class: 'num' }),
+      el('td', { class: 'status' }),
+      el('td', {}, cancel),
+    );
+  }
+
+  private fill(row: HTMLTableRowElement, o: OrderView): void {
+    const [received, side, stock, qty, price, amount, status, action] = [...row.cells];
+    row.dataset.phase = o.phase;
+    row.dataset.side = o.side;
+    setText(received!, clock(o.receivedAt));
+    setText(side!, o.side);
+    setText(stock!, this.stockName(o.stockid) ?? o.stockid);
+    setText(qty!, money(o.quantity));
+    setText(price!, money(o.price));
+    setText(amount!, money(o.amount));
+    setText(status!, o.status);
+    action!.querySelector('button')!.hidden = o.final;
   }
 }
 
@@ -148,24 +206,18 @@ function showAnswer(o: OrderView): void {
   answer.textContent = o.status;
 }
 
-/** The buy form: one Idempotency-Key per distinct order, so a double click or retry never buys twice. */
+/** The buy form: the key's user buys the stock and quantity entered. */
 export function wireOrderForm(book: OrderBook, user: () => string | undefined): void {
-  const form = byId<HTMLFormElement>('order-form');
-  let last: { body: string; key: string } | undefined;
-  form.addEventListener('submit', (e) => {
+  byId<HTMLFormElement>('order-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const who = user();
-    const stockid = byId<HTMLInputElement>('order-stock').value.trim();
-    const quantity = Number(byId<HTMLInputElement>('order-qty').value);
     if (!who)
       return notice('order', 'Enter your API key first (the account it opens names who buys).', 'error');
     notice('order', undefined);
-    const body = JSON.stringify([who, stockid, quantity]);
-    if (last?.body !== body) last = { body, key: newIdempotencyKey() };
-    const key = last.key;
-    void book.place(who, stockid, quantity, key).then(() => {
-      // Answered: the next submit is a new order even with the same fields.
-      if (last?.key === key && byId('order-answer').dataset.phase !== 'error') last = undefined;
+    book.submit({
+      user: who,
+      stockid: byId<HTMLInputElement>('order-stock').value.trim(),
+      quantity: Number(byId<HTMLInputElement>('order-qty').value),
     });
   });
 }
