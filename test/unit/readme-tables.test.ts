@@ -1,20 +1,25 @@
-// README's reference tables are checked against the code they describe: the configuration tables
-// against the variables and defaults of lib/infra/config (the service's) and scripts/stack/stack-config
-// (the local stack's, the tests' and the tools'), each its own, the HTTP table against the declared
-// operations.
+// README's reference tables are checked against the code they describe: the configuration table
+// against the variables and defaults of lib/infra/config (the service's), docs/deployment.md's against
+// scripts/stack/stack-config (the local stack's, the tests' and the tools'), each its own, the HTTP
+// table against the declared operations.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_OPERATIONS } from '../../lib/contracts/http';
 import { CONFIG_DEFAULTS } from '../../lib/infra/config';
 import { STACK_CONFIG_DEFAULTS } from '../../scripts/stack/stack-config';
 
-const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-const section = (title: string) => {
-  const start = readme.indexOf(`\n## ${title}\n`);
-  if (start < 0) throw new Error(`README has no "## ${title}" section`);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+const read = (file: string) => readFileSync(join(__dirname, '..', '..', file), 'utf8');
+const readme = read('README.md');
+const deployment = read('docs/deployment.md');
+/** The text under a heading, up to the next heading of the same or a higher level. */
+const sectionOf = (text: string, heading: string) => {
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`no "${heading}" section`);
+  const level = heading.split(' ')[0]!;
+  const next = [...text.slice(start + 1).matchAll(/\n(#+) /g)].find((m) => m[1]!.length <= level.length);
+  return text.slice(start, next ? start + 1 + next.index : undefined);
 };
+const section = (title: string) => sectionOf(readme, `## ${title}`);
 /** The cells of every row of a table in `text`. */
 const tableRows = (text: string) =>
   text
@@ -29,11 +34,11 @@ const tableRows = (text: string) =>
 const rows = (title: string) => tableRows(section(title));
 
 describe('README, Configuration', () => {
-  // The service's table, then (under its own heading) the local stack's, the tests' and the tools'.
-  const [service, tools] = section('Configuration').split('\n### ');
+  // The service's table in README; the local stack's, the tests' and the tools' in docs/deployment.md.
+  const tools = sectionOf(deployment, "### The local stack's, the tests' and the tools' settings");
   const tables = {
-    'lib/infra/config': { shown: tableRows(service!), defaults: CONFIG_DEFAULTS },
-    'scripts/stack/stack-config': { shown: tableRows(tools ?? ''), defaults: STACK_CONFIG_DEFAULTS },
+    'lib/infra/config': { shown: tableRows(section('Configuration')), defaults: CONFIG_DEFAULTS },
+    'scripts/stack/stack-config': { shown: tableRows(tools), defaults: STACK_CONFIG_DEFAULTS },
   };
 
   test.each(Object.entries(tables))(
