@@ -32,9 +32,10 @@ beforeAll(async () => {
   tools = await ensureK8sTools((m) => process.stderr.write(`${m}\n`));
 }, 15 * 60_000);
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
-const TARGETS = ['base', 'overlays/strimzi', 'overlays/bitnami'] as const;
+const TARGETS = ['base', 'overlays/strimzi'] as const;
 const OVERLAYS = TARGETS.filter((t) => t.startsWith('overlays/'));
 const PROCESSES = Object.keys(APP_PROCESSES) as AppProcess[];
+const REDIS_CLUSTER = join(K8S_DIR, 'dependencies', 'redis-cluster.yaml');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field below */
 type K8sObject = {
@@ -73,6 +74,13 @@ describe.each(K8S_SCHEMA_VERSIONS)('against the Kubernetes %s API schemas', (ver
     expect(r.out).not.toMatch(/ERROR|did not validate/);
     expect(r.status).toBe(0);
     // One "passed" line per object: nothing was skipped as unknown.
+    expect(r.out.match(/ passed for resource /g)?.length).toBe(objectsOf(text).length);
+  });
+
+  test('dependencies/redis-cluster.yaml: every object validates (strict)', () => {
+    const text = readFileSync(REDIS_CLUSTER, 'utf8');
+    const r = validate(text, version);
+    expect(r.out).not.toMatch(/ERROR|did not validate/);
     expect(r.out.match(/ passed for resource /g)?.length).toBe(objectsOf(text).length);
   });
 
@@ -223,5 +231,46 @@ describe.each(OVERLAYS)('%s points at external, replicated services', (target) =
     for (const d of objects.filter((x) => x.kind === 'Deployment')) {
       expect(d.spec.template.spec.containers[0].image).toMatch(/^[a-z0-9.-]+\.[a-z]+\/.+:\d+\.\d+\.\d+$/);
     }
+  });
+});
+
+describe('dependencies/redis-cluster.yaml', () => {
+  const objects = objectsOf(readFileSync(REDIS_CLUSTER, 'utf8'));
+  const set = objects.find((o) => o.kind === 'StatefulSet')!;
+  const service = objects.find((o) => o.kind === 'Service')!;
+
+  test.each(OVERLAYS)("%s's REDIS_URL names each of its pods, and only those", (overlay) => {
+    const secret = objectsOf(build(overlay)).find(
+      (o) => o.kind === 'Secret' && o.metadata.name.startsWith('bourse-secret'),
+    )!;
+    const url = Buffer.from(secret.data.REDIS_URL as string, 'base64')
+      .toString('utf8')
+      .trim();
+    const pods = Array.from(
+      { length: set.spec.replicas as number },
+      (_, i) =>
+        `${set.metadata.name}-${i}.${service.metadata.name}.${set.metadata.namespace}.svc.cluster.local:6379`,
+    );
+    expect(set.spec.serviceName).toBe(service.metadata.name);
+    expect(
+      url
+        .replace(/^redis:\/\//, '')
+        .split(',')
+        .sort(),
+    ).toEqual(pods.sort());
+  });
+
+  test('each node announces the DNS name REDIS_URL uses, from an official image, with one replica per master', () => {
+    const redis = set.spec.template.spec.containers[0];
+    expect(redis.image).toMatch(/^redis:\d+\.\d+\.\d+-bookworm$/);
+    expect(redis.command.join(' ')).toContain(
+      `--cluster-announce-hostname $(POD_NAME).${service.metadata.name}.${set.metadata.namespace}.svc.cluster.local`,
+    );
+    const conf = objects.find((o) => o.kind === 'ConfigMap')!.data['redis.conf'] as string;
+    expect(conf).toMatch(/^cluster-enabled yes$/m);
+    expect(conf).toMatch(/^appendonly yes$/m);
+    const init = objects.find((o) => o.kind === 'Job')!.spec.template.spec.containers[0];
+    expect(init.image).toBe(redis.image);
+    expect(init.command.join(' ')).toContain('--cluster-replicas 1');
   });
 });
