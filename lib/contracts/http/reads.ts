@@ -5,7 +5,7 @@ import { ORDER_ID } from '../ids';
 import { ORDER_STATUS_KEYWORD, ORDER_STATUS_TEXT, type OrderPhase } from '../orders';
 import { docAs, integerText, stockIdText, userIdText } from '../schema';
 import { op } from './operation';
-import { orderSideValue, orderViewSchema } from './orders';
+import { orderSideValue, orderTypeValue, orderViewSchema } from './orders';
 
 const PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
 /** `status=` takes a phase name (inProgress) or its Web UI keyword (InProgress): both name one phase. */
@@ -104,7 +104,7 @@ export const readOperations = [
     description:
       'Each item is the view GET /orders/{id} answers, as of the order-events read model (it lags the order by ' +
       'milliseconds). Newest first by receivedAt, then orderId. Pass `nextCursor` back as `cursor` for the next page; ' +
-      'no `nextCursor` means the last page. With more than one of status, stockid and side a page may be shorter ' +
+      'no `nextCursor` means the last page. With more than one of status, stockid, side and type a page may be shorter ' +
       'than limit and still carry `nextCursor`.',
     tags: ['orders'],
     access: 'key',
@@ -112,6 +112,7 @@ export const readOperations = [
       status: orderStatusFilter.optional(),
       stockid: stockIdText.optional(),
       side: orderSideValue.optional(),
+      type: orderTypeValue.optional(),
       limit: integerText(1, 100, 'Orders per page, 1–100, default 20').optional(),
       cursor: orderCursorText.optional(),
       user: operatorUser,
