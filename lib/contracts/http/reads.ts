@@ -79,6 +79,25 @@ const accountSchema = z.object({
       unrealizedPnl: z.int().optional().meta({ description: 'marketValue − costBasis, rials' }),
     }),
   ),
+  openOrders: z
+    .array(
+      z.object({
+        orderId: z.string().meta({ format: 'uuid' }),
+        stockid: z.string(),
+        side: orderSideValue,
+        type: orderTypeValue,
+        phase: z.enum(['open', 'inProgress']),
+        quantity: z.int(),
+        limitPrice: z.int().optional(),
+        reservedCredit: z.int().optional().meta({ description: 'A buy: rials it holds reserved' }),
+        reservedShares: z.int().optional().meta({ description: 'A sell: shares it holds reserved' }),
+      }),
+    )
+    .meta({
+      description:
+        'Undecided orders (Open limit orders and those In Progress), newest first, with what each holds ' +
+        'reserved; as of the order read model (at most 500 per phase)',
+    }),
   totals: z.object({
     costBasis: z.int(),
     marketValue: z.int().meta({ description: 'Over the holdings with a price' }),
