@@ -94,6 +94,15 @@ export function createOrderPlacer({
     receivedAt: Date,
   ): Promise<OrderState> {
     const { limit, ...market } = placed;
+    // Well-formed, but its reservation would not be an exact amount of rials: refused before anything exists.
+    if (limit && !Number.isSafeInteger(limit.limitPrice * placed.quantity)) {
+      throw new OrderError(
+        'unprocessable',
+        'amount_too_large',
+        `limitPrice × quantity (${limit.limitPrice} × ${placed.quantity}) is beyond an exact amount of rials`,
+        'limitPrice',
+      );
+    }
     const req: OrderRequest = limit ? { ...market, limit: limitTerms(cfg, limit, receivedAt) } : market;
     const orderId = newOrderId(req.user, idempotencyKey);
     // A retry of an order already placed answers that order (its credit check is done, its price

@@ -82,12 +82,6 @@ export const orderRequestSchema = docAs(
           path: ['timeInForce'],
           message: 'is for limit orders only (type "limit")',
         });
-      if (limit && b.limitPrice !== undefined && !Number.isSafeInteger(b.limitPrice * b.quantity))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['limitPrice'],
-          message: 'times quantity is beyond an exact amount',
-        });
     }),
   { anyOf: [toJsonSchema(marketShape), toJsonSchema(limitShape)] },
 );
@@ -184,7 +178,7 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
     },
     errors: {
       409: "No fresh price for the stock (no_fresh_price, with the price's minute), or the market is closed (market_closed, with the next opening)",
-      422: "Unknown user, unknown stock, a stock not on the watch list, a sell of a stock never held (no_holding), a limit outside yesterday's close ± PRICE_BAND (outside_price_band, with bandLow and bandHigh), or an Idempotency-Key reused for another order",
+      422: "Unknown user, unknown stock, a stock not on the watch list, a sell of a stock never held (no_holding), a limit outside yesterday's close ± PRICE_BAND (outside_price_band, with bandLow and bandHigh), limitPrice × quantity beyond an exact amount (amount_too_large), or an Idempotency-Key reused for another order",
     },
   });
 
