@@ -4,15 +4,25 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TOPICS } from '../lib/infra/kafka';
 import type { KafkaSender } from '../lib/infra/kafka-sender';
 import { stalePriceError } from '../lib/orders/tradable';
-import { finishOrder, orderMoneyState, reserveOrderCredit, reserveOrderShares } from '../lib/store/credit';
+import {
+  finishOrder,
+  orderMoneyState,
+  recordLimitFill,
+  reserveOrderCredit,
+  reserveOrderShares,
+} from '../lib/store/credit';
+import { listLimitOrder, unlistLimitOrder, type LimitListing } from '../lib/store/limit-book';
 import type { Logger } from '../lib/infra/logger';
 import {
+  crossesLimit,
   unknownUserRefusal,
   withOutcome,
   type FinalOutcome,
   type OrderEvent,
   type OrderPhase,
   type OrderRefusal,
+  type OrderSide,
+  type PriceCrossing,
 } from '../lib/contracts/orders';
 import type { PriceTick } from '../lib/contracts/price-tick';
 import { readSurvivingFailover } from '../lib/store/cluster';
@@ -29,6 +39,23 @@ export interface OrderRef {
 export interface OrderStep extends OrderRef {
   /** Published to `order-events` after the step's work succeeded; idempotent by event id. */
   publish?: OrderEvent[];
+  /** An open limit order leaving Open: taken off its stock's book before its money moves. */
+  unlist?: { stockId: string; side: OrderSide };
+}
+
+/** A limit order woken by a crossing tick: it is repriced at that tick's price. */
+export interface FillRequest extends OrderRef {
+  stockId: string;
+  side: OrderSide;
+  quantity: number;
+  crossing: PriceCrossing;
+}
+
+/** What a fill recorded: the price and amount the order now settles at (the first fill's). */
+export interface Filled {
+  price: number;
+  amount: number;
+  priceMinute?: string;
 }
 
 export interface ReserveRequest extends OrderRef {
@@ -36,6 +63,8 @@ export interface ReserveRequest extends OrderRef {
   quantity: number;
   /** How old (by its minute) the price may be; absent in orders started before the rule existed. */
   priceMaxAgeMs?: number;
+  /** A limit order: reserve at this price (not the latest), list it on its stock's book. */
+  limitPrice?: number;
 }
 
 export interface CreditChecked {
@@ -48,6 +77,8 @@ export interface CreditChecked {
   availableCredit?: number;
   /** shares held − reserved by open sells when the check ran (a sell). */
   availableShares?: number;
+  /** A limit order whose limit the latest fresh tick crosses already, once listed: it fills at once. */
+  crossing?: PriceCrossing;
 }
 /** The check's answer: reserved or denied, or refused before anything was recorded. */
 export type ReserveResult = CreditChecked | { outcome: 'refused'; refusal: OrderRefusal };
@@ -97,6 +128,7 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       const result: CreditChecked = {
         ...checkedOf(orderId, r.state, r, priced.tick),
         availableCredit: r.credit - r.reserved,
+        ...(await listIfLimit(req, 'buy', r.state)),
       };
       log.info('credit checked', { orderId, user, stockId, quantity, ...result });
       return result;
@@ -123,6 +155,7 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       const result: CreditChecked = {
         ...checkedOf(orderId, r.state, r, priced.tick),
         availableShares: r.held - r.sharesReserved,
+        ...(await listIfLimit(req, 'sell', r.state)),
       };
       log.info('holdings checked', { orderId, user, stockId, quantity, ...result });
       return result;
@@ -193,6 +226,29 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       return finish(step, 'released');
     },
 
+    /**
+     * A limit order woken by a crossing: off its stock's book, then repriced at the crossing's price (a
+     * buy gives back what it reserved beyond it). The first fill stands; its price is answered.
+     */
+    async fillLimitOrder(req: FillRequest): Promise<Filled> {
+      const { orderId, user, stockId, side, quantity, crossing } = req;
+      await unlistLimitOrder(redis, { orderId, stockId, side });
+      const amount = crossing.price * quantity;
+      const r = await recordLimitFill(redis, { user, orderId, price: crossing.price, amount });
+      if (r.state !== 'reserved') {
+        throw ApplicationFailure.nonRetryable(
+          `cannot fill limit order ${orderId} in state ${r.state} at ${crossing.price}`,
+          'OrderState',
+        );
+      }
+      log.info('limit order filled', { orderId, user, stockId, side, price: r.price, amount: r.amount });
+      return {
+        price: r.price,
+        amount: r.amount,
+        ...(r.price === crossing.price ? { priceMinute: crossing.minute } : {}),
+      };
+    },
+
     /** One event on its own: a denied order's. */
     async publishOrderEvent(event: OrderEvent): Promise<void> {
       await publish([event]);
@@ -205,8 +261,9 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
    */
   async function priceFor(
     req: ReserveRequest,
-  ): Promise<ReserveResult | { price: number; amount: number; tick: PriceTick | undefined }> {
+  ): Promise<ReserveResult | { price: number; amount: number; tick?: PriceTick }> {
     const { orderId, user, stockId, quantity } = req;
+    if (req.limitPrice !== undefined) return { price: req.limitPrice, ...amountOf(req.limitPrice, quantity) };
     // The price may come from the stock's replica while its master fails over (a few ms behind at most).
     const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, stockId));
     const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
@@ -220,14 +277,26 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       });
     }
     const price = tick?.price ?? 0;
-    const amount = price * quantity;
-    if (!Number.isSafeInteger(amount)) {
-      throw ApplicationFailure.nonRetryable(
-        `price × quantity overflows: ${price} × ${quantity}`,
-        'AmountOverflow',
-      );
-    }
-    return { price, amount, tick };
+    return { price, ...amountOf(price, quantity), tick };
+  }
+
+  /**
+   * A limit order just reserved goes on its stock's book, then looks at the latest tick: listed first,
+   * so a tick stored meanwhile is either seen here or finds the order in the book (never neither).
+   */
+  async function listIfLimit(
+    req: ReserveRequest,
+    side: OrderSide,
+    state: string,
+  ): Promise<{ crossing?: PriceCrossing }> {
+    const { limitPrice } = req;
+    if (limitPrice === undefined || state !== 'reserved') return {};
+    const listing: LimitListing = { orderId: req.orderId, stockId: req.stockId, side };
+    await listLimitOrder(redis, { ...listing, limitPrice });
+    const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, req.stockId));
+    const fresh = !stalePriceError(req.stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
+    if (!tick || !fresh || !crossesLimit(side, limitPrice, tick.price)) return {};
+    return { crossing: { price: tick.price, minute: tick.minute } };
   }
 
   /**
@@ -235,7 +304,11 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
    * already decided otherwise (a retried workflow task deciding again after a cancel raced the
    * verification), that decision stands: the final event is rewritten to it and it is answered.
    */
-  async function finish({ orderId, user, publish: events = [] }: OrderStep, to: 'settled' | 'released') {
+  async function finish(
+    { orderId, user, publish: events = [], unlist }: OrderStep,
+    to: 'settled' | 'released',
+  ) {
+    if (unlist) await unlistLimitOrder(redis, { orderId, ...unlist });
     const final = events.at(-1)?.after;
     const wanted: FinalOutcome = {
       phase: final?.phase ?? (to === 'settled' ? 'succeeded' : 'failed'),
@@ -283,6 +356,18 @@ function checkedOf(
     ...(tick && tick.price === r.price ? { priceMinute: tick.minute } : {}),
     amount: r.amount,
   };
+}
+
+/** price × quantity, refused when it is not an exact integer. */
+function amountOf(price: number, quantity: number): { amount: number } {
+  const amount = price * quantity;
+  if (!Number.isSafeInteger(amount)) {
+    throw ApplicationFailure.nonRetryable(
+      `price × quantity overflows: ${price} × ${quantity}`,
+      'AmountOverflow',
+    );
+  }
+  return { amount };
 }
 
 /** What buyOrder proxies, as a type only. */

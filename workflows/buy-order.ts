@@ -1,6 +1,8 @@
-// buyOrder: every market order, buy or sell. The check and reservation (credit for a buy, shares for a
-// sell) answer the caller through an Update; the user verification runs with a hard start-to-close
-// timeout and can be withdrawn by a cancel; then settle or release. Its result is the final state.
+// buyOrder: every order, buy or sell, market or limit. The check and reservation (credit for a buy,
+// shares for a sell) answer the caller through an Update; a limit order then waits, Open, on a durable
+// timer for a crossing price's signal (or a cancel); the user verification runs with a hard
+// start-to-close timeout and can be withdrawn by a cancel; then settle or release. Its result is the
+// final state.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -18,11 +20,13 @@ import {
 import type { OrderActivities } from '../activities/orders';
 import {
   cancelOrderUpdate,
+  crossesLimit,
   isFinal,
   ORDER_REFUSED,
   ORDER_SEARCH_KEYS,
   ORDER_STATUS_KEYWORD,
   placeOrderUpdate,
+  priceCrossedSignal,
   statusQuery,
   statusText,
   withOutcome,
@@ -31,15 +35,17 @@ import {
   type OrderPhase,
   type OrderRefusal,
   type OrderState,
+  type PriceCrossing,
 } from '../lib/contracts/orders';
 
 // Redis and Kafka steps: milliseconds each, so local activities (run by the worker inside the workflow
 // task, no task-queue round trip: the check answers sooner and the server does less per order).
 // Retried until they succeed; each is idempotent by order id.
-const { reserveCredit, reserveShares, settleOrder, releaseCredit } = proxyLocalActivities<OrderActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
-});
+const { reserveCredit, reserveShares, settleOrder, releaseCredit, fillLimitOrder } =
+  proxyLocalActivities<OrderActivities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
 // A denied order's event as an activity task: it must not hold up the workflow task carrying the
 // update's answer (a local activity finishes inside that task, and Kafka may be electing leaders).
 const { publishOrderEvent } = proxyActivities<OrderActivities>({
@@ -50,9 +56,11 @@ const { publishOrderEvent } = proxyActivities<OrderActivities>({
 // Versioning: orders live at most a verification (60 s) plus retries, so a deploy drains the old code
 // path within minutes. A change to the commands this workflow issues goes behind `patched('<name>')`
 // (and later `deprecatePatch`), so histories recorded before it replay (test/workflow/replay.test.ts).
+// Limit orders added no patch: the market path issues the same commands as before, and the limit path
+// is taken only by an input (`limit`) no earlier history has.
 
 export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
-  const { orderId, user, stockId, quantity, verifyTimeoutMs, priceMaxAgeMs } = input;
+  const { orderId, user, stockId, quantity, verifyTimeoutMs, priceMaxAgeMs, limit } = input;
   const side = input.side ?? 'buy';
   let state: OrderState = {
     orderId,
@@ -60,6 +68,7 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     stockId,
     quantity,
     side,
+    ...(limit ? { limit } : {}),
     phase: 'pending',
     status: statusText('pending', side),
     receivedAt: input.receivedAt,
@@ -117,7 +126,14 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     setCurrentDetails(describe(after));
   }
 
-  const request = { orderId, user, stockId, quantity, priceMaxAgeMs };
+  const request = {
+    orderId,
+    user,
+    stockId,
+    quantity,
+    priceMaxAgeMs,
+    ...(limit ? { limitPrice: limit.limitPrice } : {}),
+  };
   const check = side === 'sell' ? await reserveShares(request) : await reserveCredit(request);
   if (check.outcome === 'refused') {
     // No money moved; the update carries the reason, then the run fails with it, so a retry with the
@@ -131,7 +147,7 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
       details: [refusal],
     });
   }
-  const { outcome: checkedOutcome, ...checked } = check;
+  const { outcome: checkedOutcome, crossing: crossedAtOnce, ...checked } = check;
   if (checkedOutcome === 'denied') {
     // The answer leaves with this workflow task; the event follows on an activity.
     const denied = next('denied', checked);
@@ -142,7 +158,38 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   }
   // The In Progress event rides on verifyUser (off the check's critical path) and again with the
   // final one on settleOrder/releaseCredit: two local-activity markers per order.
-  const progress = next('inProgress', checked);
+  let progress: { after: OrderState; event: OrderEvent };
+  if (limit) {
+    // Open: reserved at the limit and listed on the stock's book; waits for a crossing price's signal,
+    // a cancel, or its time in force, on one durable timer (no polling).
+    const open = next('open', checked);
+    enter(open.after);
+    let crossing: PriceCrossing | undefined = crossedAtOnce;
+    setHandler(priceCrossedSignal, (c) => {
+      // The first crossing while Open fills; a repeat or a price that does not cross changes nothing.
+      if (crossing === undefined && state.phase === 'open' && crossesLimit(side, limit.limitPrice, c.price))
+        crossing = c;
+    });
+    await publishOrderEvent(open.event);
+    const waitMs = Math.max(1, Date.parse(limit.expiresAt) - Date.now());
+    await condition(() => crossing !== undefined || canceledBy !== undefined, waitMs);
+    const unlist = { stockId, side };
+    if (crossing === undefined || canceledBy !== undefined) {
+      decided = true;
+      const end =
+        canceledBy !== undefined
+          ? next('canceled', { reason: `canceled by ${canceledBy}` })
+          : next('expired', { reason: `not filled by ${limit.expiresAt} (${limit.timeInForce})` });
+      const recorded = await releaseCredit({ orderId, user, publish: [end.event], unlist });
+      enter(recorded && recorded.phase !== end.after.phase ? withOutcome(end.after, recorded) : end.after);
+      await condition(allHandlersFinished);
+      return state;
+    }
+    const filled = await fillLimitOrder({ orderId, user, stockId, side, quantity, crossing });
+    progress = next('inProgress', filled);
+  } else {
+    progress = next('inProgress', checked);
+  }
   enter(progress.after);
 
   // verifyUser: one window of verifyTimeoutMs (60 s by default) for the call and any quick retries
@@ -199,5 +246,8 @@ function verificationFailureReason(err: unknown, timeoutMs: number): string {
 function describe(s: OrderState): string {
   const money = s.amount === undefined ? '' : ` at ${s.price} rials (${s.amount} rials)`;
   const verb = s.side === 'sell' ? 'sells' : 'buys';
-  return `${s.user} ${verb} ${s.quantity} × ${s.stockId}${money}\n${s.status}${s.reason ? `\n${s.reason}` : ''}`;
+  const limit = s.limit
+    ? `, limit ${s.limit.limitPrice} ${s.limit.timeInForce} until ${s.limit.expiresAt}`
+    : '';
+  return `${s.user} ${verb} ${s.quantity} × ${s.stockId}${limit}${money}\n${s.status}${s.reason ? `\n${s.reason}` : ''}`;
 }

@@ -52,7 +52,20 @@ export function createOrderRouter(deps: RouteDeps): Router {
         );
       }
       const side = fixedSide ?? body.side ?? 'buy';
-      const req = { user: body.user, stockId: body.stockid, quantity: body.quantity, side };
+      const req = {
+        user: body.user,
+        stockId: body.stockid,
+        quantity: body.quantity,
+        side,
+        ...(body.type === 'limit' && body.limitPrice !== undefined
+          ? {
+              limit: {
+                limitPrice: body.limitPrice,
+                ...(body.timeInForce ? { timeInForce: body.timeInForce } : {}),
+              },
+            }
+          : {}),
+      };
       const idempotencyKey = headers['idempotency-key'];
       const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
       deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);

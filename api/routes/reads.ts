@@ -57,6 +57,7 @@ export function createReadsRouter(deps: RouteDeps): Router {
         phase: query.status,
         stockId: query.stockid,
         side: query.side,
+        type: query.type,
         limit: query.limit ?? DEFAULT_PAGE,
         after,
       }),

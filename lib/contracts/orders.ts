@@ -2,7 +2,7 @@
 // definitions, status texts and search attributes. The API imports this, never workflow code; it is
 // sandbox-safe (no Node built-ins, no I/O).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const BUY_ORDER_WORKFLOW_TYPE = 'buyOrder';
 
@@ -16,6 +16,13 @@ export function orderIdFromWorkflowId(workflowId: string): string | undefined {
 export type OrderSide = 'buy' | 'sell';
 export const ORDER_SIDES: readonly [OrderSide, OrderSide] = ['buy', 'sell'];
 
+/** How an order is priced: at the latest price when it arrives, or at a limit it waits for. */
+export type OrderType = 'market' | 'limit';
+export const ORDER_TYPES: readonly [OrderType, OrderType] = ['market', 'limit'];
+/** How long a limit order waits: until the session's close, or LIMIT_ORDER_MAX_AGE (good till cancelled). */
+export type TimeInForce = 'day' | 'gtc';
+export const TIMES_IN_FORCE: readonly [TimeInForce, TimeInForce] = ['day', 'gtc'];
+
 /** The status texts the HTTP contract fixes, to the letter: a buy's (the original four), by phase. */
 export const ORDER_STATUS_TEXT = {
   /** Not part of the contract's four: the order exists but its credit check has not run yet. */
@@ -25,6 +32,10 @@ export const ORDER_STATUS_TEXT = {
   succeeded: 'Success: Buy order complete.',
   failed: 'Failure: User verification unsuccessful.',
   canceled: 'Canceled: Order canceled by the user.',
+  /** A limit order whose reservation is made, waiting for a price that crosses its limit. */
+  open: 'Open: Limit order waiting for its price.',
+  /** A limit order past its time in force, unfilled; its reservation released. */
+  expired: 'Expired: Limit order expired unfilled.',
 } as const;
 
 /** A sell's texts where they differ from a buy's: its check is of shares, not credit. */
@@ -45,7 +56,7 @@ export const ALL_STATUS_TEXTS = [...Object.values(ORDER_STATUS_TEXT), ...Object.
 ];
 
 export type OrderPhase = keyof typeof ORDER_STATUS_TEXT;
-export const FINAL_PHASES: readonly OrderPhase[] = ['denied', 'succeeded', 'failed', 'canceled'];
+export const FINAL_PHASES: readonly OrderPhase[] = ['denied', 'succeeded', 'failed', 'canceled', 'expired'];
 export const isFinal = (phase: OrderPhase) => FINAL_PHASES.includes(phase);
 
 /** The `OrderStatus` search attribute: one word per phase, for Web UI queries like OrderStatus="Failure". */
@@ -56,6 +67,8 @@ export const ORDER_STATUS_KEYWORD: Record<OrderPhase, string> = {
   succeeded: 'Success',
   failed: 'Failure',
   canceled: 'Canceled',
+  open: 'Open',
+  expired: 'Expired',
 };
 
 /** The custom search attributes that make orders findable in the Web UI (registered by the stack). */
@@ -65,6 +78,7 @@ export const ORDER_SEARCH_KEYS = {
   status: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
   quantity: defineSearchAttributeKey('OrderQuantity', SearchAttributeType.INT),
   side: defineSearchAttributeKey('OrderSide', SearchAttributeType.KEYWORD),
+  type: defineSearchAttributeKey('OrderType', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Largest quantity one order may ask for; keeps price × quantity an exact integer. */
@@ -86,11 +100,33 @@ export interface BuyOrderInput {
   receivedAt: string;
   /** Absent in orders started before sells existed: a buy. */
   side?: OrderSide;
+  /** Set for a limit order only (absent: a market order, as every order before limits). */
+  limit?: LimitTerms;
   /**
    * Set by orders started before the workflow was versioned with patches (1–3); ignored now. Changes to
    * the workflow's commands go behind `patched()` (workflows/buy-order.ts), never through the input.
    */
   version?: number;
+}
+
+/** What makes an order a limit order: its price, how long it waits, and when that ends. */
+export interface LimitTerms {
+  /** Whole rials: a buy fills at a price ≤ it, a sell at a price ≥ it. */
+  limitPrice: number;
+  timeInForce: TimeInForce;
+  /** When the order expires unfilled (ISO UTC): the session's close (day) or received + LIMIT_ORDER_MAX_AGE (gtc). */
+  expiresAt: string;
+}
+
+/** Whether a price fills a limit order of `side` at `limitPrice`. */
+export const crossesLimit = (side: OrderSide, limitPrice: number, price: number): boolean =>
+  side === 'sell' ? price >= limitPrice : price <= limitPrice;
+
+/** A stored, fresh tick that crossed an open limit order's limit: the price it fills at. */
+export interface PriceCrossing {
+  price: number;
+  /** The tick's minute (ISO UTC). */
+  minute: string;
 }
 
 export interface OrderState {
@@ -100,6 +136,8 @@ export interface OrderState {
   quantity: number;
   /** Absent in states recorded before sells existed: a buy. */
   side?: OrderSide;
+  /** A limit order's terms; absent for a market order. */
+  limit?: LimitTerms;
   phase: OrderPhase;
   /** statusText(phase, side). */
   status: string;
@@ -181,5 +219,10 @@ export interface CancelRequest {
   /** Who asked: the order's user or an operator, for the order's reason. */
   by: string;
 }
+/**
+ * Wakes an open limit order: a fresh stored tick crossed its limit (sent by the price consumer, at least
+ * once). The first crossing fills it; a repeat, or a price that does not cross, changes nothing.
+ */
+export const priceCrossedSignal = defineSignal<[PriceCrossing]>('priceCrossed');
 /** The order's current state, at any time. */
 export const statusQuery = defineQuery<OrderState>('status');

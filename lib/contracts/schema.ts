@@ -175,6 +175,18 @@ export const errorBody = z.object({
     .optional()
     .meta({ description: 'no_fresh_price: the minute of the newest price there is' }),
   nextOpen: z.string().optional().meta({ description: 'market_closed: when the next session opens' }),
+  bandLow: z
+    .int()
+    .optional()
+    .meta({ description: "outside_price_band: the band's lowest allowed limit, rials" }),
+  bandHigh: z
+    .int()
+    .optional()
+    .meta({ description: "outside_price_band: the band's highest allowed limit, rials" }),
+  closePrice: z
+    .int()
+    .optional()
+    .meta({ description: 'outside_price_band: the close the band is around, rials' }),
   reserved: z.int().optional().meta({ description: 'credit_below_reserved: what open orders hold reserved' }),
   status: z.string().optional().meta({ description: "order_final: the order's status text, as decided" }),
   phase: z

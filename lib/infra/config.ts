@@ -162,6 +162,10 @@ const variables = {
   MARKET_CLOSE: [hhmm, '12:30'],
   MARKET_CALENDAR: [z.enum(['auto', 'on', 'off']), 'auto'],
   PRICE_MAX_AGE: [duration, '2m'],
+  /** How long a good-till-cancelled limit order waits before it expires unfilled. */
+  LIMIT_ORDER_MAX_AGE: [duration, '30d'],
+  /** TSE's daily band, percent: a limit must lie within yesterday's close ± this. */
+  PRICE_BAND: [z.coerce.number().min(0).max(100), '5'],
   PRICE_SCHEDULE_ID: [z.string().min(1), 'price-fetch'],
   PRICE_CATCHUP_WINDOW: [duration, '1d'],
   PRICE_HISTORY_RETENTION: [duration, '30d'],

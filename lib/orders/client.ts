@@ -11,7 +11,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import type { BuyOrderInput, OrderRefusal, OrderSide, OrderState } from '../contracts/orders';
+import type { BuyOrderInput, LimitTerms, OrderRefusal, OrderSide, OrderState } from '../contracts/orders';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
   buyOrderWorkflowId,
@@ -36,6 +36,8 @@ export interface OrderRequest {
   stockId: string;
   quantity: number;
   side: OrderSide;
+  /** A limit order's terms; absent: a market order. */
+  limit?: LimitTerms;
 }
 
 export type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
@@ -126,8 +128,10 @@ export function createOrderClient(deps: {
       receivedAt: receivedAt.toISOString(),
       // Absent for a buy: the input orders have always had.
       ...(req.side === 'sell' ? { side: req.side } : {}),
+      ...(req.limit ? { limit: req.limit } : {}),
     };
-    const summary = `${req.user} ${req.side === 'sell' ? 'sells' : 'buys'} ${req.quantity} × ${req.stockId}`;
+    const limitText = req.limit ? ` at ${req.limit.limitPrice} or better (${req.limit.timeInForce})` : '';
+    const summary = `${req.user} ${req.side === 'sell' ? 'sells' : 'buys'} ${req.quantity} × ${req.stockId}${limitText}`;
     const startWorkflowOperation = new WithStartWorkflowOperation(BUY_ORDER_WORKFLOW_TYPE, {
       workflowId: buyOrderWorkflowId(orderId),
       taskQueue: TASK_QUEUES.orders,
@@ -151,10 +155,18 @@ export function createOrderClient(deps: {
         { key: ORDER_SEARCH_KEYS.quantity, value: req.quantity },
         { key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD.pending },
         { key: ORDER_SEARCH_KEYS.side, value: req.side },
+        { key: ORDER_SEARCH_KEYS.type, value: req.limit ? 'limit' : 'market' },
       ],
-      memo: { summary, user: req.user, stockId: req.stockId, quantity: req.quantity, side: req.side },
+      memo: {
+        summary,
+        user: req.user,
+        stockId: req.stockId,
+        quantity: req.quantity,
+        side: req.side,
+        type: req.limit ? 'limit' : 'market',
+      },
       staticSummary: summary,
-      staticDetails: `${req.side === 'sell' ? 'Sell' : 'Buy'} order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
+      staticDetails: `${req.side === 'sell' ? 'Sell' : 'Buy'}${req.limit ? ' limit' : ''} order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
     });
     try {
       return await within(temporal, timeoutMs, () =>

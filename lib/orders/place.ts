@@ -2,7 +2,7 @@
 // admission to Temporal in turn, then Update-with-Start. Throws OrderError for every refusal.
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
-import { unknownUserRefusal, type OrderState } from '../contracts/orders';
+import { unknownUserRefusal, type OrderState, type TimeInForce } from '../contracts/orders';
 import { tradingSession } from '../prices/market-calendar';
 import { readStockFacts } from '../store/stock-facts';
 import { orderMoneyState } from '../store/credit';
@@ -12,6 +12,12 @@ import type { OrderClient, OrderRequest } from './client';
 import { OrderError } from './errors';
 import { newOrderId } from './order-id';
 import { tradeError, type TradeRules } from './tradable';
+import { checkPriceBand, limitTerms } from './limit-rules';
+
+/** An order as the API read it: a limit order's price and time in force, its expiry not yet set. */
+export type PlaceRequest = Omit<OrderRequest, 'limit'> & {
+  limit?: { limitPrice: number; timeInForce?: TimeInForce };
+};
 
 type PlaceConfig = Pick<
   Config,
@@ -26,6 +32,8 @@ type PlaceConfig = Pick<
   | 'MARKET_DAYS'
   | 'MARKET_OPEN'
   | 'MARKET_CLOSE'
+  | 'PRICE_BAND'
+  | 'LIMIT_ORDER_MAX_AGE'
 >;
 
 export function createOrderPlacer({
@@ -43,7 +51,7 @@ export function createOrderPlacer({
   const rules: TradeRules = { priceMaxAgeMs: cfg.PRICE_MAX_AGE, session: tradingSession(cfg) };
 
   /** Unknown users, untradable stocks, a closed market and stale prices are refused here, before any order. */
-  async function precheck(req: OrderRequest, now: number): Promise<void> {
+  async function precheck(req: PlaceRequest, now: number): Promise<void> {
     let userExists: number;
     let facts: Awaited<ReturnType<typeof readStockFacts>>;
     try {
@@ -57,6 +65,19 @@ export function createOrderPlacer({
     if (!userExists) throw OrderError.of(unknownUserRefusal(req.user));
     const refusal = tradeError(facts, rules, now);
     if (refusal) throw refusal;
+    if (req.limit) {
+      try {
+        await checkPriceBand(
+          redis,
+          cfg,
+          { stockId: req.stockId, limitPrice: req.limit.limitPrice },
+          new Date(now),
+        );
+      } catch (err) {
+        if (err instanceof OrderError) throw err;
+        throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
+      }
+    }
   }
 
   async function orderRecorded(user: string, orderId: string): Promise<boolean> {
@@ -68,21 +89,34 @@ export function createOrderPlacer({
   }
 
   async function place(
-    req: OrderRequest,
+    placed: PlaceRequest,
     idempotencyKey: string | undefined,
     receivedAt: Date,
   ): Promise<OrderState> {
+    const { limit, ...market } = placed;
+    // Well-formed, but its reservation would not be an exact amount of rials: refused before anything exists.
+    if (limit && !Number.isSafeInteger(limit.limitPrice * placed.quantity)) {
+      throw new OrderError(
+        'unprocessable',
+        'amount_too_large',
+        `limitPrice × quantity (${limit.limitPrice} × ${placed.quantity}) is beyond an exact amount of rials`,
+        'limitPrice',
+      );
+    }
+    const req: OrderRequest = limit ? { ...market, limit: limitTerms(cfg, limit, receivedAt) } : market;
     const orderId = newOrderId(req.user, idempotencyKey);
     // A retry of an order already placed answers that order (its credit check is done, its price
     // recorded), even if the price went stale or the session closed since; only new orders are checked.
     if (!idempotencyKey || !(await orderRecorded(req.user, orderId)))
-      await precheck(req, receivedAt.getTime());
+      await precheck(placed, receivedAt.getTime());
     const deadline = receivedAt.getTime() + cfg.ORDER_START_TIMEOUT;
     const state = await admission.run(deadline, (msLeft) => orders.start(orderId, req, msLeft, receivedAt));
     if (
       state.stockId !== req.stockId ||
       state.quantity !== req.quantity ||
-      (state.side ?? 'buy') !== req.side
+      (state.side ?? 'buy') !== req.side ||
+      state.limit?.limitPrice !== req.limit?.limitPrice ||
+      state.limit?.timeInForce !== req.limit?.timeInForce
     ) {
       throw new OrderError(
         'unprocessable',

@@ -11,6 +11,10 @@ export function orderView(s: OrderState): OrderView {
     stockid: s.stockId,
     quantity: s.quantity,
     side: s.side ?? 'buy',
+    type: s.limit ? 'limit' : 'market',
+    ...(s.limit
+      ? { limitPrice: s.limit.limitPrice, timeInForce: s.limit.timeInForce, expiresAt: s.limit.expiresAt }
+      : {}),
     status: s.status,
     phase: s.phase,
     final: isFinal(s.phase),

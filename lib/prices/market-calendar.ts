@@ -121,3 +121,30 @@ export function tradingSession(cfg: TradingCalendarConfig): MarketHours | undefi
   if (cfg.MARKET_CALENDAR === 'on') return marketHours(cfg);
   return priceSession(cfg);
 }
+
+/** The local HH:MM and weekday of `t` in `timezone`. */
+function localClock(timezone: string, t: Date): { day: Weekday; hhmm: string } {
+  const parts = formatterFor(timezone).formatToParts(t);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { day: get('weekday').toLowerCase() as Weekday, hhmm: `${get('hour')}:${get('minute')}` };
+}
+
+/**
+ * When a day limit order placed at `at` expires: the end of the session's last minute (`close`, which
+ * is inclusive) on the first day of `hours.days` where that is after `at`. Undefined if none within 8 days.
+ */
+export function sessionCloseAfter(hours: MarketHours, at: Date): Date | undefined {
+  let t = Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  for (let i = 0; i < 8 * 1_440; i++, t += MINUTE_MS) {
+    const last = localClock(hours.timezone, new Date(t - MINUTE_MS));
+    if (last.hhmm === hours.close && hours.days.includes(last.day)) return new Date(t);
+  }
+  return undefined;
+}
+
+/** The first minute of `at`'s day in `timezone` (local midnight). */
+export function startOfLocalDay(timezone: string, at: Date): Date {
+  const { hhmm } = localClock(timezone, at);
+  const minutes = Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+  return new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS - minutes * MINUTE_MS);
+}

@@ -3,7 +3,15 @@
 // agree with each other and with settlement; then each held stock's latest price and name, to value
 // the positions (average cost, market value, unrealized profit or loss).
 import type { Redis } from '../infra/redis';
-import { costBasisKey, holdingsKey, sharesReservedKey, userKey } from './keys';
+import type { OrderView } from '../contracts/http/orders';
+import {
+  costBasisKey,
+  holdingsKey,
+  orderPhaseListKey,
+  orderViewsKey,
+  sharesReservedKey,
+  userKey,
+} from './keys';
 import { latestTicks, stockNames } from './stock-list';
 
 export interface Position {
@@ -25,14 +33,69 @@ export interface Position {
   unrealizedPnl?: number;
 }
 
+/** What one undecided order holds: credit (a buy) or shares (a sell). */
+export interface OpenOrderHold {
+  orderId: string;
+  stockid: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit';
+  phase: 'open' | 'inProgress';
+  quantity: number;
+  limitPrice?: number;
+  /** A buy: rials reserved (its limit × quantity while Open, price × quantity once filled). */
+  reservedCredit?: number;
+  /** A sell: shares reserved. */
+  reservedShares?: number;
+}
+
 export interface Account {
   user: string;
   credit: number;
   reserved: number;
   available: number;
   holdings: Position[];
+  /** The undecided orders and what each holds reserved, newest first (the read model's view of them). */
+  openOrders: OpenOrderHold[];
   /** Sums over the holdings (marketValue and unrealizedPnl over those with a price). */
   totals: { costBasis: number; marketValue: number; unrealizedPnl: number };
+}
+
+/** At most this many undecided orders per phase are listed in an account. */
+const MAX_OPEN_ORDERS = 500;
+
+/** The user's Open and In Progress orders from the read model, with what each holds. */
+async function openOrderHolds(redis: Redis, user: string): Promise<OpenOrderHold[]> {
+  const phases = ['open', 'inProgress'] as const;
+  const members = (
+    await Promise.all(
+      phases.map((p) =>
+        redis.zrevrangebylex(orderPhaseListKey(user, p), '+', '-', 'LIMIT', 0, MAX_OPEN_ORDERS),
+      ),
+    )
+  )
+    .flat()
+    .sort()
+    .reverse();
+  if (members.length === 0) return [];
+  const raws = await redis.hmget(orderViewsKey(user), ...members.map((m) => m.slice(m.indexOf('|') + 1)));
+  return raws.flatMap((raw): OpenOrderHold[] => {
+    if (!raw) return [];
+    const v = JSON.parse(raw) as OrderView;
+    if (v.phase !== 'open' && v.phase !== 'inProgress') return [];
+    const side = v.side ?? 'buy';
+    return [
+      {
+        orderId: v.orderId,
+        stockid: v.stockid,
+        side,
+        type: v.type ?? 'market',
+        phase: v.phase,
+        quantity: v.quantity,
+        ...(v.limitPrice !== undefined ? { limitPrice: v.limitPrice } : {}),
+        ...(side === 'sell' ? { reservedShares: v.quantity } : { reservedCredit: v.amount ?? 0 }),
+      },
+    ];
+  });
 }
 
 const numbers = (h: Record<string, string>) =>
@@ -57,7 +120,11 @@ export async function readAccount(redis: Redis, user: string): Promise<Account |
     .filter(([, q]) => q > 0)
     .map(([id]) => id)
     .sort();
-  const [names, ticks] = await Promise.all([stockNames(redis, stockIds), latestTicks(redis, stockIds)]);
+  const [names, ticks, openOrders] = await Promise.all([
+    stockNames(redis, stockIds),
+    latestTicks(redis, stockIds),
+    openOrderHolds(redis, user),
+  ]);
   const holdings = stockIds.map((stockid): Position => {
     const quantity = held.get(stockid)!;
     const costBasis = costs.get(stockid) ?? 0;
@@ -88,6 +155,7 @@ export async function readAccount(redis: Redis, user: string): Promise<Account |
     ...money,
     available: money.credit - money.reserved,
     holdings,
+    openOrders,
     totals: {
       costBasis: sum((p) => p.costBasis),
       marketValue: sum((p) => p.marketValue),

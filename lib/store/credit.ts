@@ -112,6 +112,28 @@ redis.call('HSET', KEYS[2], 'state', ARGV[1], 'phase', ARGV[2], 'reason', ARGV[3
 return {ARGV[1], ARGV[2], ARGV[3]}
 `;
 
+/**
+ * A limit order filled: its reservation was made at the limit; from now on it is priced at the crossing
+ * tick's (ARGV[1], amount ARGV[2] = price × quantity). A buy gives back the difference between what it
+ * reserved and what it will pay; a sell will be credited the new amount. The first fill stands: a
+ * second call (a retried task, a repeated signal) answers the recorded price and amount.
+ * KEYS: user, order. Returns {state, price, amount}.
+ */
+const FILL_SCRIPT = `
+local o = redis.call('HMGET', KEYS[2], 'state', 'side', 'amount', 'filled')
+if o[1] ~= 'reserved' or o[4] then
+  if o[1] then redis.call('HSET', KEYS[2], 'state', o[1]) end
+  return {o[1] or 'missing', redis.call('HGET', KEYS[2], 'price') or '0', o[3] or '0'}
+end
+if o[2] ~= 'sell' then
+  local back = tonumber(o[3]) - tonumber(ARGV[2])
+  if back < 0 then return {'above_limit', ARGV[1], ARGV[2]} end
+  redis.call('HINCRBY', KEYS[1], 'reserved', string.format('-%.0f', back))
+end
+redis.call('HSET', KEYS[2], 'filled', '1', 'limitAmount', o[3], 'price', ARGV[1], 'amount', ARGV[2])
+return {'reserved', ARGV[1], ARGV[2]}
+`;
+
 /** Sets credit, never below what orders hold reserved. KEYS: user. ARGV: credit. */
 const SET_CREDIT_SCRIPT = `
 local reserved = redis.call('HGET', KEYS[1], 'reserved') or '0'
@@ -245,6 +267,20 @@ export async function finishOrder(
     [o.to, o.phase, o.reason ?? ''],
   );
   return { state, phase, reason };
+}
+
+/** Reprices a reserved limit order at its fill price (a buy releases the difference); the first fill stands. */
+export async function recordLimitFill(
+  redis: Redis,
+  o: { user: string; orderId: string; price: number; amount: number },
+): Promise<{ state: string; price: number; amount: number }> {
+  const [state, price, amount] = await moneyWrite<[string, string, string]>(
+    redis,
+    FILL_SCRIPT,
+    [userKey(o.user), orderKey(o.user, o.orderId)],
+    [String(o.price), String(o.amount)],
+  );
+  return { state, price: Number(price), amount: Number(amount) };
 }
 
 export type SetCreditResult = { ok: true; money: Money } | { ok: false; reserved: number };

@@ -19,6 +19,12 @@ export const latestPriceKey = (stockId: string) => `{stock:${stockId}}:latest`;
 /** Hash: name and other facts about a stock the system knows. */
 export const stockInfoKey = (stockId: string) => `{stock:${stockId}}:info`;
 
+/**
+ * Sorted set: the stock's open limit orders of one side, order id scored by its limit price. A fresh
+ * tick finds every order it crosses with one range read (buy: limit ≥ price; sell: limit ≤ price).
+ */
+export const limitBookKey = (stockId: string, side: 'buy' | 'sell') => `{stock:${stockId}}:limits:${side}`;
+
 /** Set: stock ids the price fetcher follows. */
 export const WATCHLIST_KEY = 'stocks:watchlist';
 

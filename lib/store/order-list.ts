@@ -1,7 +1,7 @@
 // Reading the order read model (written by the order-events consumer, lib/orders/read-model): a user's
 // orders newest first, optionally of one phase, one stock and/or one side, a page at a time.
 import type { OrderView } from '../contracts/http/orders';
-import type { OrderPhase, OrderSide } from '../contracts/orders';
+import type { OrderPhase, OrderSide, OrderType } from '../contracts/orders';
 import type { Redis } from '../infra/redis';
 import { orderListKey, orderPhaseListKey, orderStockListKey, orderViewsKey } from './keys';
 
@@ -9,6 +9,7 @@ export interface OrderListQuery {
   phase?: OrderPhase;
   stockId?: string;
   side?: OrderSide;
+  type?: OrderType;
   limit: number;
   /** The list member of the last order of the previous page: this page starts after it. */
   after?: string;
@@ -38,9 +39,12 @@ export async function readOrderPage(redis: Redis, user: string, q: OrderListQuer
       : orderListKey(user);
   // The index serves one filter; any other is applied to the views (a bounded scan per page).
   const needsStockFilter = q.phase !== undefined && q.stockId !== undefined;
-  const needsFilter = needsStockFilter || q.side !== undefined;
+  const needsFilter = needsStockFilter || q.side !== undefined || q.type !== undefined;
+  // Views stored before limit orders existed have no type: they are market orders.
   const matches = (v: OrderView) =>
-    (!needsStockFilter || v.stockid === q.stockId) && (q.side === undefined || (v.side ?? 'buy') === q.side);
+    (!needsStockFilter || v.stockid === q.stockId) &&
+    (q.side === undefined || (v.side ?? 'buy') === q.side) &&
+    (q.type === undefined || (v.type ?? 'market') === q.type);
   const orders: OrderView[] = [];
   let start = q.after === undefined ? '+' : `(${q.after}`;
   let scanned = 0;
@@ -57,7 +61,7 @@ export async function readOrderPage(redis: Redis, user: string, q: OrderListQuer
       const view = JSON.parse(raw) as OrderView;
       if (needsFilter && !matches(view)) continue;
       // Views stored before sells existed have no side: they are buys.
-      orders.push({ ...view, side: view.side ?? 'buy' });
+      orders.push({ ...view, side: view.side ?? 'buy', type: view.type ?? 'market' });
       if (orders.length === q.limit) {
         const more = i < taken.length - 1 || members.length > want;
         return more ? { orders, next: taken[i] } : { orders };

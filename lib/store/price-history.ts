@@ -122,3 +122,22 @@ export async function writeTicks(
   );
   return new Map(stocks.map((id, i) => [id, results[i]?.[0] ?? null]));
 }
+
+/** The newest tick of a stock with a minute before `before`, or undefined if none is stored. */
+export async function readLastTickBefore(
+  redis: Redis,
+  stockId: string,
+  before: Date,
+): Promise<PriceTick | undefined> {
+  const [minute] = await redis.zrevrangebyscore(
+    priceIndexKey(stockId),
+    `(${before.getTime()}`,
+    '-inf',
+    'LIMIT',
+    0,
+    1,
+  );
+  if (minute === undefined) return undefined;
+  const raw = await redis.hget(priceHistoryKey(stockId), minute);
+  return raw === null ? undefined : priceTickSchema.parse(JSON.parse(raw));
+}

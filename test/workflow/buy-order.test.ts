@@ -153,6 +153,9 @@ function testActivities(verify: () => Promise<boolean>, rec: Recorded): OrderAct
     async publishOrderEvent(event: OrderEvent): Promise<void> {
       publish([event]);
     },
+    async fillLimitOrder(): Promise<never> {
+      throw new Error('a market order is never filled as a limit order');
+    },
   };
 }
 

@@ -189,7 +189,13 @@ export class OrderBook {
     row.dataset.phase = o.phase;
     row.dataset.side = o.side;
     setText(received!, clock(o.receivedAt));
-    setText(side!, o.side);
+    // A limit order shows its limit beside its side: "buy ≤ 2,800 (gtc)".
+    setText(
+      side!,
+      o.type === 'limit' && o.limitPrice !== undefined
+        ? `${o.side} ${o.side === 'sell' ? '≥' : '≤'} ${money(o.limitPrice)} (${o.timeInForce ?? 'day'})`
+        : o.side,
+    );
     setText(stock!, this.stockName(o.stockid) ?? o.stockid);
     setText(qty!, money(o.quantity));
     setText(price!, money(o.price));
@@ -206,7 +212,7 @@ function showAnswer(o: OrderView): void {
   answer.textContent = o.status;
 }
 
-/** The buy form: the key's user buys the stock and quantity entered. */
+/** The buy form: the key's user buys the stock and quantity entered, at market or at a limit. */
 export function wireOrderForm(book: OrderBook, user: () => string | undefined): void {
   byId<HTMLFormElement>('order-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -214,10 +220,20 @@ export function wireOrderForm(book: OrderBook, user: () => string | undefined): 
     if (!who)
       return notice('order', 'Enter your API key first (the account it opens names who buys).', 'error');
     notice('order', undefined);
+    // A limit price makes it a limit order with the chosen time in force; empty, a market order.
+    const limit = byId<HTMLInputElement>('order-limit').value.trim();
     book.submit({
       user: who,
       stockid: byId<HTMLInputElement>('order-stock').value.trim(),
       quantity: Number(byId<HTMLInputElement>('order-qty').value),
+      ...(limit
+        ? {
+            type: 'limit' as const,
+            limitPrice: Number(limit),
+            timeInForce:
+              byId<HTMLSelectElement>('order-tif').value === 'gtc' ? ('gtc' as const) : ('day' as const),
+          }
+        : {}),
     });
   });
 }

@@ -7,14 +7,18 @@ import {
   ORDER_SIDES,
   ORDER_STATUS_KEYWORD,
   ORDER_STATUS_TEXT,
+  ORDER_TYPES,
   SELL_STATUS_TEXT,
+  TIMES_IN_FORCE,
 } from '../orders';
 import {
+  docAs,
   idempotencyKeyText,
   jsonInteger,
   orderIdText,
   secondsText,
   stockIdValue,
+  toJsonSchema,
   userIdText,
 } from '../schema';
 import { op } from './operation';
@@ -28,8 +32,59 @@ export const marketOrderRequestSchema = z.strictObject({
 export const orderSideValue = z
   .enum(ORDER_SIDES)
   .meta({ description: 'buy (the default) spends credit for shares; sell spends shares for credit' });
-/** POST /orders: the BuyStock request and, optionally, its side. */
-export const orderRequestSchema = marketOrderRequestSchema.extend({ side: orderSideValue.optional() });
+export const orderTypeValue = z
+  .enum(ORDER_TYPES)
+  .meta({ description: 'market (the default) is priced at the latest price; limit waits for limitPrice' });
+/** The largest limit price, rials (keeps limitPrice × quantity an exact integer with the quantity's bound). */
+export const MAX_LIMIT_PRICE = 1_000_000_000;
+const limitPriceValue = jsonInteger(1, MAX_LIMIT_PRICE, 'a whole, positive number of rials');
+const timeInForceValue = z.enum(TIMES_IN_FORCE).meta({
+  description:
+    "day (the default): until the session's close; gtc: good till cancelled, at most LIMIT_ORDER_MAX_AGE (30 days)",
+});
+
+const sideField = { side: orderSideValue.optional() };
+/** The two shapes POST /orders takes, as the OpenAPI document shows them. */
+const marketShape = marketOrderRequestSchema.extend({ ...sideField, type: z.literal('market').optional() });
+const limitShape = marketOrderRequestSchema.extend({
+  ...sideField,
+  type: z.literal('limit'),
+  limitPrice: limitPriceValue,
+  timeInForce: timeInForceValue.optional(),
+});
+
+/**
+ * POST /orders: the BuyStock request and, optionally, its side; a limit order also its type, limit
+ * price and time in force. Read as one object so every problem names its field; documented as the two
+ * shapes it accepts (a market order takes neither limitPrice nor timeInForce).
+ */
+export const orderRequestSchema = docAs(
+  marketOrderRequestSchema
+    .extend({
+      ...sideField,
+      type: orderTypeValue.optional(),
+      limitPrice: limitPriceValue.optional(),
+      timeInForce: timeInForceValue.optional(),
+    })
+    .superRefine((b, ctx) => {
+      const limit = b.type === 'limit';
+      if (limit && b.limitPrice === undefined)
+        ctx.addIssue({ code: 'custom', path: ['limitPrice'], message: 'is required for a limit order' });
+      if (!limit && b.limitPrice !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limitPrice'],
+          message: 'is for limit orders only (type "limit")',
+        });
+      if (!limit && b.timeInForce !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timeInForce'],
+          message: 'is for limit orders only (type "limit")',
+        });
+    }),
+  { anyOf: [toJsonSchema(marketShape), toJsonSchema(limitShape)] },
+);
 export type OrderRequestBody = z.output<typeof orderRequestSchema>;
 
 const phases = Object.keys(ORDER_STATUS_TEXT) as [
@@ -43,6 +98,13 @@ export const orderViewSchema = z.object({
   stockid: z.string().meta({ description: 'Always a string of digits in answers' }),
   quantity: z.int(),
   side: orderSideValue,
+  type: orderTypeValue,
+  limitPrice: z.int().optional().meta({ description: 'A limit order: the price it waits for, rials' }),
+  timeInForce: timeInForceValue.optional(),
+  expiresAt: z
+    .string()
+    .optional()
+    .meta({ format: 'date-time', description: 'A limit order: when it expires unfilled' }),
   status: z.enum(ALL_STATUS_TEXTS).meta({
     description: `One of the contract's status texts. The Web UI's OrderStatus search attribute holds the matching word: ${Object.entries(
       ORDER_STATUS_KEYWORD,
@@ -54,7 +116,10 @@ export const orderViewSchema = z.object({
   }),
   phase: z.enum(phases),
   final: z.boolean(),
-  price: z.int().optional().meta({ description: 'The price the credit check used, rials' }),
+  price: z.int().optional().meta({
+    description:
+      'The price the credit check used, rials (an Open limit order: its limit; once filled: the fill price)',
+  }),
   priceMinute: z.string().optional().meta({ format: 'date-time', description: 'The minute of that price' }),
   amount: z.int().optional().meta({ description: 'price × quantity, rials' }),
   reason: z.string().optional().meta({ description: 'Why an order failed or who canceled it' }),
@@ -90,6 +155,8 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
       "quantity against credit − reserved), a sell's shares (quantity against held − reserved by open sells). The " +
       'user verification that decides the order runs afterwards; read its result with GET /orders/{id}/result?wait=, ' +
       'or withdraw it with POST /orders/{id}/cancel. stockid is read exactly as written, as a JSON number or a string. ' +
+      'A limit order (type limit, limitPrice, timeInForce) reserves limitPrice × quantity (a sell its shares) and waits Open ' +
+      'until a fresh price crosses its limit, then is verified and settled at that price. ' +
       'A burst waits its turn for up to ORDER_START_TIMEOUT; only what cannot start in time is refused (503 overloaded).',
     tags: ['orders'],
     access: 'user',
@@ -103,7 +170,7 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
     body: { schema, maxBytes: ORDER_BODY_LIMIT_BYTES, example },
     ok: {
       201: {
-        description: `The order exists and its check was done: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}" for a buy, "${SELL_STATUS_TEXT.denied}" or "${SELL_STATUS_TEXT.inProgress}" for a sell.`,
+        description: `The order exists and its check was done: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}" for a buy, "${SELL_STATUS_TEXT.denied}" or "${SELL_STATUS_TEXT.inProgress}" for a sell; a limit order reserved at its limit is "${ORDER_STATUS_TEXT.open}" (or already In Progress when the latest price crosses it).`,
         body: orderViewSchema,
         headers: { Location: '/orders/{orderId}' },
         links: orderLinks,
@@ -111,7 +178,7 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
     },
     errors: {
       409: "No fresh price for the stock (no_fresh_price, with the price's minute), or the market is closed (market_closed, with the next opening)",
-      422: 'Unknown user, unknown stock, a stock not on the watch list, a sell of a stock never held (no_holding), or an Idempotency-Key reused for another order',
+      422: "Unknown user, unknown stock, a stock not on the watch list, a sell of a stock never held (no_holding), a limit outside yesterday's close ± PRICE_BAND (outside_price_band, with bandLow and bandHigh), limitPrice × quantity beyond an exact amount (amount_too_large), or an Idempotency-Key reused for another order",
     },
   });
 

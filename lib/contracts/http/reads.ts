@@ -5,7 +5,7 @@ import { ORDER_ID } from '../ids';
 import { ORDER_STATUS_KEYWORD, ORDER_STATUS_TEXT, type OrderPhase } from '../orders';
 import { docAs, integerText, stockIdText, userIdText } from '../schema';
 import { op } from './operation';
-import { orderSideValue, orderViewSchema } from './orders';
+import { orderSideValue, orderTypeValue, orderViewSchema } from './orders';
 
 const PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
 /** `status=` takes a phase name (inProgress) or its Web UI keyword (InProgress): both name one phase. */
@@ -79,6 +79,25 @@ const accountSchema = z.object({
       unrealizedPnl: z.int().optional().meta({ description: 'marketValue − costBasis, rials' }),
     }),
   ),
+  openOrders: z
+    .array(
+      z.object({
+        orderId: z.string().meta({ format: 'uuid' }),
+        stockid: z.string(),
+        side: orderSideValue,
+        type: orderTypeValue,
+        phase: z.enum(['open', 'inProgress']),
+        quantity: z.int(),
+        limitPrice: z.int().optional(),
+        reservedCredit: z.int().optional().meta({ description: 'A buy: rials it holds reserved' }),
+        reservedShares: z.int().optional().meta({ description: 'A sell: shares it holds reserved' }),
+      }),
+    )
+    .meta({
+      description:
+        'Undecided orders (Open limit orders and those In Progress), newest first, with what each holds ' +
+        'reserved; as of the order read model (at most 500 per phase)',
+    }),
   totals: z.object({
     costBasis: z.int(),
     marketValue: z.int().meta({ description: 'Over the holdings with a price' }),
@@ -104,7 +123,7 @@ export const readOperations = [
     description:
       'Each item is the view GET /orders/{id} answers, as of the order-events read model (it lags the order by ' +
       'milliseconds). Newest first by receivedAt, then orderId. Pass `nextCursor` back as `cursor` for the next page; ' +
-      'no `nextCursor` means the last page. With more than one of status, stockid and side a page may be shorter ' +
+      'no `nextCursor` means the last page. With more than one of status, stockid, side and type a page may be shorter ' +
       'than limit and still carry `nextCursor`.',
     tags: ['orders'],
     access: 'key',
@@ -112,6 +131,7 @@ export const readOperations = [
       status: orderStatusFilter.optional(),
       stockid: stockIdText.optional(),
       side: orderSideValue.optional(),
+      type: orderTypeValue.optional(),
       limit: integerText(1, 100, 'Orders per page, 1–100, default 20').optional(),
       cursor: orderCursorText.optional(),
       user: operatorUser,

@@ -7,6 +7,7 @@ import {
   ALL_STATUS_TEXTS,
   ORDER_SIDES,
   ORDER_STATUS_TEXT,
+  TIMES_IN_FORCE,
   type OrderEvent,
   type OrderPhase,
 } from '../../contracts/orders';
@@ -20,6 +21,14 @@ const orderStateSchema = z.object({
   quantity: z.number().int().positive(),
   /** Absent in events recorded before sells existed: a buy. */
   side: z.enum(ORDER_SIDES).optional(),
+  /** A limit order's terms; absent for a market order. */
+  limit: z
+    .object({
+      limitPrice: z.number().int().positive(),
+      timeInForce: z.enum(TIMES_IN_FORCE),
+      expiresAt: z.iso.datetime(),
+    })
+    .optional(),
   phase: z.enum(phases),
   status: z.enum(ALL_STATUS_TEXTS),
   price: z.number().int().optional(),

@@ -37,6 +37,11 @@ export interface PriceConsumerOptions {
   maxWaitTimeInMs?: number;
   /** After each group join: this member's partitions by topic. */
   onGroupJoin?: (assignment: Record<string, number[]>) => void;
+  /**
+   * Called with each chunk's stored ticks before its offset is committed; a rejection redelivers the
+   * chunk. The live consumer wakes the open limit orders a fresh tick crosses (lib/orders/limit-wake.ts).
+   */
+  afterStored?: (ticks: PriceTick[]) => Promise<unknown>;
 }
 
 export type RunningPriceConsumer = RunningBatchConsumer;
@@ -67,7 +72,7 @@ function observeStored(m: PriceIngestMetrics, stored: readonly StoredTick[]): vo
 
 /** How the price consumer reads and writes `stock-prices`. */
 export function priceTopicWrite(
-  opts: Pick<PriceConsumerOptions, 'redis' | 'retentionMs' | 'metrics' | 'onWritten'>,
+  opts: Pick<PriceConsumerOptions, 'redis' | 'retentionMs' | 'metrics' | 'onWritten' | 'afterStored'>,
 ): TopicWrite<StoredTick> {
   const { metrics, onWritten } = opts;
   return {
@@ -85,6 +90,10 @@ export function priceTopicWrite(
         items.map((g) => g.json),
         opts.retentionMs,
       );
+      // Stored first, then what follows a store (the limit orders' wake-ups): its failure rejects the
+      // whole write, so Kafka redelivers the chunk (the rewrite changes nothing).
+      if (opts.afterStored)
+        await opts.afterStored(items.filter((g) => !errors.get(g.tick.stockId)).map((g) => g.tick));
       return items.map((g) => errors.get(g.tick.stockId));
     },
     describeRejected: (items) => ({ stocks: [...new Set(items.map((g) => g.tick.stockId))] }),

@@ -189,6 +189,8 @@ describe('one user with denied, succeeded and failed orders', () => {
           averageCost: PRICE,
         }),
       ],
+      // Every order is decided: none holds anything.
+      openOrders: [],
       totals: expect.objectContaining({ costBasis: spent }),
     });
     const other = await http(`${api.url}/account?user=${newUser('rule')}`, { headers: authOf(user) });
