@@ -60,8 +60,17 @@ function refusalOf(err: unknown): OrderError | undefined {
   return r ? OrderError.of(r) : undefined;
 }
 
-/** Each buy order's workflow task timeout (Temporal's default is 10 s). */
-export const ORDER_WORKFLOW_TASK_TIMEOUT = '3s';
+/**
+ * Each buy order's workflow task timeout. The money steps run as local activities inside the task,
+ * and through a Redis master's failover one takes 5–9 s; the worker keeps the task alive by
+ * heartbeating it at 80 % of this timeout. At 3 s that left 0.6 s for the heartbeat to reach the
+ * server, which a loaded host missed: the task timed out, its next attempts ran the step again and
+ * timed out too, and from the third attempt the server refused every retry's update
+ * (FAILED_PRECONDITION "Workflow Task in failed state"), for tens of seconds. At 10 s the margin is
+ * 2 s; the price is that a worker killed while holding an order's first task delays that order by
+ * up to 10 s (docs/reliability.md).
+ */
+export const ORDER_WORKFLOW_TASK_TIMEOUT = '10s';
 
 export function createOrderClient(deps: {
   cfg: Pick<Config, 'ORDER_START_TIMEOUT' | 'VERIFY_TIMEOUT' | 'PRICE_MAX_AGE'>;
@@ -144,10 +153,8 @@ export function createOrderClient(deps: {
       // money twice.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      // A worker killed while it holds the order's first workflow task (the credit check) would keep it
-      // for Temporal's default 10 s, past ORDER_START_TIMEOUT; after 3 s its twin gets the task again.
-      // The task itself takes milliseconds (one Redis script); HA chaos run: 87.5-97.9 % answered with
-      // the default, 99.4 % with 3 s (docs/reliability.md).
+      // Long enough for the worker's heartbeat of a task whose money step waits out a Redis failover
+      // (see ORDER_WORKFLOW_TASK_TIMEOUT).
       workflowTaskTimeout: ORDER_WORKFLOW_TASK_TIMEOUT,
       typedSearchAttributes: [
         { key: ORDER_SEARCH_KEYS.user, value: req.user },

@@ -11,10 +11,12 @@ export const FAILED_PRECONDITION = 9;
  * FAILED_PRECONDITIONs that heal by themselves: the server refuses an update (and an Update-with-Start
  * on a running order: "Update-with-Start could not be executed") while the workflow's task has failed or
  * timed out twice in a row (attempt ≥ 3: a worker killed holding it, a task slower than its timeout on a
- * busy machine), until a worker completes the task; or while the workflow is closing. A retry later
- * finds the order: 503, not 500.
+ * busy machine), until a worker completes the task; an update whose workflow task failed under it
+ * ("unexpected workflow task failure": a cancel while a worker was killed); or while the workflow is
+ * closing. A retry later finds the order: 503, not 500.
  */
-const PASSING_PRECONDITION = /workflow task in failed state|workflow is closing/i;
+const PASSING_PRECONDITION =
+  /workflow task in failed state|unexpected workflow task failure|workflow is closing/i;
 
 /** The chain of a failed call's causes (the SDK wraps the server's error), outermost first. */
 function causes(err: unknown): unknown[] {

@@ -12,6 +12,12 @@ test('an update refused while the workflow task has failed is passing, also when
   expect(isPermanentRpcError(failedTask)).toBe(false);
   expect(isPermanentRpcError(new Error('Update-with-Start failed', { cause: failedTask }))).toBe(false);
   expect(isPermanentRpcError(grpc(9, '9 FAILED_PRECONDITION: Workflow is closing.'))).toBe(false);
+  // A cancel's update whose workflow task failed under it (HA chaos run, a worker killed meanwhile).
+  const cancelUpdate = grpc(
+    9,
+    '9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.',
+  );
+  expect(isPermanentRpcError(new Error('Workflow Update failed', { cause: cancelUpdate }))).toBe(false);
 });
 
 test('other FAILED_PRECONDITIONs and wrong requests stay permanent; outages are passing', () => {
