@@ -104,6 +104,21 @@ test('every process serves /metrics, /healthz and /readyz, and every target is u
   paused.push(...(await pauseSchedules(temporal, schedule.scheduleId)));
 });
 
+test('every app process runs on the pinned Node (.node-version), whatever Node runs the tests', async () => {
+  // While all of them are up: a later test stops the price consumer.
+  const versions = Object.fromEntries(
+    (await prom.query('nodejs_version_info')).map((s) => [s.metric.job, s.metric.version]),
+  );
+  const pinned = `v${nodeVersion()}`;
+  expect(pinned).toMatch(/^v24\./);
+  // Every job but the Temporal SDK core's own endpoint (no Node metrics there).
+  expect(versions).toEqual(
+    Object.fromEntries(
+      JOBS.filter((j) => j !== 'prometheus' && j !== 'bourse-worker-temporal').map((j) => [j, pinned]),
+    ),
+  );
+});
+
 test('prices: fetched, published and stored by source, minutes by mode, freshness, lag back to 0', async () => {
   const n = stocks.length;
   // Warm up: a minute through, so the group has committed and every series exists; then settled
@@ -232,20 +247,6 @@ test('the Temporal SDK exports its own metrics from the worker', async () => {
   expect(
     await prom.v('sum(temporal_activity_execution_latency_seconds_count{job="bourse-worker-temporal"})'),
   ).toBeGreaterThan(0);
-});
-
-test('every app process runs on the pinned Node (.node-version), whatever Node runs the tests', async () => {
-  const versions = Object.fromEntries(
-    (await prom.query('nodejs_version_info')).map((s) => [s.metric.job, s.metric.version]),
-  );
-  const pinned = `v${nodeVersion()}`;
-  expect(pinned).toMatch(/^v24\./);
-  // Every job but the Temporal SDK core's own endpoint (no Node metrics there).
-  expect(versions).toEqual(
-    Object.fromEntries(
-      JOBS.filter((j) => j !== 'prometheus' && j !== 'bourse-worker-temporal').map((j) => [j, pinned]),
-    ),
-  );
 });
 
 test("the dashboard's job variable lists every bourse job of the live scrape", async () => {
