@@ -2,7 +2,7 @@
 # the one-shot setup, as JavaScript compiled by `npm run build` (no tsx, no dev dependencies, no bench,
 # chaos or test code). test/integration/platform/image-steps.test.ts replays these steps without Docker.
 # glibc base (Debian bookworm): the Temporal core bridge ships glibc binaries, not musl.
-FROM node:20.19.5-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -18,12 +18,12 @@ COPY scripts ./scripts
 # dist/: the compiled entry points, dist/workflow-bundle.js, and the trading page.
 RUN npm run build
 
-FROM node:20.19.5-bookworm-slim AS deps
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20.19.5-bookworm-slim AS app
+FROM node:24.22.3-bookworm-slim AS app
 # The workflow bundle built above: a worker loads it instead of bundling workflows/ at every start.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \

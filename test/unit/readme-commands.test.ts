@@ -36,10 +36,12 @@ const docs = [
 ];
 const commands = docs.flatMap((file) => commandsIn(readFileSync(join(ROOT, file), 'utf8'), file));
 
-/** The scripts/ file an npm script runs with tsx, and the arguments the script itself adds. */
+/** The scripts/ file an npm script runs with tsx (on the pinned Node), and the arguments the script itself adds. */
 function scriptFile(npmScript: string): { file: string; args: string[] } | undefined {
   const last = npmScript.split('&&').pop()!.trim();
-  const m = /^(?:tsx|node --import tsx) (scripts\/\S+\.ts)\s*(.*)$/.exec(last);
+  const m = /^(?:bash scripts\/stack\/node\.sh )?(?:tsx|node --import tsx) (scripts\/\S+\.ts)\s*(.*)$/.exec(
+    last,
+  );
   return m ? { file: m[1]!, args: m[2] ? m[2].split(/\s+/) : [] } : undefined;
 }
 

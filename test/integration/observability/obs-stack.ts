@@ -11,6 +11,7 @@ import { PRICE_FETCH_WORKFLOW } from '../../../lib/contracts/price-fetch';
 import { TASK_QUEUES } from '../../../lib/contracts/task-queues';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { ROOT } from '../../../scripts/stack/local-stack';
+import { readDashboard } from '../../support/deploy-checks';
 import {
   PROMETHEUS_CONFIG,
   PROMETHEUS_RULES,
@@ -188,12 +189,7 @@ export function ruleAndDashboardExpressions(): { where: string; expr: string }[]
   const out: { where: string; expr: string }[] = [];
   for (const g of rules().groups)
     for (const r of g.rules) out.push({ where: r.record ?? r.alert!, expr: r.expr });
-  const dashboard = JSON.parse(
-    readFileSync(join(ROOT, 'deploy', 'grafana', 'dashboards', 'bourse.json'), 'utf8'),
-  ) as {
-    panels: { title: string; targets?: { expr: string }[] }[];
-  };
-  for (const p of dashboard.panels)
+  for (const p of readDashboard(ROOT).panels)
     for (const t of p.targets ?? []) out.push({ where: p.title, expr: t.expr });
   return out;
 }

@@ -8,6 +8,9 @@ import { createRedis, type Redis } from '../../../lib/infra/redis';
 import { createTemporalClient } from '../../../lib/infra/temporal';
 import { watchedStocks } from '../../../lib/store/watch-list';
 import type { RunningPrometheus } from '../../../scripts/stack/prometheus';
+import { ROOT } from '../../../scripts/stack/spec';
+import { nodeVersion } from '../../../scripts/stack/tools';
+import { dashboardJobQuery, readDashboard } from '../../support/deploy-checks';
 import {
   http,
   newUser,
@@ -99,6 +102,21 @@ test('every process serves /metrics, /healthz and /readyz, and every target is u
   const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID!);
   await waitFor('the price schedule', () => schedule.describe().then(() => true), 60_000);
   paused.push(...(await pauseSchedules(temporal, schedule.scheduleId)));
+});
+
+test('every app process runs on the pinned Node (.node-version), whatever Node runs the tests', async () => {
+  // While all of them are up: a later test stops the price consumer.
+  const versions = Object.fromEntries(
+    (await prom.query('nodejs_version_info')).map((s) => [s.metric.job, s.metric.version]),
+  );
+  const pinned = `v${nodeVersion()}`;
+  expect(pinned).toMatch(/^v24\./);
+  // Every job but the Temporal SDK core's own endpoint (no Node metrics there).
+  expect(versions).toEqual(
+    Object.fromEntries(
+      JOBS.filter((j) => j !== 'prometheus' && j !== 'bourse-worker-temporal').map((j) => [j, pinned]),
+    ),
+  );
 });
 
 test('prices: fetched, published and stored by source, minutes by mode, freshness, lag back to 0', async () => {
@@ -229,6 +247,11 @@ test('the Temporal SDK exports its own metrics from the worker', async () => {
   expect(
     await prom.v('sum(temporal_activity_execution_latency_seconds_count{job="bourse-worker-temporal"})'),
   ).toBeGreaterThan(0);
+});
+
+test("the dashboard's job variable lists every bourse job of the live scrape", async () => {
+  const jobs = (await prom.query(dashboardJobQuery(readDashboard(ROOT)))).map((s) => s.metric.job).sort();
+  expect(jobs).toEqual(JOBS.filter((j) => j !== 'prometheus').sort());
 });
 
 test('every expression in the rules and the dashboard names only series a live scrape exports', async () => {
