@@ -176,6 +176,7 @@ describe('the store on the cluster', () => {
       holdings: [{ stockid: STOCKS[0], quantity: 30, reserved: 0, costBasis: 30_000, averageCost: 1000 }],
       // No price stored for the stock: no value, and the totals count only holdings with a price.
       totals: { costBasis: 30_000, marketValue: 0, unrealizedPnl: 0 },
+      openOrders: [], // no undecided order holds anything
     });
   });
 
