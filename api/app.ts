@@ -14,7 +14,9 @@ import type { Redis } from '../lib/infra/redis';
 import type { Duplex } from 'node:stream';
 import { createOrderClient } from '../lib/orders/client';
 import { createOrderResultWaiter } from '../lib/orders/long-poll';
+import { createOrderIntake, startOrderIntakeConsumer } from '../lib/orders/intake';
 import { createOrderPlacer } from '../lib/orders/place';
+import type { RunningBatchConsumer } from '../lib/infra/batch-consumer';
 import { createFinalNotifier } from '../lib/orders/read-model/final-notifier';
 import { createStore } from '../lib/store';
 import { HttpError } from './errors';
@@ -38,7 +40,16 @@ export interface AppDeps {
   stopping?: AbortSignal;
 }
 
-export function createApp(deps: AppDeps): Koa {
+/** The HTTP service, and the burst intake's consumer its process runs beside it (lib/orders/intake.ts). */
+export interface BourseApp {
+  koa: Koa;
+  /** Joins the `order-requests` group and starts queued orders until stopped. */
+  startIntake(onFatal?: (err: Error) => void): Promise<RunningBatchConsumer>;
+  /** Closes the intake's Kafka sender. */
+  close(): Promise<void>;
+}
+
+export function createApp(deps: AppDeps): BourseApp {
   const app = new Koa();
   app.proxy = false;
   const metrics = createApiMetrics();
@@ -46,22 +57,26 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestDeadline(deps.cfg.REQUEST_TIMEOUT));
 
   const orders = createOrderClient(deps);
+  const intake = createOrderIntake(deps);
+  const placer = createOrderPlacer({
+    cfg: deps.cfg,
+    redis: deps.redis,
+    orders,
+    intake,
+    observer: {
+      waiting: (d) => metrics.admissionWaiting.inc(d),
+      admitted: (s) => metrics.admissionWaitSeconds.observe(s),
+      refused: () => metrics.ordersRefusedOverloaded.inc(),
+    },
+  });
   const routeDeps: RouteDeps = {
     cfg: deps.cfg,
     log: deps.log,
     orders,
-    placer: createOrderPlacer({
-      cfg: deps.cfg,
-      redis: deps.redis,
-      orders,
-      observer: {
-        waiting: (d) => metrics.admissionWaiting.inc(d),
-        admitted: (s) => metrics.admissionWaitSeconds.observe(s),
-        refused: () => metrics.ordersRefusedOverloaded.inc(),
-      },
-    }),
+    placer,
     results: createOrderResultWaiter({
       orders,
+      intake,
       finals: createFinalNotifier(deps.redis),
       stopping: deps.stopping,
     }),
@@ -83,7 +98,12 @@ export function createApp(deps: AppDeps): Koa {
   }
   app.use(root.routes());
   app.use(noRoute(root));
-  return app;
+  return {
+    koa: app,
+    startIntake: (onFatal) =>
+      startOrderIntakeConsumer({ ...deps, intake, orders, admission: placer.admission, onFatal }),
+    close: () => intake.close(),
+  };
 }
 
 /**

@@ -14,15 +14,19 @@ runProcess('api', async (cfg, log) => {
   const readiness = createReadinessCheck(cfg, { kafka, redis });
   const stopping = new AbortController();
   const app = createApp({ cfg, log, redis, kafka, temporal, readiness, stopping: stopping.signal });
-  const server = await listenApp(app, cfg, cfg.API_PORT, cfg.API_HOST);
+  const server = await listenApp(app.koa, cfg, cfg.API_PORT, cfg.API_HOST);
   const { port } = server.address() as AddressInfo;
   log.info('listening', { url: `http://${cfg.API_HOST}:${port}` });
+  // Queued orders are started by the API processes, at their turn (lib/orders/intake.ts).
+  const intake = await app.startIntake(() => process.exit(1));
   return async () => {
     // Stop accepting, finish in-flight requests (long polls answer their current state at once), then
-    // close clients.
+    // stop starting queued orders (the rest wait on Kafka for the next API) and close clients.
     const closed = new Promise<void>((done) => server.close(() => done()));
     stopping.abort();
     await closed;
+    await intake.stop();
+    await app.close();
     await Promise.all([temporal.connection.close(), readiness.close()]);
     redis.disconnect();
   };

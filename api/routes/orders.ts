@@ -69,7 +69,8 @@ export function createOrderRouter(deps: RouteDeps): Router {
       const idempotencyKey = headers['idempotency-key'];
       const state = await http(() => placer.place(req, idempotencyKey, receivedAt));
       deps.metrics.creditCheckSeconds.observe((Date.now() - receivedAt.getTime()) / 1000);
-      ctx.status = 201;
+      // 202: recorded on the burst intake, its check still to come (lib/orders/intake.ts).
+      ctx.status = state.phase === 'queued' ? 202 : 201;
       ctx.set('Location', `/orders/${state.orderId}`);
       ctx.body = orderView(state);
     };
@@ -98,7 +99,7 @@ export function createOrderRouter(deps: RouteDeps): Router {
 
   mount(router, deps, 'getOrder', async (ctx, { params }) => {
     const orderId = params.id;
-    ctx.body = orderView(await http(() => orders.read(orderId, readerOf(ctx))));
+    ctx.body = orderView(await http(() => results.read(orderId, readerOf(ctx))));
   });
 
   mount(router, deps, 'awaitOrderResult', async (ctx, { params, query }) => {

@@ -27,6 +27,8 @@ export const TIMES_IN_FORCE: readonly [TimeInForce, TimeInForce] = ['day', 'gtc'
 export const ORDER_STATUS_TEXT = {
   /** Not part of the contract's four: the order exists but its credit check has not run yet. */
   pending: 'Pending: Credit check not done yet.',
+  /** Recorded durably on `order-requests` during a burst; its credit check runs at its turn. */
+  queued: 'Pending: Credit check queued.',
   denied: 'Deny: Not enough credit',
   inProgress: 'In Progress: Credit check passed. User verification in progress...',
   succeeded: 'Success: Buy order complete.',
@@ -62,6 +64,7 @@ export const isFinal = (phase: OrderPhase) => FINAL_PHASES.includes(phase);
 /** The `OrderStatus` search attribute: one word per phase, for Web UI queries like OrderStatus="Failure". */
 export const ORDER_STATUS_KEYWORD: Record<OrderPhase, string> = {
   pending: 'Pending',
+  queued: 'Pending',
   denied: 'Deny',
   inProgress: 'InProgress',
   succeeded: 'Success',

@@ -171,6 +171,8 @@ const variables = {
   PRICE_HISTORY_RETENTION: [duration, '30d'],
   PRICE_CONSUMER_GROUP: [z.string().min(1), 'bourse-price-consumer'],
   ORDER_EVENTS_CONSUMER_GROUP: [z.string().min(1), 'bourse-order-events'],
+  /** The API processes' group on `order-requests` (the burst intake). */
+  ORDER_INTAKE_CONSUMER_GROUP: [z.string().min(1), 'bourse-order-intake'],
   ORDER_EVENTS_CONSUMER_MAX_ATTEMPTS: [positiveInt.max(20), '3'],
   ORDER_EVENTS_CONSUMER_SESSION_TIMEOUT: [duration, '30s'],
   /** Per user, about how many order events the SSE resume stream keeps (XADD MAXLEN ~). */
@@ -195,6 +197,11 @@ const variables = {
   VERIFY_TIMEOUT: [duration, '60s'],
   VERIFIER_URL: [z.union([z.literal(''), z.url()]), ''],
   ORDER_START_TIMEOUT: [duration, '5s'],
+  /**
+   * How long POST /orders waits for the credit check before it answers 202 `Pending: Credit check
+   * queued.` instead: the order is then recorded on `order-requests` and checked at its turn.
+   */
+  ORDER_QUEUE_AFTER: [duration, '300ms'],
   ORDER_MAX_IN_FLIGHT: [positiveInt.max(100_000), '16'],
   ORDER_QUEUE_MAX: [positiveInt.max(1_000_000), '1000'],
   RESULT_WAIT_MAX: [duration, '75s'],

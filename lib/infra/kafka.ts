@@ -8,6 +8,8 @@ export const TOPICS = {
   pricesDlq: 'stock-prices.dlq',
   orderEvents: 'order-events',
   orderEventsDlq: 'order-events.dlq',
+  orderRequests: 'order-requests',
+  orderRequestsDlq: 'order-requests.dlq',
 } as const;
 
 /**
@@ -25,6 +27,14 @@ export const TOPIC_SPECS: ITopicConfig[] = [
   { topic: TOPICS.orderEvents, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '-1' }] },
   {
     topic: TOPICS.orderEventsDlq,
+    numPartitions: 1,
+    configEntries: [{ name: 'retention.ms', value: '2592000000' }],
+  },
+  // The burst intake (lib/orders/intake.ts): key = user, so a user's orders keep their order. A request
+  // is done once its order is started; seven days keep a replay possible after a long outage.
+  { topic: TOPICS.orderRequests, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '604800000' }] },
+  {
+    topic: TOPICS.orderRequestsDlq,
     numPartitions: 1,
     configEntries: [{ name: 'retention.ms', value: '2592000000' }],
   },

@@ -2,6 +2,8 @@
 // (Redis pub/sub, read-model/final-notifier.ts) and on the workflow's close (Temporal), answered by
 // whichever comes first, or by the current state when the wait ends. Nothing here speaks HTTP.
 import { stateFromDescription, type OrderClient, type OrderDescription } from './client';
+import { OrderError } from './errors';
+import { queuedState, type OrderIntake } from './intake';
 import type { FinalNotifier } from './read-model/final-notifier';
 import { orderView, type OrderView } from './view';
 
@@ -21,13 +23,76 @@ export interface OrderResult {
   waitedMs: number;
 }
 
+/** How often a long poll on a queued order looks whether it left the queue (a refusal wakes it at once). */
+const QUEUED_RECHECK_MS = 5_000;
+
 export function createOrderResultWaiter(deps: {
   orders: OrderClient;
+  intake: OrderIntake;
   finals: FinalNotifier;
   /** Aborted when the process begins a graceful stop: waits then answer the current state at once. */
   stopping?: AbortSignal;
 }) {
-  const { orders, finals, stopping } = deps;
+  const { orders, intake, finals, stopping } = deps;
+
+  /**
+   * The order's state for `reader`: a queued order's (its check not run yet) from the intake, one refused
+   * at its turn as its refusal, any other from Temporal. A queued order is found under its user's key,
+   * so an operator (`reader` undefined) finds it once it has started.
+   */
+  async function read(orderId: string, reader: string | undefined) {
+    try {
+      return await orders.read(orderId, reader);
+    } catch (err) {
+      const refused = await refusalOr(err, orderId, reader);
+      if (refused !== err || !(err instanceof OrderError) || err.kind !== 'not_found') throw refused;
+      const queued = await intake.queued(reader!, orderId).catch(() => undefined);
+      if (queued) return queuedState(queued);
+      throw err;
+    }
+  }
+
+  /** For an order of `reader` not found or failed: its refusal at its turn, if the intake refused it; else `err`. */
+  async function refusalOr(err: unknown, orderId: string, reader: string | undefined): Promise<unknown> {
+    const notThere = err instanceof OrderError && (err.kind === 'not_found' || err.kind === 'gone');
+    if (!notThere || reader === undefined) return err;
+    const refused = await intake.refusal(reader, orderId).catch(() => undefined);
+    return refused ? OrderError.of(refused) : err;
+  }
+
+  /**
+   * A queued order's wait: on its final view (the read model's wake-up) or its refusal, looking every
+   * few seconds whether it left the queue. Answers the final view, its queued state when the wait ran
+   * out, or undefined once it has started (the caller waits on as for any order).
+   */
+  async function whileQueued(
+    { orderId, reader, signal }: OrderResultWait & { reader: string },
+    until: number,
+  ): Promise<OrderView | undefined> {
+    for (;;) {
+      const [queued, refused] = await Promise.all([
+        intake.queued(reader, orderId),
+        intake.refusal(reader, orderId),
+      ]);
+      if (refused) throw OrderError.of(refused);
+      if (!queued) return undefined;
+      const left = until - Date.now();
+      if (left <= 0 || signal.aborted || stopping?.aborted) return orderView(queuedState(queued));
+      const slice = new AbortController();
+      const timer = setTimeout(() => slice.abort(), Math.min(left, QUEUED_RECHECK_MS));
+      const cut = () => slice.abort();
+      signal.addEventListener('abort', cut, { once: true });
+      stopping?.addEventListener('abort', cut, { once: true });
+      try {
+        const final = await finals.waitFinal(reader, orderId, slice.signal);
+        if (final) return final;
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', cut);
+        stopping?.removeEventListener('abort', cut);
+      }
+    }
+  }
 
   /**
    * Waits for the order's final view for at most waitMs: from the read model the moment its consumer
@@ -71,7 +136,8 @@ export function createOrderResultWaiter(deps: {
   }
 
   /** The order's final view within waitMs, else its current state. Failures are OrderErrors. */
-  async function awaitFinal(wait: OrderResultWait): Promise<OrderResult> {
+  async function awaitFinal(asked: OrderResultWait): Promise<OrderResult> {
+    let wait = asked;
     const { orderId, reader } = wait;
     const started = Date.now();
     // An order final in the reader's own read model is answered from it, without a Temporal call (its
@@ -80,21 +146,31 @@ export function createOrderResultWaiter(deps: {
     // is asked again beside it (parkUntilFinal).
     const stored = reader === undefined ? undefined : await finals.stored(reader, orderId);
     if (stored) return { view: stored, waitedMs: Date.now() - started };
-    const described = orders.describe(orderId, reader);
-    const final = await parkUntilFinal(wait, described);
-    // When the wait ran out, a fresh read; when the process is stopping, what the description says (a
-    // fresh read needs a worker to answer the query, and a stopping API must not linger).
-    const view =
-      final ??
-      orderView(
-        stopping?.aborted
-          ? stateFromDescription(orderId, await described)
-          : await orders.read(orderId, reader),
-      );
-    return { view, waitedMs: Date.now() - started };
+    if (reader !== undefined) {
+      const inQueue = await intake.queued(reader, orderId).catch(() => undefined);
+      if (inQueue) {
+        const view = await whileQueued({ ...wait, reader }, started + wait.waitMs);
+        if (view) return { view, waitedMs: Date.now() - started };
+        wait = { ...wait, waitMs: Math.max(0, started + wait.waitMs - Date.now()) };
+      }
+    }
+    try {
+      const described = orders.describe(orderId, reader);
+      const final = await parkUntilFinal(wait, described);
+      // When the wait ran out, a fresh read; when the process is stopping, what the description says (a
+      // fresh read needs a worker to answer the query, and a stopping API must not linger).
+      const view =
+        final ??
+        orderView(
+          stopping?.aborted ? stateFromDescription(orderId, await described) : await read(orderId, reader),
+        );
+      return { view, waitedMs: Date.now() - started };
+    } catch (err) {
+      throw await refusalOr(err, orderId, reader);
+    }
   }
 
-  return { awaitFinal };
+  return { awaitFinal, read };
 }
 
 export type OrderResultWaiter = ReturnType<typeof createOrderResultWaiter>;

@@ -1,5 +1,7 @@
 // Placing an order (buy or sell): the rules checked before anything exists (user, stock, session, fresh price),
-// admission to Temporal in turn, then Update-with-Start. Throws OrderError for every refusal.
+// then Update-with-Start through the admission, answered by the check if it comes within ORDER_QUEUE_AFTER;
+// otherwise (or behind the user's queued orders) the order is recorded on the burst intake (intake.ts) and
+// answered queued. Throws OrderError for every refusal, and `unavailable` only when nothing could record it.
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
 import { unknownUserRefusal, type OrderState, type TimeInForce } from '../contracts/orders';
@@ -8,6 +10,7 @@ import { readStockFacts } from '../store/stock-facts';
 import { orderMoneyState } from '../store/credit';
 import { userKey } from '../store/keys';
 import { Admission, type AdmissionObserver } from './admission';
+import type { OrderIntake } from './intake';
 import type { OrderClient, OrderRequest } from './client';
 import { OrderError } from './errors';
 import { newOrderId } from './order-id';
@@ -24,6 +27,7 @@ type PlaceConfig = Pick<
   | 'ORDER_MAX_IN_FLIGHT'
   | 'ORDER_QUEUE_MAX'
   | 'ORDER_START_TIMEOUT'
+  | 'ORDER_QUEUE_AFTER'
   | 'PRICE_MAX_AGE'
   | 'STOCKS'
   | 'PRICE_SOURCE'
@@ -40,11 +44,13 @@ export function createOrderPlacer({
   cfg,
   redis,
   orders,
+  intake,
   observer,
 }: {
   cfg: PlaceConfig;
   redis: Redis;
   orders: OrderClient;
+  intake: OrderIntake;
   observer?: AdmissionObserver;
 }) {
   const admission = new Admission(cfg.ORDER_MAX_IN_FLIGHT, cfg.ORDER_QUEUE_MAX, observer);
@@ -109,8 +115,7 @@ export function createOrderPlacer({
     // recorded), even if the price went stale or the session closed since; only new orders are checked.
     if (!idempotencyKey || !(await orderRecorded(req.user, orderId)))
       await precheck(placed, receivedAt.getTime());
-    const deadline = receivedAt.getTime() + cfg.ORDER_START_TIMEOUT;
-    const state = await admission.run(deadline, (msLeft) => orders.start(orderId, req, msLeft, receivedAt));
+    const state = await checkedOrQueued(orderId, req, receivedAt);
     if (
       state.stockId !== req.stockId ||
       state.quantity !== req.quantity ||
@@ -126,6 +131,37 @@ export function createOrderPlacer({
       );
     }
     return state;
+  }
+
+  /**
+   * The order's check if it answers within ORDER_QUEUE_AFTER, else its queued state: behind the user's
+   * queued orders, when the admission has no slot in time, when the order service does not answer in
+   * time (a start still on its way is found by the intake's, by workflow id).
+   */
+  async function checkedOrQueued(orderId: string, req: OrderRequest, receivedAt: Date): Promise<OrderState> {
+    const queued = await intake.queued(req.user, orderId).catch(() => undefined);
+    if (queued) return intake.record(orderId, req, receivedAt);
+    if (!(await intake.hasQueued(req.user).catch(() => false))) {
+      const bound = receivedAt.getTime() + cfg.ORDER_QUEUE_AFTER;
+      const direct = admission.run(bound, (msLeft) =>
+        orders.start(orderId, req, Math.max(msLeft, cfg.ORDER_START_TIMEOUT), receivedAt),
+      );
+      direct.catch(() => undefined); // answered below, or its intake start takes over
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, bound - Date.now()));
+      });
+      try {
+        const state = await Promise.race([direct, late]);
+        if (state) return state;
+      } catch (err) {
+        if (!(err instanceof OrderError) || (err.kind !== 'overloaded' && err.kind !== 'unavailable'))
+          throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return intake.record(orderId, req, receivedAt);
   }
 
   return { place, admission };

@@ -25,6 +25,15 @@ export const stockInfoKey = (stockId: string) => `{stock:${stockId}}:info`;
  */
 export const limitBookKey = (stockId: string, side: 'buy' | 'sell') => `{stock:${stockId}}:limits:${side}`;
 
+/**
+ * Hash: order id → the queued order (JSON: request and when it was queued), for each order recorded on
+ * `order-requests` and not started yet (lib/orders/intake.ts). While it has entries, the user's new
+ * orders queue behind them, so a user's orders are checked in the order they arrived.
+ */
+export const queuedOrdersKey = (user: string) => `{user:${user}}:queued-orders`;
+/** String: why a queued order was refused at its turn (the refusal's JSON), kept for a week. */
+export const refusedOrderKey = (user: string, orderId: string) => `{user:${user}}:refused:${orderId}`;
+
 /** Set: stock ids the price fetcher follows. */
 export const WATCHLIST_KEY = 'stocks:watchlist';
 

@@ -19,6 +19,8 @@ export interface Api {
 export interface ApiOptions {
   /** Where log lines go (default: dropped below error level). */
   log?: Logger;
+  /** Runs the burst intake's consumer, as the API process does (default true). */
+  intake?: boolean;
 }
 
 export async function startApi(cfg: Config = testConfig(), opts: ApiOptions = {}): Promise<Api> {
@@ -34,13 +36,17 @@ export async function startApi(cfg: Config = testConfig(), opts: ApiOptions = {}
   };
   // A fail-fast client refuses commands until connected: wait, so a test's first request is not racing it.
   if (redis.status !== 'ready') await once(redis, 'ready');
-  const server = await listenApp(createApp(deps), cfg, 0, '127.0.0.1');
+  const app = createApp(deps);
+  const server = await listenApp(app.koa, cfg, 0, '127.0.0.1');
+  const intake = opts.intake === false ? undefined : await app.startIntake();
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deps,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      await intake?.stop();
+      await app.close();
       await Promise.all([deps.temporal.connection.close(), deps.readiness.close()]);
       deps.redis.disconnect();
     },

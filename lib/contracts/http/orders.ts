@@ -157,7 +157,9 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
       'or withdraw it with POST /orders/{id}/cancel. stockid is read exactly as written, as a JSON number or a string. ' +
       'A limit order (type limit, limitPrice, timeInForce) reserves limitPrice × quantity (a sell its shares) and waits Open ' +
       'until a fresh price crosses its limit, then is verified and settled at that price. ' +
-      'A burst waits its turn for up to ORDER_START_TIMEOUT; only what cannot start in time is refused (503 overloaded).',
+      'When the check cannot be answered within ORDER_QUEUE_AFTER (a burst, the order service slow or down), the order ' +
+      'is recorded on the burst intake and answered 202, its check and result following on the long poll and GET /events; ' +
+      'a user\'s orders are checked in the order they arrived. No order is refused for load: 503 means it could not be recorded.',
     tags: ['orders'],
     access: 'user',
     headers: {
@@ -171,6 +173,12 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
     ok: {
       201: {
         description: `The order exists and its check was done: status is "${ORDER_STATUS_TEXT.denied}" or "${ORDER_STATUS_TEXT.inProgress}" for a buy, "${SELL_STATUS_TEXT.denied}" or "${SELL_STATUS_TEXT.inProgress}" for a sell; a limit order reserved at its limit is "${ORDER_STATUS_TEXT.open}" (or already In Progress when the latest price crosses it).`,
+        body: orderViewSchema,
+        headers: { Location: '/orders/{orderId}' },
+        links: orderLinks,
+      },
+      202: {
+        description: `The order is recorded and waits for its check: status "${ORDER_STATUS_TEXT.queued}" (phase queued). Its check and result follow on GET /orders/{id}/result?wait= and GET /events; a refusal at its turn (no fresh price then, the user gone) is answered there with its error.`,
         body: orderViewSchema,
         headers: { Location: '/orders/{orderId}' },
         links: orderLinks,

@@ -1,11 +1,10 @@
-// With the worker or Temporal itself down, POST /orders answers 503 within seconds instead of hanging,
-// and a retry with the same Idempotency-Key finds the order once things are back.
+// With the worker or Temporal itself down, POST /orders records the order on the burst intake and answers
+// 202 within ORDER_QUEUE_AFTER; it goes on by itself once things are back, checked in arrival order. Only
+// with nowhere to record it (Kafka down too) is the answer 503.
 import { startService, stopService } from '../../../scripts/stack/local-stack';
 import type { OrderView } from '../../../lib/orders/view';
 import { orderIdForIdempotencyKey } from '../../../lib/orders/order-id';
-import { buyOrderWorkflowId, ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
-import { createTemporalClient } from '../../../lib/infra/temporal';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { createRedis } from '../../../lib/infra/redis';
 import { startApi, type Api } from '../../support/app-harness';
 import { putPrice, SAIPA, userMoney } from '../../support/accounts';
@@ -51,110 +50,129 @@ async function postUntilAccepted(body: { user: string; stockid: string; quantity
   }
 }
 
-test('past ORDER_MAX_IN_FLIGHT an order waits its turn; what cannot start in time is refused unstarted', async () => {
-  const small = await startApi(
-    testConfig({
-      ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms`,
-      ORDER_MAX_IN_FLIGHT: '1',
-      ORDER_QUEUE_MAX: '1',
-    }),
-  );
-  const temporal = createTemporalClient(testConfig());
-  try {
-    const user = newUser('ok');
-    await putUser(redis, user, 1_000_000);
-    const order = { user, stockid: SAIPA, quantity: 10 };
-    const postTo = (key: string) =>
-      http<OrderView & { error?: string }>(`${small.url}/orders`, {
-        json: order,
-        headers: { 'Idempotency-Key': key, ...authOf(user) },
-      });
-    const neverStarted = async (key: string) => {
-      const id = buyOrderWorkflowId(orderIdForIdempotencyKey(user, key));
-      await expect(temporal.workflow.getHandle(id).describe()).rejects.toThrow(WorkflowNotFoundError);
-    };
-    // No worker: the first order holds the one slot until ORDER_START_TIMEOUT.
-    const held = postTo('held');
-    await new Promise((r) => setTimeout(r, 500));
-    // The second waits in the queue; the slot frees too late to leave it the time a start needs.
-    const queued = postTo('queued');
-    await new Promise((r) => setTimeout(r, 200));
-    // The third finds the queue full: refused at once.
-    const full = await postTo('full');
-    for (const refused of [full, await queued]) {
-      expect(refused.status).toBe(503);
-      expect(refused.body.error).toBe('overloaded');
-      expect(refused.headers.get('retry-after')).toBe('1');
-      expect(refused.headers.get('x-order-id')).toBeNull();
-      expect(refused.ms).toBeLessThan(START_TIMEOUT_MS);
-    }
-    expect(full.ms).toBeLessThan(1_000);
-    expect((await held).body.error).toBe('unavailable');
-    await neverStarted('queued');
-    await neverStarted('full');
-    // The slot is free again: the next order goes through to Temporal (and waits for a worker).
-    expect((await postTo('after')).body.error).toBe('unavailable');
-  } finally {
-    await temporal.connection.close();
-    await small.close();
-  }
-});
-
-test('worker down: 503 within seconds, and the same key then finds the order', async () => {
-  const user = newUser('ok');
-  await putUser(redis, user, 1_000_000);
-  const order = { user, stockid: SAIPA, quantity: 10 };
-  const res = await post(order, 'while-no-worker');
-  expect(res.status).toBe(503);
-  expect(res.body.error).toBe('unavailable');
-  expect(res.headers.get('retry-after')).toBe('5');
-  expect(res.ms).toBeLessThan(START_TIMEOUT_MS + 10_000); // answers, never hangs
-  const orderId = res.headers.get('x-order-id');
-  expect(orderId).toBe(orderIdForIdempotencyKey(user, 'while-no-worker'));
-  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
-  process.stderr.write(`[orders] worker down: 503 after ${Math.round(res.ms)} ms\n`);
-
-  worker = await startOrderWorker(httpVerifier(verifier.url));
-  const retry = await postUntilAccepted(order, 'while-no-worker');
-  expect(retry.status).toBe(201);
-  expect(retry.body.orderId).toBe(orderId);
-  expect(retry.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
-  const final = await http<OrderView>(`${api.url}/orders/${orderId}/result?wait=30`, {
+const resultOf = (user: string, orderId: string, wait = 60) =>
+  http<OrderView & { error?: string }>(`${api.url}/orders/${orderId}/result?wait=${wait}`, {
     headers: authOf(user),
   });
-  expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
-  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 }); // charged once
+
+test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refused, and checked in arrival order once a worker returns', async () => {
+  const user = newUser('ok');
+  await putUser(redis, user, 3 * AMOUNT); // credit for three of the five
+  const order = { user, stockid: SAIPA, quantity: 10 };
+  const placed = [];
+  for (let i = 1; i <= 5; i++) placed.push(await post(order, `queued-${i}`));
+  for (const [i, res] of placed.entries()) {
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({
+      orderId: orderIdForIdempotencyKey(user, `queued-${i + 1}`),
+      status: 'Pending: Credit check queued.',
+      phase: 'queued',
+      final: false,
+    });
+    expect(res.headers.get('location')).toBe(`/orders/${res.body.orderId}`);
+    expect(res.ms).toBeLessThan(START_TIMEOUT_MS); // answered at the bound, not at the start's timeout
+  }
+  const first = placed[0]!.body.orderId;
+  const seen = await http<OrderView>(`${api.url}/orders/${first}`, { headers: authOf(user) });
+  expect(seen.body).toMatchObject({ orderId: first, phase: 'queued', status: 'Pending: Credit check queued.' });
+  // A retry with the same key while queued is the same order, queued once.
+  const again = await post(order, 'queued-1');
+  expect(again.status).toBe(202);
+  expect(again.body.orderId).toBe(first);
+  expect(await userMoney(redis, user)).toEqual({ credit: 3 * AMOUNT, reserved: 0 });
+  process.stderr.write(`[orders] worker down: 202 after ${placed.map((p) => Math.round(p.ms)).join('/')} ms\n`);
+
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const finals = await Promise.all(placed.map((p) => resultOf(user, p.body.orderId)));
+  // Checked in the order they arrived: the first three had the credit, the last two did not.
+  expect(finals.map((f) => f.body.status)).toEqual([
+    ORDER_STATUS_TEXT.succeeded,
+    ORDER_STATUS_TEXT.succeeded,
+    ORDER_STATUS_TEXT.succeeded,
+    ORDER_STATUS_TEXT.denied,
+    ORDER_STATUS_TEXT.denied,
+  ]);
+  expect(await userMoney(redis, user)).toEqual({ credit: 0, reserved: 0 }); // each charged once
+  // Started: nothing left queued, so the user's next order is answered directly again.
+  expect(await redis.hlen(`{user:${user}}:queued-orders`)).toBe(0);
+  const direct = await post(order, 'after-queue');
+  expect(direct.status).toBe(201);
+  expect(direct.body.status).toBe(ORDER_STATUS_TEXT.denied);
   await worker.stop();
   worker = undefined;
 });
 
-test('Temporal down: 503 within seconds, and after its restart the same key finds the order', async () => {
+test('a queued order refused at its turn answers its refusal on the long poll and GET /orders/:id', async () => {
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  const res = await post({ user, stockid: SAIPA, quantity: 10 }, 'refused-at-turn');
+  expect(res.status).toBe(202);
+  await redis.del(`{user:${user}}`); // the user is gone by its turn
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const final = await resultOf(user, res.body.orderId);
+  expect(final.status).toBe(422);
+  expect(final.body.error).toBe('unknown_user');
+  const read = await http<{ error: string }>(`${api.url}/orders/${res.body.orderId}`, { headers: authOf(user) });
+  expect(read.status).toBe(422);
+  expect(read.body.error).toBe('unknown_user');
+  await worker.stop();
+  worker = undefined;
+});
+
+test('Temporal down: queued (202); after its restart the order goes on by itself, charged once', async () => {
   const spec = testStackSpec();
   const user = newUser('ok');
   await putUser(redis, user, 1_000_000);
   const order = { user, stockid: SAIPA, quantity: 10 };
   await stopService(spec, 'temporal', testLog);
+  let orderId: string;
   try {
     const res = await post(order, 'while-temporal-down');
-    expect(res.status).toBe(503);
-    expect(res.ms).toBeLessThan(START_TIMEOUT_MS + 10_000);
-    expect(res.headers.get('x-order-id')).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('Pending: Credit check queued.');
+    orderId = res.body.orderId;
+    expect(orderId).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
     expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
-    process.stderr.write(`[orders] Temporal down: 503 after ${Math.round(res.ms)} ms\n`);
+    process.stderr.write(`[orders] Temporal down: 202 after ${Math.round(res.ms)} ms\n`);
   } finally {
     await startService(spec, 'temporal', testLog);
   }
   worker = await startOrderWorker(httpVerifier(verifier.url));
-  const retry = await postUntilAccepted(order, 'while-temporal-down');
-  expect(retry.status).toBe(201);
-  expect(retry.body.orderId).toBe(orderIdForIdempotencyKey(user, 'while-temporal-down'));
-  const again = await post(order, 'while-temporal-down');
-  expect(again.body.orderId).toBe(retry.body.orderId);
-  const final = await http<OrderView>(`${api.url}/orders/${retry.body.orderId}/result?wait=30`, {
-    headers: authOf(user),
-  });
+  const final = await resultOf(user, orderId, 75);
   expect(final.body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  const again = await post(order, 'while-temporal-down');
+  expect(again.body.orderId).toBe(orderId);
   expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
+  await worker.stop();
+  worker = undefined;
+});
+
+test('Kafka and Temporal down: nowhere to record the order → 503 with Retry-After, nothing made', async () => {
+  const spec = testStackSpec();
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  const order = { user, stockid: SAIPA, quantity: 10 };
+  await stopService(spec, 'temporal', testLog);
+  await stopService(spec, 'kafka', testLog);
+  try {
+    const res = await post(order, 'nowhere');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('unavailable');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await redis.hlen(`{user:${user}}:queued-orders`)).toBe(0);
+    expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
+    process.stderr.write(`[orders] Kafka and Temporal down: 503 after ${Math.round(res.ms)} ms\n`);
+  } finally {
+    await startService(spec, 'kafka', testLog);
+    await startService(spec, 'temporal', testLog);
+  }
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const retry = await postUntilAccepted(order, 'nowhere');
+  expect([201, 202]).toContain(retry.status);
+  expect((await resultOf(user, retry.body.orderId, 75)).body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
+  await worker.stop();
+  worker = undefined;
 });
 
 test('worker down: a long poll on an order in progress parks (no 503) and answers once a worker returns', async () => {
