@@ -161,6 +161,17 @@ export class Balancer {
   }
 }
 
+/** The POST /orders of a logical order: the same body and Idempotency-Key on every attempt. */
+const orderInit = (apiKey: string, o: LogicalOrder) => ({
+  headers: { Authorization: `Bearer ${apiKey}`, 'Idempotency-Key': o.key },
+  json: {
+    user: o.user,
+    stockid: SAIPA,
+    quantity: o.quantity,
+    ...(o.side === 'sell' ? { side: 'sell' } : {}),
+  },
+});
+
 /** Places one order; with `duplicate`, sends it once more after the answer (the same order, never two). */
 export async function placeOrder(
   lb: Balancer,
@@ -169,19 +180,12 @@ export async function placeOrder(
   stopAt: () => number,
   duplicate: boolean,
 ): Promise<void> {
-  const init = {
-    headers: { Authorization: `Bearer ${apiKey}`, 'Idempotency-Key': o.key },
-    json: {
-      user: o.user,
-      stockid: SAIPA,
-      quantity: o.quantity,
-      ...(o.side === 'sell' ? { side: 'sell' } : {}),
-    },
-  };
+  const init = orderInit(apiKey, o);
   for (;;) {
     o.attempts++;
     const res = await lb.order(init);
-    if (res && res.status === 201) {
+    // 201: checked; 202: recorded on the burst intake, checked at its turn.
+    if (res && (res.status === 201 || res.status === 202)) {
       if (o.orderId && o.orderId !== res.body.orderId) o.idDrift++;
       o.orderId = res.body.orderId;
       o.firstStatus = res.body.status;
@@ -198,7 +202,7 @@ export async function placeOrder(
   // A client that did not see the first answer and sends it again.
   while (duplicate) {
     const res = await lb.order(init);
-    if (res && res.status === 201) {
+    if (res && (res.status === 201 || res.status === 202)) {
       if (res.body.orderId !== o.orderId) o.idDrift++;
       return;
     }
@@ -251,6 +255,19 @@ export async function awaitFinal(
     );
     if (res?.status === 200 && res.body.final) {
       o.finalStatus = res.body.status;
+      return;
+    }
+    // A queued order refused at its turn (its long poll answers the refusal): a price gone stale in an
+    // outage is "later", so the client sends the order again (the same key: a fresh attempt, the same
+    // id); any other refusal means no order, as a refused POST.
+    if (res && isLater(res) && res.status === 409) {
+      await lb.order(orderInit(apiKey, o));
+      await sleep(1_000);
+      continue;
+    }
+    if (res && res.status >= 400 && res.status < 500 && res.status !== 404 && !isLater(res)) {
+      o.refused = `${res.status} ${res.body.error}`;
+      o.orderId = undefined;
       return;
     }
     if (!res || res.status >= 500) await sleep(1_000);
