@@ -11,6 +11,13 @@ import type { Logger } from './logger';
 
 export type ParsedMessage<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** What a long write may call while it works: keep the group membership, and learn of a stop. */
+export interface ChunkSession {
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or its partitions moved: the write should give up. */
+  isRunning(): boolean;
+}
+
 /** What a consumer does with its topic's messages. */
 export interface TopicWrite<T> {
   /** What the logs call one message ("price message", "order event"). */
@@ -25,7 +32,7 @@ export interface TopicWrite<T> {
    * rejection of the whole call (Redis unreachable) is not answered: KafkaJS redelivers from the last
    * commit, so nothing is lost and valid messages are never dead-lettered for the store being down.
    */
-  write(items: readonly T[]): Promise<readonly (Error | null | undefined)[]>;
+  write(items: readonly T[], session: ChunkSession): Promise<readonly (Error | null | undefined)[]>;
   /** Fields the "write rejected; retrying" log line adds about the rejected items. */
   describeRejected?(items: readonly T[]): Record<string, unknown>;
   /** Counts a dead letter (the reason is free text: label it with a few fixed words). */
@@ -53,10 +60,13 @@ export function createBatchHandler<T>(
   type Item = { value: T; message: KafkaMessage };
 
   /** Writes the chunk's parsed items, retrying what Redis rejects; returns what never succeeded. */
-  async function writeWithRetries(good: Item[]): Promise<DeadLetter[]> {
+  async function writeWithRetries(good: Item[], session: ChunkSession): Promise<DeadLetter[]> {
     let pending = good;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const errors = await opts.write(pending.map((g) => g.value));
+      const errors = await opts.write(
+        pending.map((g) => g.value),
+        session,
+      );
       const failed = pending.flatMap((g, i) => (errors[i] ? [{ ...g, error: errors[i] }] : []));
       if (failed.length === 0) return [];
       const reasonOf = (g: (typeof failed)[number]) => `Redis rejected the write: ${g.error.message}`;
@@ -102,7 +112,10 @@ export function createBatchHandler<T>(
         if (parsed.ok) good.push({ value: parsed.value, message });
         else bad.push({ message, reason: parsed.reason, attempts: 1 });
       }
-      const unwritten = await writeWithRetries(good);
+      const unwritten = await writeWithRetries(good, {
+        heartbeat,
+        isRunning: () => isRunning() && !isStale(),
+      });
       bad.push(...unwritten);
       await deadLetter(topic, partition, bad);
       const last = chunk[chunk.length - 1]!.offset;

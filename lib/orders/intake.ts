@@ -9,7 +9,7 @@
 // the user's key and wakes the order's long poll.
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { isFinal, ORDER_STATUS_TEXT, type OrderRefusal, type OrderState } from '../contracts/orders';
-import { startBatchConsumer, type RunningBatchConsumer } from '../infra/batch-consumer';
+import { startBatchConsumer, type ChunkSession, type RunningBatchConsumer } from '../infra/batch-consumer';
 import type { Config } from '../infra/config';
 import { TOPICS } from '../infra/kafka';
 import { connectKafkaSender, type KafkaSender } from '../infra/kafka-sender';
@@ -168,12 +168,15 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
 
 export type OrderIntake = ReturnType<typeof createOrderIntake>;
 
-const RETRY_MS = [200, 500, 1_000, 2_000, 4_000, 8_000];
+/** Between a start's attempts while the order service cannot answer: doubling from 200 ms to 5 s. */
+const retryDelay = (attempt: number) => Math.min(200 * 2 ** attempt, 5_000);
 
 /**
- * Starts queued orders: each user's in the order recorded, users at once through the admission.
- * A start the order service cannot answer now is tried again a few times, then the chunk is handed
- * back to Kafka (redelivered from the last commit; every start is idempotent by workflow id).
+ * Starts queued orders: each user's in the order recorded, users at once through the admission. A
+ * start the order service cannot answer now is tried again, backing off, for as long as it takes
+ * (the group membership kept by heartbeats): a queued order is never dropped. The offset is committed
+ * once the chunk's orders are all started or refused; a stop or a rebalance hands the rest back to
+ * Kafka (every start is idempotent by workflow id).
  */
 export async function startOrderIntakeConsumer(deps: {
   cfg: Pick<Config, 'ORDER_INTAKE_CONSUMER_GROUP' | 'ORDER_START_TIMEOUT'>;
@@ -185,10 +188,9 @@ export async function startOrderIntakeConsumer(deps: {
   onFatal?: (err: Error) => void;
 }): Promise<RunningBatchConsumer> {
   const { cfg, log, intake, orders, admission } = deps;
-  let stopping = false;
 
   /** One order's start at its turn; resolves when it is started or refused for good. */
-  async function startOne(q: QueuedOrder): Promise<void> {
+  async function startOne(q: QueuedOrder, session: ChunkSession): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         const state = await admission.run(Date.now() + cfg.ORDER_START_TIMEOUT, () =>
@@ -202,22 +204,22 @@ export async function startOrderIntakeConsumer(deps: {
         });
         return;
       } catch (err) {
-        if (err instanceof OrderError && err.kind !== 'unavailable' && err.kind !== 'overloaded') {
+        if (err instanceof OrderError && (err.kind === 'unprocessable' || err.kind === 'conflict')) {
           const { kind, code, message, field, details } = err;
-          if (kind !== 'unprocessable' && kind !== 'conflict') throw err;
           await intake.done(q, { kind, code, message, ...(field ? { field } : {}), details });
           log.info('queued order refused at its turn', { orderId: q.orderId, code });
           return;
         }
-        if (stopping || attempt >= RETRY_MS.length) throw err;
+        if (!session.isRunning()) throw err;
         if (!(err instanceof OrderError && err.kind === 'overloaded')) {
-          log.warn('queued order not started; retrying', {
+          log.warn('queued order not started yet; retrying', {
             orderId: q.orderId,
             attempt,
             err: (err as Error).message,
           });
         }
-        await new Promise((r) => setTimeout(r, RETRY_MS[attempt]));
+        await new Promise((r) => setTimeout(r, retryDelay(attempt)));
+        await session.heartbeat().catch(() => undefined);
       }
     }
   }
@@ -243,7 +245,7 @@ export async function startOrderIntakeConsumer(deps: {
         const q = message.value ? parseQueuedOrder(message.value.toString('utf8')) : undefined;
         return q ? { ok: true, value: q } : { ok: false, reason: 'not an order request' };
       },
-      async write(items) {
+      async write(items, session) {
         // Each user's orders in the order recorded; users side by side.
         const byUser = new Map<string, QueuedOrder[]>();
         for (const q of items) {
@@ -253,18 +255,12 @@ export async function startOrderIntakeConsumer(deps: {
         }
         await Promise.all(
           [...byUser.values()].map(async (list) => {
-            for (const q of list) await startOne(q);
+            for (const q of list) await startOne(q, session);
           }),
         );
         return items.map(() => null);
       },
     },
   });
-  return {
-    consumer: running.consumer,
-    async stop() {
-      stopping = true;
-      await running.stop();
-    },
-  };
+  return running;
 }

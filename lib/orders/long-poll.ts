@@ -41,14 +41,14 @@ export function createOrderResultWaiter(deps: {
    * so an operator (`reader` undefined) finds it once it has started.
    */
   async function read(orderId: string, reader: string | undefined) {
+    // Queued: its workflow may exist already (a direct start that came too late), its check not run.
+    const queued =
+      reader === undefined ? undefined : await intake.queued(reader, orderId).catch(() => undefined);
+    if (queued) return queuedState(queued);
     try {
       return await orders.read(orderId, reader);
     } catch (err) {
-      const refused = await refusalOr(err, orderId, reader);
-      if (refused !== err || !(err instanceof OrderError) || err.kind !== 'not_found') throw refused;
-      const queued = await intake.queued(reader!, orderId).catch(() => undefined);
-      if (queued) return queuedState(queued);
-      throw err;
+      throw await refusalOr(err, orderId, reader);
     }
   }
 

@@ -25,14 +25,14 @@ export interface ApiOptions {
 
 export async function startApi(cfg: Config = testConfig(), opts: ApiOptions = {}): Promise<Api> {
   const redis = createRedis(cfg, { failFast: true });
-  const kafka = createKafka(cfg, { retries: 0 });
   const deps: AppDeps = {
     cfg,
     log: opts.log ?? createLogger('api-test', 'error'),
     redis,
-    kafka,
+    // The intake's consumer and sender retry as the API process's do; /readyz's probe fails fast.
+    kafka: createKafka(cfg),
     temporal: createTemporalClient(cfg),
-    readiness: createReadinessCheck(cfg, { kafka, redis }),
+    readiness: createReadinessCheck(cfg, { kafka: createKafka(cfg, { retries: 0 }), redis }),
   };
   // A fail-fast client refuses commands until connected: wait, so a test's first request is not racing it.
   if (redis.status !== 'ready') await once(redis, 'ready');

@@ -23,9 +23,14 @@ let worker: OrderWorker | undefined;
 
 beforeAll(async () => {
   verifier = await startScriptedVerifier();
-  api = await startApi(testConfig({ ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms` }));
+  api = await startApi(
+    testConfig({ ORDER_START_TIMEOUT: `${START_TIMEOUT_MS}ms`, ORDER_QUEUE_AFTER: '300ms' }),
+  );
   await putPrice(redis, SAIPA, 2_850);
 });
+
+// Each test's orders are priced fresh, however long the tests before it took.
+beforeEach(() => putPrice(redis, SAIPA, 2_850));
 
 afterAll(async () => {
   await worker?.stop();
@@ -74,13 +79,19 @@ test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refuse
   }
   const first = placed[0]!.body.orderId;
   const seen = await http<OrderView>(`${api.url}/orders/${first}`, { headers: authOf(user) });
-  expect(seen.body).toMatchObject({ orderId: first, phase: 'queued', status: 'Pending: Credit check queued.' });
+  expect(seen.body).toMatchObject({
+    orderId: first,
+    phase: 'queued',
+    status: 'Pending: Credit check queued.',
+  });
   // A retry with the same key while queued is the same order, queued once.
   const again = await post(order, 'queued-1');
   expect(again.status).toBe(202);
   expect(again.body.orderId).toBe(first);
   expect(await userMoney(redis, user)).toEqual({ credit: 3 * AMOUNT, reserved: 0 });
-  process.stderr.write(`[orders] worker down: 202 after ${placed.map((p) => Math.round(p.ms)).join('/')} ms\n`);
+  process.stderr.write(
+    `[orders] worker down: 202 after ${placed.map((p) => Math.round(p.ms)).join('/')} ms\n`,
+  );
 
   worker = await startOrderWorker(httpVerifier(verifier.url));
   const finals = await Promise.all(placed.map((p) => resultOf(user, p.body.orderId)));
@@ -103,6 +114,8 @@ test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refuse
 });
 
 test('a queued order refused at its turn answers its refusal on the long poll and GET /orders/:id', async () => {
+  await worker?.stop(); // a failed test's
+  worker = undefined;
   const user = newUser('ok');
   await putUser(redis, user, 1_000_000);
   const res = await post({ user, stockid: SAIPA, quantity: 10 }, 'refused-at-turn');
@@ -112,7 +125,9 @@ test('a queued order refused at its turn answers its refusal on the long poll an
   const final = await resultOf(user, res.body.orderId);
   expect(final.status).toBe(422);
   expect(final.body.error).toBe('unknown_user');
-  const read = await http<{ error: string }>(`${api.url}/orders/${res.body.orderId}`, { headers: authOf(user) });
+  const read = await http<{ error: string }>(`${api.url}/orders/${res.body.orderId}`, {
+    headers: authOf(user),
+  });
   expect(read.status).toBe(422);
   expect(read.body.error).toBe('unknown_user');
   await worker.stop();
