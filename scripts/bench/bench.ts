@@ -2,7 +2,7 @@
 // 23000–29093, never the demo's or the tests'), with the real worker, consumer and API processes.
 // Prints a table and writes bench-results/bench-<time>.json so two runs can be compared.
 // Not a pass/fail test. Options: `npm run bench -- --help` (options.ts). Order scenarios in
-// order-scenarios.ts, order-delivery.ts, orders-list.ts and ceiling.ts, price scenarios in prices-*.ts.
+// order-scenarios.ts, opening.ts, order-delivery.ts, orders-list.ts and ceiling.ts, price scenarios in prices-*.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { delivery, sseDelivery } from './order-delivery';
 import type { LoadFigures } from './order-load';
 import { orderGoals } from './order-goals';
 import { acceptance, acceptanceAt, completion } from './order-scenarios';
+import { opening } from './opening';
 import { ordersList } from './orders-list';
 import { BenchProcesses, waitHttp, type Proc } from './processes';
 import { benchCatchup, benchCatchupWorkflow } from './prices-catchup';
@@ -82,9 +83,10 @@ async function priceFigures(
 }
 
 /**
- * The order figures, in order: the ceiling, then (with accept) the ceiling and acceptance both open
- * loop at half the ceiling's rate, and acceptance with the 0 s worker (the baseline stops after), completion and long-poll delivery with 200 ms, the ceiling again, SSE delivery with
- * 0–200 ms, then the list.
+ * The order figures, in order: the ceiling and the own-shape ceiling, then (with accept) the ceiling
+ * and acceptance both open loop at half the ceiling's rate, and acceptance and the opening burst with
+ * the 0 s worker (the baseline stops after), completion and long-poll delivery with 200 ms, the
+ * ceiling again, SSE delivery with 0–200 ms, then the list.
  */
 async function orderFigures(
   cfg: StackConfig,
@@ -101,22 +103,27 @@ async function orderFigures(
   };
   // On a shared machine the load drifts within a run: the ceiling is measured before and after the
   // order scenarios it is compared with, and the ratios use the mean of the two.
-  const ceilingWorker = only.has('ceiling') ? procs.start('ceiling-worker', 'ceiling-worker') : undefined;
-  if (ceilingWorker) results.ceiling = await ceiling(cfg, opts.duration);
-  if (ceilingWorker && only.has('accept')) {
+  const ceilingWorker =
+    only.has('ceiling') || only.has('ceiling-shape')
+      ? procs.start('ceiling-worker', 'ceiling-worker')
+      : undefined;
+  if (only.has('ceiling')) results.ceiling = await ceiling(cfg, opts.duration);
+  if (only.has('ceiling-shape')) results.ceilingShape = await ceiling(cfg, opts.duration, 'order-shape');
+  if (only.has('ceiling') && only.has('accept')) {
     // The latency goal: bourse's accept p99 against the ceiling's own, both at a rate the ceiling carries.
     const half = Math.max(1, Math.round((results.ceiling as CeilingFigures).startsPerSecond * 5) / 10);
     results.ceilingHalf = await ceilingAtRate(cfg, half, opts.duration);
     results.acceptHalf = await acceptanceAt(cfg, opts, half);
   }
   if (only.has('accept')) results.accept = await acceptance(cfg, opts);
+  if (only.has('opening')) results.opening = await opening(cfg, opts);
   await procs.stop(started.baseline);
   if (only.has('complete') || only.has('delivery')) {
     await restartWorker('200ms');
     if (only.has('complete')) results.complete = await completion(cfg, opts);
     if (only.has('delivery')) results.delivery = await delivery(cfg, opts);
   }
-  if (ceilingWorker && (results.accept || results.complete)) {
+  if (only.has('ceiling') && (results.accept || results.complete)) {
     results.ceilingAfter = await ceiling(cfg, opts.duration);
   }
   if (ceilingWorker) await procs.stop(ceilingWorker);
@@ -169,6 +176,8 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
       RATES: opts.rates.map(Number),
       COMPLETE_RATE: opts['complete-rate'],
       SAMPLES: opts.samples,
+      ORDERS: opts.orders,
+      SECONDS: opts.seconds,
       STOCKS: opts.stocks,
       HOURS: opts.hours,
       INGEST_MINUTES: opts['ingest-minutes'],

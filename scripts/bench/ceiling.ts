@@ -1,23 +1,36 @@
-// The bench's ceiling: Temporal's own rate for the order path's shape (Update-with-Start answered by
-// the first workflow task) with nothing of bourse in it, on the bench's Temporal, 16 closed-loop
-// callers — the API's ORDER_MAX_IN_FLIGHT, so the accept scenario meets the same concurrency.
+// The bench's ceilings, on the bench's Temporal, 16 closed-loop callers — the API's
+// ORDER_MAX_IN_FLIGHT, so the accept scenario meets the same concurrency. `bare`: Temporal's own rate
+// for an Update-with-Start answered by the first workflow task, nothing of bourse in it. `order-shape`:
+// buyOrder's commands (reservation local activity before the answer, verifyUser, settle, the status
+// upserts) with activities that do nothing: the rate bourse's order path could reach on this Temporal.
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import {
   BENCH_CEILING_TASK_QUEUE,
   BENCH_CEILING_WORKFLOW_TYPE,
+  BENCH_ORDER_SHAPE_WORKFLOW_TYPE,
   benchCeilingUpdate,
   benchCeilingWorkflowId,
+  benchOrderShapeUpdate,
+  benchOrderShapeWorkflowId,
+  type BenchOrderShapeInput,
 } from './ceiling-contract';
+import { ORDER_SEARCH_KEYS, ORDER_STATUS_KEYWORD } from '../../lib/contracts/orders';
 import type { Config } from '../../lib/infra/config';
+import { ORDER_WORKFLOW_TASK_TIMEOUT } from '../../lib/orders/client';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { fmt, openLoop, say, stats, type Stats } from './bench-lib';
 import { coresText, withCpu } from './cpu';
-import { WARMUP_SECONDS } from './order-load';
+import { drain, WARMUP_SECONDS } from './order-load';
+import { BENCH_STOCK } from './options';
 
 export const CEILING_CALLERS = 16;
 
+/** Which ceiling workflow: the bare Update-with-Start, or buyOrder's shape doing nothing. */
+export type CeilingShape = 'bare' | 'order-shape';
+
 export interface CeilingFigures {
+  shape?: CeilingShape;
   callers: number;
   seconds: number;
   starts: number;
@@ -28,8 +41,40 @@ export interface CeilingFigures {
   cpuCores: Record<string, number>;
 }
 
+/** benchOrderShape started as the API starts buyOrder: same policies, search attributes and memo. */
+const orderShapeOnce = (temporal: ReturnType<typeof createTemporalClient>) => async () => {
+  const id = randomUUID();
+  const input: BenchOrderShapeInput = {
+    orderId: id,
+    user: 'bench-order-shape',
+    stockId: BENCH_STOCK,
+    quantity: 1,
+    verifyTimeoutMs: 60_000,
+  };
+  const summary = `${input.user} buys 1 × ${input.stockId}`;
+  const startWorkflowOperation = new WithStartWorkflowOperation(BENCH_ORDER_SHAPE_WORKFLOW_TYPE, {
+    workflowId: benchOrderShapeWorkflowId(id),
+    taskQueue: BENCH_CEILING_TASK_QUEUE,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    workflowTaskTimeout: ORDER_WORKFLOW_TASK_TIMEOUT,
+    typedSearchAttributes: [
+      { key: ORDER_SEARCH_KEYS.user, value: input.user },
+      { key: ORDER_SEARCH_KEYS.stock, value: input.stockId },
+      { key: ORDER_SEARCH_KEYS.quantity, value: input.quantity },
+      { key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD.pending },
+      { key: ORDER_SEARCH_KEYS.side, value: 'buy' },
+      { key: ORDER_SEARCH_KEYS.type, value: 'market' },
+    ],
+    memo: { summary, user: input.user, stockId: input.stockId, quantity: 1, side: 'buy', type: 'market' },
+    staticSummary: summary,
+  });
+  await temporal.workflow.executeUpdateWithStart(benchOrderShapeUpdate, { startWorkflowOperation });
+};
+
 /** One benchCeiling workflow through Update-with-Start, answered by its first workflow task. */
-const ceilingOnce = (temporal: ReturnType<typeof createTemporalClient>) => async () => {
+const bareOnce = (temporal: ReturnType<typeof createTemporalClient>) => async () => {
   const id = randomUUID();
   const startWorkflowOperation = new WithStartWorkflowOperation(BENCH_CEILING_WORKFLOW_TYPE, {
     workflowId: benchCeilingWorkflowId(id),
@@ -42,9 +87,16 @@ const ceilingOnce = (temporal: ReturnType<typeof createTemporalClient>) => async
   });
 };
 
-export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingFigures> {
+const ceilingOnce = (temporal: ReturnType<typeof createTemporalClient>, shape: CeilingShape) =>
+  shape === 'bare' ? bareOnce(temporal) : orderShapeOnce(temporal);
+
+export async function ceiling(
+  cfg: Config,
+  durationMs: number,
+  shape: CeilingShape = 'bare',
+): Promise<CeilingFigures> {
   const temporal = createTemporalClient(cfg);
-  const once = ceilingOnce(temporal);
+  const once = ceilingOnce(temporal, shape);
   /** 16 callers, each starting the next workflow the moment its last one answered, for `ms`. */
   const closedLoop = async (ms: number) => {
     const latencies: number[] = [];
@@ -70,11 +122,15 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
     // scenario instead of hanging it), then a warm-up.
     await temporal.withDeadline(Date.now() + 120_000, once);
     await closedLoop(WARMUP_SECONDS * 1000);
+    // The order shape's verification and settlement run on after each answer: none of the warm-up's
+    // may load the measurement.
+    if (shape === 'order-shape') await drain(cfg, BENCH_ORDER_SHAPE_WORKFLOW_TYPE);
     const {
       value: { latencies, errors, seconds },
       cores,
     } = await withCpu(() => closedLoop(durationMs));
     const figures = {
+      shape,
       callers: CEILING_CALLERS,
       seconds: Math.round(seconds * 10) / 10,
       starts: latencies.length,
@@ -83,8 +139,9 @@ export async function ceiling(cfg: Config, durationMs: number): Promise<CeilingF
       latencyMs: stats(latencies),
       cpuCores: cores,
     };
+    if (shape === 'order-shape') await drain(cfg, BENCH_ORDER_SHAPE_WORKFLOW_TYPE);
     say(
-      `ceiling: ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}; cores: ${coresText(cores)}`,
+      `ceiling (${shape}): ${figures.startsPerSecond} starts/s, ${fmt(figures.latencyMs)}, errors ${errors}; cores: ${coresText(cores)}`,
     );
     return figures;
   } finally {
@@ -112,7 +169,7 @@ export async function ceilingAtRate(
   durationMs: number,
 ): Promise<CeilingAtRateFigures> {
   const temporal = createTemporalClient(cfg);
-  const once = ceilingOnce(temporal);
+  const once = bareOnce(temporal);
   try {
     await openLoop(rate, WARMUP_SECONDS, once); // warm-up, discarded
     const { results, elapsedSeconds } = await openLoop(rate, durationMs / 1000, once);

@@ -7,8 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 export const TICKS_PER_SECOND = 100;
 
+/** The load generator's name in a phase's cores: the bench process, not the stack it measures. */
+export const LOAD_GENERATOR = 'bench (load)';
+
 /** The processes a phase's figure covers, by name ("temporal", "worker-0s", "bench (load)"). */
-const watched = new Map<string, number>([['bench (load)', process.pid]]);
+const watched = new Map<string, number>([[LOAD_GENERATOR, process.pid]]);
 
 export function watchCpu(name: string, pid: number | undefined): void {
   if (pid) watched.set(name, pid);
@@ -125,3 +128,15 @@ export const coresText = (cores: Record<string, number>) =>
     .filter(([, c]) => c >= 0.01)
     .map(([name, c]) => `${name} ${c.toFixed(2)}`)
     .join(', ');
+
+/**
+ * CPU milliseconds the whole stack (every watched process but the load generator) spent per unit of
+ * work, from a phase's cores and its rate: Σ cores ÷ units/s × 1000. Undefined without a rate.
+ */
+export function stackCpuMsPer(cores: Record<string, number>, perSecond: number): number | undefined {
+  if (!(perSecond > 0)) return undefined;
+  const total = Object.entries(cores)
+    .filter(([name]) => name !== LOAD_GENERATOR)
+    .reduce((sum, [, c]) => sum + c, 0);
+  return Math.round((total / perSecond) * 1000 * 10) / 10;
+}

@@ -7,7 +7,9 @@ import { stackConfig } from '../stack/stack-config';
 
 export const SCENARIOS: readonly string[] = [
   'ceiling',
+  'ceiling-shape',
   'accept',
+  'opening',
   'complete',
   'delivery',
   'sse',
@@ -39,7 +41,17 @@ export const command = {
     samples: {
       kind: 'integer',
       description: 'orders (samples) of each result-delivery scenario (delivery, sse)',
-      default: '200',
+      default: '1000',
+    },
+    orders: {
+      kind: 'integer',
+      description: 'orders the opening scenario offers (from 200 users, round robin)',
+      default: '2000',
+    },
+    seconds: {
+      kind: 'number',
+      description: 'the opening scenario offers its orders within this many seconds',
+      default: '10',
     },
     stocks: { kind: 'integer', description: 'simulated stocks of the price scenarios', default: '700' },
     hours: { kind: 'number', description: 'the catch-up gap, in hours', default: '24' },

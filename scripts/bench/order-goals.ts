@@ -1,6 +1,7 @@
-// Issue 14's goals for the order path, judged on one run's figures: each beside the figure it rests
-// on, met or not met. Printed by `npm run bench`; not a pass/fail test (a noisy machine moves them).
+// The order path's goals (issues 14 and 24), judged on one run's figures: each beside the figure it
+// rests on, met or not met. Printed by `npm run bench`; not a pass/fail test (a noisy machine moves them).
 import type { Stats } from './bench-lib';
+import { stackCpuMsPer } from './cpu';
 
 export interface Goal {
   goal: string;
@@ -20,6 +21,21 @@ interface Figures {
   acceptHalf?: { offeredPerSecond: number; latencyMs: Stats; achievedPerSecond: number };
   delivery?: { closeToAnswerMs: Stats };
   sse?: { closeToSseEventMs: Stats; closeToLongPollMs: Stats };
+  ceiling?: { startsPerSecond: number; cpuCores: Record<string, number> };
+  ceilingShape?: { startsPerSecond: number };
+  accept?: { rate: number; temporal: { achievedPerSecond: number; cpuCores: Record<string, number> } }[];
+  opening?: {
+    offered: number;
+    acked: number;
+    answered201: number;
+    answered202: number;
+    refusedForLoad: number;
+    ackLatencyMs: Stats;
+    decided: number;
+    lost: number;
+    arrivalViolations: number;
+    drainSeconds: number;
+  };
 }
 
 const missing = (what: string): Pick<Goal, 'measured'> => ({ measured: `not measured (needs ${what})` });
@@ -28,6 +44,50 @@ export const ACCEPT_SHARE_GOAL = 0.8;
 export const COMPLETE_SHARE_GOAL = 0.6;
 export const HALF_RATE_P99_FACTOR = 2;
 export const CLOSE_TO_ANSWER_P99_MS = 20;
+export const OPENING_ACK_P99_MS = 500;
+export const SHAPE_SHARE_GOAL = 0.85;
+export const CPU_RATIO_GOAL = 2.5;
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** The accept scenario's rate that accepted the most orders/s (the saturated one), if it ran. */
+export function bestAccept(accept: Figures['accept']) {
+  return (accept ?? []).reduce<NonNullable<Figures['accept']>[number] | undefined>(
+    (b, a) => (!b || a.temporal.achievedPerSecond > b.temporal.achievedPerSecond ? a : b),
+    undefined,
+  );
+}
+
+/**
+ * Orders/s bourse decides, against which the opening's drain is judged: the accept scenario's best
+ * accepted/s in the same run, or else the own-shape ceiling (what Temporal could carry of buyOrder's
+ * shape: an upper bound on bourse's).
+ */
+export function openingCapacity(r: Figures): { perSecond: number; from: string } | undefined {
+  const best = bestAccept(r.accept);
+  if (best) return { perSecond: best.temporal.achievedPerSecond, from: `accept @ ${best.rate}/s` };
+  if (r.ceilingShape) return { perSecond: r.ceilingShape.startsPerSecond, from: 'the own-shape ceiling' };
+  return undefined;
+}
+
+/** The drain against the time the offered orders take at capacity: orders ÷ capacity, and the ratio. */
+export function drainVsCapacity(orders: number, drainSeconds: number, capacityPerSecond: number) {
+  const idealSeconds = Math.round((orders / capacityPerSecond) * 10) / 10;
+  return { idealSeconds, ratio: round2(drainSeconds / (orders / capacityPerSecond)) };
+}
+
+/**
+ * Whole-stack CPU per accepted order (the accept scenario's saturated rate) ÷ CPU per bare ceiling
+ * start, both without the load generator, from the same run.
+ */
+export function cpuRatio(r: Figures): { orderMs: number; startMs: number; ratio: number } | undefined {
+  const best = bestAccept(r.accept);
+  if (!best || !r.ceiling) return undefined;
+  const orderMs = stackCpuMsPer(best.temporal.cpuCores, best.temporal.achievedPerSecond);
+  const startMs = stackCpuMsPer(r.ceiling.cpuCores, r.ceiling.startsPerSecond);
+  if (orderMs === undefined || !startMs) return undefined;
+  return { orderMs, startMs, ratio: round2(orderMs / startMs) };
+}
 
 export function orderGoals(r: Figures): Goal[] {
   const goals: Goal[] = [];
@@ -71,7 +131,66 @@ export function orderGoals(r: Figures): Goal[] {
   closeGoal('long-poll answer', r.delivery?.closeToAnswerMs, '--only delivery');
   closeGoal('long-poll answer beside SSE', r.sse?.closeToLongPollMs, '--only sse');
   closeGoal('SSE final event', r.sse?.closeToSseEventMs, '--only sse');
+  goals.push(...openingGoals(r));
+  const saturated = bestAccept(r.accept);
+  goals.push({
+    goal: `accepted orders/s ≥ ${SHAPE_SHARE_GOAL} × own-shape ceiling`,
+    ...(saturated && r.ceilingShape
+      ? (() => {
+          const share = round2(saturated.temporal.achievedPerSecond / r.ceilingShape.startsPerSecond);
+          return {
+            measured: `×${share} (${saturated.temporal.achievedPerSecond}/s @ ${saturated.rate}/s offered ÷ ${r.ceilingShape.startsPerSecond} starts/s)`,
+            met: share >= SHAPE_SHARE_GOAL,
+          };
+        })()
+      : missing('--only ceiling-shape,accept')),
+  });
+  const cpu = cpuRatio(r);
+  goals.push({
+    goal: `stack CPU per accepted order ≤ ${CPU_RATIO_GOAL} × per ceiling start`,
+    ...(cpu
+      ? {
+          measured: `×${cpu.ratio} (${cpu.orderMs} ms per order @ ${saturated!.rate}/s offered, ${cpu.startMs} ms per start)`,
+          met: cpu.ratio <= CPU_RATIO_GOAL,
+        }
+      : missing('--only ceiling,accept')),
+  });
   return goals;
+}
+
+/** The opening scenario's goals: nothing refused for load, nothing lost, quick answers, arrival order. */
+function openingGoals(r: Figures): Goal[] {
+  const o = r.opening;
+  const needs = missing('--only opening');
+  return [
+    {
+      goal: 'opening: refused for load (503 overloaded) = 0',
+      ...(o
+        ? { measured: `${o.refusedForLoad} of ${o.offered} offered`, met: o.refusedForLoad === 0 }
+        : needs),
+    },
+    {
+      goal: 'opening: acknowledged orders never final (lost) = 0',
+      ...(o
+        ? { measured: `${o.lost} of ${o.acked} acknowledged (${o.decided} decided)`, met: o.lost === 0 }
+        : needs),
+    },
+    {
+      goal: `opening: acknowledgment (201 or 202) p99 ≤ ${OPENING_ACK_P99_MS} ms`,
+      ...(o && o.ackLatencyMs.n > 0
+        ? {
+            measured: `p50 ${o.ackLatencyMs.p50} / p99 ${o.ackLatencyMs.p99} ms (${o.answered201} × 201, ${o.answered202} × 202)`,
+            met: o.ackLatencyMs.p99 <= OPENING_ACK_P99_MS,
+          }
+        : needs),
+    },
+    {
+      goal: "opening: a user's orders decided out of acknowledgment order = 0",
+      ...(o
+        ? { measured: `${o.arrivalViolations} of ${o.decided} decided`, met: o.arrivalViolations === 0 }
+        : needs),
+    },
+  ];
 }
 
 export const goalVerdict = (g: Goal) => (g.met === undefined ? '—' : g.met ? 'met' : 'NOT MET');

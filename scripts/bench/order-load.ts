@@ -9,10 +9,10 @@ import { benchKeys, openLoop, say, sleep, stats, type OrderApi, type Stats } fro
 import { BENCH_STOCK } from './options';
 import { withCpu } from './cpu';
 
-export async function newUser(cfg: Config, tag: string): Promise<string> {
+export async function newUser(cfg: Config, tag: string, credit = Number.MAX_SAFE_INTEGER): Promise<string> {
   const redis = createRedis(cfg);
   const user = `bench-${tag}-${Date.now()}`;
-  benchKeys.set(user, await putAccount(redis, user, Number.MAX_SAFE_INTEGER));
+  benchKeys.set(user, await putAccount(redis, user, credit));
   await putPrice(redis, BENCH_STOCK, 2850);
   redis.disconnect();
   return user;
@@ -78,17 +78,19 @@ export async function load(
 export const WARMUP_SECONDS = 3;
 
 /**
- * Waits until no buyOrder workflow is running, so one phase's backlog (orders still being verified or
- * settled) never loads the next phase's measurement. Says how long it took; gives up after 3 minutes.
+ * Waits until no buyOrder workflow (or `workflowType`) is running, so one phase's backlog (orders still
+ * being verified or settled) never loads the next phase's measurement. Says how long it took; gives up
+ * after 3 minutes.
  */
-export async function drain(cfg: Config): Promise<void> {
+export async function drain(cfg: Config, workflowType = 'buyOrder'): Promise<void> {
   const temporal = createTemporalClient(cfg);
   const started = Date.now();
   try {
     let running = 0;
     while (Date.now() - started < 180_000) {
-      running = (await temporal.workflow.count('WorkflowType = "buyOrder" AND ExecutionStatus = "Running"'))
-        .count;
+      running = (
+        await temporal.workflow.count(`WorkflowType = "${workflowType}" AND ExecutionStatus = "Running"`)
+      ).count;
       if (running === 0) break;
       await sleep(500);
     }

@@ -2,7 +2,7 @@
 import { fmt, type Stats } from './bench-lib';
 
 const fmtMax = (s: Stats) => `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms (n=${s.n})`;
-import { goalVerdict, type Goal } from './order-goals';
+import { drainVsCapacity, goalVerdict, openingCapacity, type Goal } from './order-goals';
 import { errorKindsText } from './order-load';
 import { importRows } from './prices-import';
 import { ingestRows } from './prices-ingest';
@@ -22,6 +22,12 @@ export function printTable(r: Record<string, any>): void {
       `errors ${c.errors}${when === 'after' && r.ofCeiling ? `; shares below of the mean, ${r.ofCeiling.ceilingStartsPerSecond}/s` : ''}`,
     ]);
   }
+  if (r.ceilingShape)
+    rows.push([
+      `own-shape ceiling: buyOrder's commands, activities doing nothing, ${r.ceilingShape.callers} callers`,
+      `${r.ceilingShape.startsPerSecond} starts/s; ${fmt(r.ceilingShape.latencyMs)}`,
+      `errors ${r.ceilingShape.errors}`,
+    ]);
   if (r.ceilingHalf)
     rows.push([
       `ceiling @ ${r.ceilingHalf.offeredPerSecond}/s open loop (half its rate)`,
@@ -39,6 +45,24 @@ export function printTable(r: Record<string, any>): void {
       `accept @ ${a.rate}/s offered`,
       `${fmt(a.temporal.latencyMs)}; ${a.temporal.achievedPerSecond}/s; errors ${a.temporal.errors}${a.temporal.errors ? ` (${errorKindsText(a.temporal.errorKinds)})` : ''}`,
       `baseline ${fmt(a.baseline.latencyMs)}; ratio p50 ×${a.p50Ratio}, p99 ×${a.p99Ratio}${share(r.ofCeiling?.acceptedByRate?.[a.rate])}`,
+    ]);
+  }
+  if (r.opening) {
+    const o = r.opening;
+    const cap = openingCapacity(r);
+    const vs = cap && drainVsCapacity(o.offered, o.drainSeconds, cap.perSecond);
+    const others = errorKindsText(o.otherErrors);
+    rows.push([
+      `opening: ${o.offered} orders from ${o.users} users within ${o.offeredWithinSeconds} s`,
+      `${o.answered201} × 201, ${o.answered202} × 202, ${o.refusedForLoad} × 503 overloaded${others ? `, ${others}` : ''}`,
+      `ack ${fmt(o.ackLatencyMs)}; denied ${o.denied}`,
+    ]);
+    rows.push([
+      'opening: drain (first offer → last check decided)',
+      `${o.drainSeconds} s`,
+      vs
+        ? `orders ÷ capacity ${vs.idealSeconds} s (${cap.perSecond}/s, ${cap.from}); ×${vs.ratio}`
+        : 'capacity not measured (needs --only accept or ceiling-shape)',
     ]);
   }
   if (r.complete)
