@@ -68,7 +68,7 @@ export async function acceptanceAt(cfg: Config, opts: BenchOptions, rate: number
   await drain(cfg);
   const kinds = errorKindsText(f.errorKinds);
   say(
-    `accept @ ${rate}/s (half the ceiling): ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
+    `accept @ ${rate}/s (half the ceiling): ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, queued (202) ${f.queued}, errors ${f.errors}${kinds ? ` (${kinds})` : ''}`,
   );
   return f;
 }
