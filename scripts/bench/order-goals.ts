@@ -1,6 +1,7 @@
 // Issue 14's goals for the order path, judged on one run's figures: each beside the figure it rests
 // on, met or not met. Printed by `npm run bench`; not a pass/fail test (a noisy machine moves them).
 import type { Stats } from './bench-lib';
+import { LIMIT_WAKE_GOAL_SECONDS } from './limit-orders';
 
 export interface Goal {
   goal: string;
@@ -20,6 +21,7 @@ interface Figures {
   acceptHalf?: { offeredPerSecond: number; latencyMs: Stats; achievedPerSecond: number };
   delivery?: { closeToAnswerMs: Stats };
   sse?: { closeToSseEventMs: Stats; closeToLongPollMs: Stats };
+  limits?: { crossed: number; orders: number; wakeSeconds: number; cpuSeconds: number };
 }
 
 const missing = (what: string): Pick<Goal, 'measured'> => ({ measured: `not measured (needs ${what})` });
@@ -71,6 +73,16 @@ export function orderGoals(r: Figures): Goal[] {
   closeGoal('long-poll answer', r.delivery?.closeToAnswerMs, '--only delivery');
   closeGoal('long-poll answer beside SSE', r.sse?.closeToLongPollMs, '--only sse');
   closeGoal('SSE final event', r.sse?.closeToSseEventMs, '--only sse');
+  const l = r.limits;
+  goals.push({
+    goal: `a tick crossing open limit orders: every crossed one In Progress < ${LIMIT_WAKE_GOAL_SECONDS} s`,
+    ...(l
+      ? {
+          measured: `${l.wakeSeconds} s for ${l.crossed} of ${l.orders} open (${l.cpuSeconds} CPU s)`,
+          met: l.wakeSeconds < LIMIT_WAKE_GOAL_SECONDS,
+        }
+      : missing('--only limits')),
+  });
   return goals;
 }
 
