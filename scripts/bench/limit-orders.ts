@@ -14,10 +14,10 @@ import { simulatedTick } from '../../lib/prices/sources/simulated';
 import { limitBookKey, WATCHLIST_KEY } from '../../lib/store/keys';
 import { putPrice } from '../../test/support/accounts';
 import { waitFor } from '../wait';
-import { benchKeys, say } from './bench-lib';
+import { benchKeys, orderApi, say } from './bench-lib';
 import { coresText, withCpu } from './cpu';
 import { BENCH_ENV } from './options';
-import { newUser } from './order-load';
+import { newUser, untilAccepting } from './order-load';
 import { stockIds } from './prices-common';
 
 export const LIMIT_WAKE_GOAL_SECONDS = 10;
@@ -69,6 +69,7 @@ async function eachAtOnce<T, R>(items: readonly T[], job: (item: T) => Promise<R
 export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
   const redis = createRedis(cfg);
   const user = await newUser(cfg, 'limits');
+  await untilAccepting(orderApi(API_URL), user);
   const [stock] = stockIds(1, '83');
   const market = simulatedTick(stock!, new Date()).price;
   await redis.sadd(WATCHLIST_KEY, stock!);
