@@ -85,7 +85,7 @@ export function printTable(r: Record<string, any>): void {
     rows.push([
       `limit orders: one tick crossing ${l.crossed}`,
       `all In Progress after ${l.wakeSeconds} s; ${l.cpuSeconds} CPU s`,
-      `crossed still Open ${l.crossedStillOpen}; uncrossed moved ${l.uncrossedMoved}, listed ${l.uncrossedListed}`,
+      `crossed not In Progress (or later) ${l.crossedNotInProgress}; uncrossed moved ${l.uncrossedMoved}, listed ${l.uncrossedListed}`,
     ]);
   }
   if (r.ingest) rows.push(...ingestRows(r.ingest));
