@@ -58,7 +58,8 @@ async function statusOf(user: string, orderId: string): Promise<string> {
   const res = await fetch(`${API_URL}/orders/${orderId}`, {
     headers: { authorization: `Bearer ${benchKeys.get(user)}` },
   });
-  return ((await res.json()) as { status: string }).status;
+  const body = (await res.json()) as { status?: string; error?: string };
+  return body.status ?? `${res.status} ${body.error}`;
 }
 
 /** Runs `job` on each item, `IN_FLIGHT` at once. */
@@ -130,7 +131,10 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
     const crossedStatus = await eachAtOnce(crossedIds, (id) => statusOf(user, id));
     const uncrossedStatus = await eachAtOnce(uncrossedIds, (id) => statusOf(user, id));
     const pastOpen = [ORDER_STATUS_TEXT.inProgress, ORDER_STATUS_TEXT.succeeded, ORDER_STATUS_TEXT.failed];
-    const stillOpen = crossedStatus.filter((s) => !pastOpen.includes(s as (typeof pastOpen)[number])).length;
+    const notPast = crossedStatus.filter((s) => !pastOpen.includes(s as (typeof pastOpen)[number]));
+    const stillOpen = notPast.length;
+    const notPastStatuses: Record<string, number> = {};
+    for (const s of notPast) notPastStatuses[s] = (notPastStatuses[s] ?? 0) + 1;
     const moved = uncrossedStatus.filter((s) => s !== ORDER_STATUS_TEXT.open).length;
     const listed = await redis.zcard(book);
     const cpuSeconds = Math.round(Object.values(cores).reduce((a, b) => a + b, 0) * seconds * 10) / 10;
@@ -144,6 +148,7 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
       cpuCores: cores,
       cpuSeconds,
       crossedNotInProgress: stillOpen,
+      crossedNotInProgressStatuses: notPastStatuses,
       uncrossedMoved: moved,
       uncrossedListed: listed,
       bookBytesPerOrder: perItem(bookBytes, opts.orders),
