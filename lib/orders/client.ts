@@ -171,6 +171,8 @@ export function createOrderClient(deps: {
         quantity: req.quantity,
         side: req.side,
         type: req.limit ? 'limit' : 'market',
+        // A limit's terms, so an order's state can be told from its description alone (no worker).
+        ...(req.limit ? { limit: req.limit } : {}),
       },
       staticSummary: summary,
       staticDetails: `${req.side === 'sell' ? 'Sell' : 'Buy'}${req.limit ? ' limit' : ''} order ${orderId}: ${summary}, received ${input.receivedAt} through the API.`,
@@ -258,13 +260,30 @@ export function createOrderClient(deps: {
 
 export type OrderClient = ReturnType<typeof createOrderClient>;
 
-/** What the description alone says of a running order (its search attributes), without a worker. */
+/** A limit's terms as the start wrote them in the memo; undefined for a market order or a memo without them. */
+function limitFromMemo(memo: Record<string, unknown> | undefined): LimitTerms | undefined {
+  const l = memo?.limit as Partial<LimitTerms> | undefined;
+  if (
+    !l ||
+    !Number.isSafeInteger(l.limitPrice) ||
+    (l.timeInForce !== 'day' && l.timeInForce !== 'gtc') ||
+    typeof l.expiresAt !== 'string'
+  )
+    return undefined;
+  return { limitPrice: l.limitPrice!, timeInForce: l.timeInForce, expiresAt: l.expiresAt };
+}
+
+/**
+ * What the description alone says of a running order (its search attributes, and a limit's terms from
+ * its memo), without a worker.
+ */
 export function stateFromDescription(orderId: string, desc: OrderDescription): OrderState {
   const keyword = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.status);
   const phase =
     (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
     'pending';
   const side = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.side) === 'sell' ? 'sell' : 'buy';
+  const limit = limitFromMemo(desc.memo);
   return {
     orderId,
     user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
@@ -273,6 +292,7 @@ export function stateFromDescription(orderId: string, desc: OrderDescription): O
     side,
     phase,
     status: statusText(phase, side),
+    ...(limit ? { limit } : {}),
     receivedAt: desc.startTime.toISOString(),
     updatedAt: new Date().toISOString(),
   };

@@ -128,7 +128,8 @@ end
 if o[2] ~= 'sell' then
   local back = tonumber(o[3]) - tonumber(ARGV[2])
   if back < 0 then return {'above_limit', ARGV[1], ARGV[2]} end
-  redis.call('HINCRBY', KEYS[1], 'reserved', string.format('-%.0f', back))
+  -- Filled at its limit gives nothing back (and HINCRBY refuses "-0").
+  if back > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('-%.0f', back)) end
 end
 redis.call('HSET', KEYS[2], 'filled', '1', 'limitAmount', o[3], 'price', ARGV[1], 'amount', ARGV[2])
 return {'reserved', ARGV[1], ARGV[2]}

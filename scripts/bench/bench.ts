@@ -2,7 +2,8 @@
 // 23000–29093, never the demo's or the tests'), with the real worker, consumer and API processes.
 // Prints a table and writes bench-results/bench-<time>.json so two runs can be compared.
 // Not a pass/fail test. Options: `npm run bench -- --help` (options.ts). Order scenarios in
-// order-scenarios.ts, opening.ts, order-delivery.ts, orders-list.ts and ceiling.ts, price scenarios in prices-*.ts.
+// order-scenarios.ts, opening.ts, order-delivery.ts, orders-list.ts, limit-orders.ts and ceiling.ts, price
+// scenarios in prices-*.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { BASELINE_PORT, BENCH_ENV, command, PROFILE_DIR, STACK_DIR, type BenchOp
 import { ceiling, ceilingAtRate, ofCeiling, type CeilingFigures } from './ceiling';
 import { delivery, sseDelivery } from './order-delivery';
 import type { LoadFigures } from './order-load';
+import { benchLimitOrders } from './limit-orders';
 import { orderGoals } from './order-goals';
 import { acceptance, acceptanceAt, completion } from './order-scenarios';
 import { opening } from './opening';
@@ -86,7 +88,7 @@ async function priceFigures(
  * The order figures, in order: the ceiling and the own-shape ceiling, then (with accept) the ceiling
  * and acceptance both open loop at half the ceiling's rate, and acceptance and the opening burst with
  * the 0 s worker (the baseline stops after), completion and long-poll delivery with 200 ms, the
- * ceiling again, SSE delivery with 0–200 ms, then the list.
+ * ceiling again, SSE delivery with 0–200 ms, then the list and the limit orders.
  */
 async function orderFigures(
   cfg: StackConfig,
@@ -132,6 +134,7 @@ async function orderFigures(
     results.sse = await sseDelivery(cfg, opts);
   }
   if (only.has('orders-list')) results.ordersList = await ordersList(cfg);
+  if (only.has('limits')) results.limits = await benchLimitOrders(cfg, { orders: opts['limit-orders'] });
   if (results.ceilingAfter) results.ofCeiling = ceilingShares(results);
   results.orderGoals = orderGoals(results);
 }
@@ -185,6 +188,7 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
       FRESH_MINUTES: opts['fresh-minutes'],
       BACKFILL_BLOCK: opts['backfill-block'],
       BACKFILL_PARALLEL: opts['backfill-parallel'],
+      LIMIT_ORDERS: opts['limit-orders'],
       profile: opts.profile,
     },
     stackReused: reuse,

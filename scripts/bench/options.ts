@@ -14,6 +14,7 @@ export const SCENARIOS: readonly string[] = [
   'delivery',
   'sse',
   'orders-list',
+  'limits',
   'ingest',
   'catchup',
   'backfill',
@@ -81,6 +82,11 @@ export const command = {
       kind: 'list',
       description: 'generated files the import figure runs prices:import on (5GB on request)',
       default: '100MB,1GB',
+    },
+    'limit-orders': {
+      kind: 'integer',
+      description: 'open limit buys of the limits scenario (one tick then crosses half)',
+      default: '5000',
     },
     only: {
       kind: 'list',

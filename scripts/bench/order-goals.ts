@@ -2,6 +2,7 @@
 // rests on, met or not met. Printed by `npm run bench`; not a pass/fail test (a noisy machine moves them).
 import type { Stats } from './bench-lib';
 import { stackCpuMsPer } from './cpu';
+import { LIMIT_WAKE_GOAL_SECONDS } from './limit-orders';
 
 export interface Goal {
   goal: string;
@@ -36,6 +37,7 @@ interface Figures {
     arrivalViolations: number;
     drainSeconds: number;
   };
+  limits?: { crossed: number; orders: number; wakeSeconds: number; cpuSeconds: number };
 }
 
 const missing = (what: string): Pick<Goal, 'measured'> => ({ measured: `not measured (needs ${what})` });
@@ -154,6 +156,16 @@ export function orderGoals(r: Figures): Goal[] {
           met: cpu.ratio <= CPU_RATIO_GOAL,
         }
       : missing('--only ceiling,accept')),
+  });
+  const l = r.limits;
+  goals.push({
+    goal: `a tick crossing open limit orders: every crossed one In Progress < ${LIMIT_WAKE_GOAL_SECONDS} s`,
+    ...(l
+      ? {
+          measured: `${l.wakeSeconds} s for ${l.crossed} of ${l.orders} open (${l.cpuSeconds} CPU s)`,
+          met: l.wakeSeconds < LIMIT_WAKE_GOAL_SECONDS,
+        }
+      : missing('--only limits')),
   });
   return goals;
 }

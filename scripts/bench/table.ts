@@ -99,6 +99,19 @@ export function printTable(r: Record<string, any>): void {
       ]);
     }
   }
+  if (r.limits) {
+    const l = r.limits;
+    rows.push([
+      `limit orders: ${l.orders} open buys placed`,
+      `${l.placeSeconds.toFixed(1)} s, ${l.placedPerSecond}/s`,
+      `Redis per open order: book ${l.bookBytesPerOrder} B, used_memory ${l.usedMemoryBytesPerOrder} B`,
+    ]);
+    rows.push([
+      `limit orders: one tick crossing ${l.crossed}`,
+      `all In Progress after ${l.wakeSeconds} s; ${l.cpuSeconds} CPU s`,
+      `crossed not In Progress (or later) ${l.crossedNotInProgress}; uncrossed moved ${l.uncrossedMoved}, listed ${l.uncrossedListed}`,
+    ]);
+  }
   if (r.ingest) rows.push(...ingestRows(r.ingest));
   if (r.catchup)
     rows.push([

@@ -1,4 +1,5 @@
-// The chaos run's clients: each places its order (a buy, or a sell of shares its user holds) like a
+// The chaos run's clients: each places its order (a buy, or a sell of shares its user holds; a market
+// order, or a limit order that waits for its price) like a
 // careful client (the same Idempotency-Key until it has an answer, sometimes sent twice; again after a
 // 429 or a 409 no_fresh_price, which say "later"), sometimes withdraws it while it is open, and then
 // long-polls for the order's final status. They reach the APIs through a Balancer, which
@@ -23,6 +24,8 @@ export interface LogicalOrder {
   refused?: string;
   /** A cancel the client sends this long after the order was accepted open (none if it was decided at once). */
   cancel?: PlannedCancel;
+  /** A limit order's price (gtc); absent for a market order. */
+  limitPrice?: number;
 }
 
 export interface PlannedCancel {
@@ -169,6 +172,7 @@ const orderInit = (apiKey: string, o: LogicalOrder) => ({
     stockid: SAIPA,
     quantity: o.quantity,
     ...(o.side === 'sell' ? { side: 'sell' } : {}),
+    ...(o.limitPrice ? { type: 'limit', limitPrice: o.limitPrice, timeInForce: 'gtc' } : {}),
   },
 });
 
@@ -214,7 +218,8 @@ export async function placeOrder(
 /**
  * Withdraws an order accepted open, `o.cancel.afterMs` after its acceptance: POST /orders/:id/cancel
  * again until an API answers it (a 503 or no connection says "later"; a second cancel answers as the
- * first). An order decided at once (denied) is left alone: it was never open.
+ * first). An order decided at once (denied) is left alone: it was never open; a limit order waiting
+ * for its price is open.
  */
 export async function cancelOpenOrder(
   lb: Balancer,
@@ -223,7 +228,8 @@ export async function cancelOpenOrder(
   stopAt: () => number,
 ): Promise<void> {
   const c = o.cancel;
-  if (!c || !o.orderId || o.firstStatus !== statusText('inProgress', o.side)) return;
+  const open = [statusText('inProgress', o.side), statusText('open', o.side)];
+  if (!c || !o.orderId || !open.includes(o.firstStatus ?? '')) return;
   await sleep(c.afterMs);
   for (;;) {
     c.attempts++;

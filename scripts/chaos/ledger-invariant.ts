@@ -2,10 +2,11 @@
 // result, the read model and its Redis money state; shares and credit exactly what the orders that
 // succeeded moved (at the price each one's check used); held ≥ reserved ≥ 0 with nothing left reserved;
 // and a canceled order moved nothing. `ledgerInvariants` is the pure judgement; `checkLedger` gathers
-// what it judges from the stack.
+// what it judges from the stack (and judges the limit orders too: limit-invariant.ts).
 import { WorkflowFailedError } from '@temporalio/client';
 import {
   buyOrderWorkflowId,
+  statusQuery,
   type OrderPhase,
   type OrderSide,
   type OrderState,
@@ -13,10 +14,18 @@ import {
 import type { Config } from '../../lib/infra/config';
 import type { Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
-import { holdingsKey, orderKey, sharesReservedKey, userKey } from '../../lib/store/keys';
+import {
+  holdingsKey,
+  limitBookKey,
+  orderKey,
+  priceHistoryKey,
+  sharesReservedKey,
+  userKey,
+} from '../../lib/store/keys';
 import { SAIPA } from '../../test/support/accounts';
 import type { LogicalOrder } from './clients';
 import { MONEY_STATE, type Invariant } from './invariants';
+import { limitInvariants } from './limit-invariant';
 import { listAllOrders } from './list-invariant';
 
 /** What a user had before the run: credit (rials) and shares by stock id. */
@@ -55,10 +64,14 @@ export interface OrderRecord {
   resultError?: string;
   /** The read model's view (GET /orders). */
   view?: Outcome;
-  /** The order's money state in Redis: its hash's state and amount. */
-  money?: { state: string; amount: number };
+  /** The order's money state in Redis: its hash's state and amount (and a limit order's fill, once filled). */
+  money?: { state: string; amount: number; filled?: boolean; price?: number };
   /** How the client's cancel was answered, if it sent one. */
   cancel?: string;
+  /** A limit order's limit; absent for a market order. */
+  limitPrice?: number;
+  /** A limit order still on its stock's book. */
+  listed?: boolean;
 }
 
 const inv = (name: string): Invariant => ({ name, checked: 0, violations: [] });
@@ -158,12 +171,13 @@ export function ledgerInvariants(books: readonly Books[], orders: readonly Order
 const numbers = (h: Record<string, string>) =>
   Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
 
-/** The outcome a workflow's result tells, or why there is none. */
+/** The outcome a workflow's result tells (a running one's: its status query), or why there is none. */
 async function resultOf(temporal: ReturnType<typeof createTemporalClient>, orderId: string) {
   try {
-    const s = await temporal.workflow
-      .getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId))
-      .result();
+    const handle = temporal.workflow.getHandle<() => Promise<OrderState>>(buyOrderWorkflowId(orderId));
+    // A limit order still Open has no result yet: waiting for it would never end.
+    const running = (await handle.describe()).status.name === 'RUNNING';
+    const s = running ? await handle.query(statusQuery) : await handle.result();
     return { result: { phase: s.phase, price: s.price, amount: s.amount } };
   } catch (err) {
     const why = err instanceof WorkflowFailedError ? `failed: ${err.cause?.message}` : (err as Error).message;
@@ -179,6 +193,8 @@ export async function checkLedger(
   keys: Map<string, string>,
   orders: readonly LogicalOrder[],
   opening: Map<string, Opening>,
+  /** Prices the stock had outside its stored history (the run's opening price, put as the latest only). */
+  otherPrices: readonly number[] = [],
 ): Promise<Invariant[]> {
   const temporal = createTemporalClient(cfg);
   try {
@@ -194,6 +210,10 @@ export async function checkLedger(
         for (const [j, o] of batch.entries()) {
           const v = views.get(o.orderId!);
           const h = await redis.hgetall(orderKey(user, o.orderId!));
+          const listed =
+            o.limitPrice !== undefined
+              ? (await redis.zscore(limitBookKey(SAIPA, o.side), o.orderId!)) !== null
+              : undefined;
           records.push({
             orderId: o.orderId!,
             user,
@@ -202,8 +222,15 @@ export async function checkLedger(
             quantity: o.quantity,
             ...results[j]!,
             view: v && { phase: v.phase, price: v.price, amount: v.amount },
-            money: h.state ? { state: h.state, amount: Number(h.amount) } : undefined,
+            money: h.state
+              ? {
+                  state: h.state,
+                  amount: Number(h.amount),
+                  ...(h.filled ? { filled: true, price: Number(h.price) } : {}),
+                }
+              : undefined,
             cancel: o.cancel?.answer,
+            ...(o.limitPrice !== undefined ? { limitPrice: o.limitPrice, listed } : {}),
           });
         }
       }
@@ -217,7 +244,13 @@ export async function checkLedger(
         sharesReserved: numbers(await redis.hgetall(sharesReservedKey(user))),
       });
     }
-    return ledgerInvariants(books, records);
+    // Every price the stock had: a limit order fills only at one of them.
+    const ticks = Object.values(await redis.hgetall(priceHistoryKey(SAIPA)));
+    const tickPrices = new Set([
+      ...otherPrices,
+      ...ticks.map((t) => Number((JSON.parse(t) as { price: number }).price)),
+    ]);
+    return [...ledgerInvariants(books, records), ...limitInvariants(records, tickPrices)];
   } finally {
     await temporal.connection.close();
   }

@@ -1,5 +1,5 @@
 // One chaos run: on a stack of its own (its own ports and folder), while orders (buys, sells of shares
-// the users hold, and cancels of some while still open) are placed at a steady rate, SIGKILL and restart at random moments each process kind — API, worker, price consumer,
+// the users hold, limit orders of both, and cancels of some while still open) are placed at a steady rate, SIGKILL and restart at random moments each process kind — API, worker, price consumer,
 // order-events consumer, Kafka, Redis, the Temporal server — then let the system settle and check the
 // invariants.
 // The seed fixes every random choice (which process, when, how long it stays down, the orders placed),
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadStackConfig, type StackConfig } from '../stack/stack-config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
+import { readLatestTick } from '../../lib/store/price-history';
 import { putAccount, putHolding, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../wait';
@@ -34,6 +35,12 @@ const SELL_SHARE = 0.3;
 const CANCEL_SHARE = 0.2;
 /** A cancel goes this long at most after the order is accepted: inside the verifier's 100–1500 ms. */
 const CANCEL_WITHIN_MS = 1_200;
+/**
+ * Of the orders placed: limit orders (gtc). Half at a limit 1 % through the market (they fill at once or
+ * on the next tick), half 3 % away (they wait, and their client withdraws them within LIMIT_CANCEL_WITHIN_MS).
+ */
+const LIMIT_SHARE = 0.25;
+const LIMIT_CANCEL_WITHIN_MS = 20_000;
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
@@ -154,6 +161,14 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
         idDrift: 0,
       };
       if (rng() < CANCEL_SHARE) o.cancel = { afterMs: Math.floor(rng() * CANCEL_WITHIN_MS), attempts: 0 };
+      if (rng() < LIMIT_SHARE) {
+        const crossing = rng() < 0.5;
+        // Through the market for a buy is above it, for a sell below it.
+        const through = (side === 'buy' ? 1 : -1) * (crossing ? 0.01 : -0.03);
+        const market = await readLatestTick(redis, SAIPA).catch(() => undefined);
+        o.limitPrice = Math.round((market?.price ?? PRICE) * (1 + through));
+        if (!crossing) o.cancel = { afterMs: Math.floor(rng() * LIMIT_CANCEL_WITHIN_MS), attempts: 0 };
+      }
       orders.push(o);
       const duplicate = rng() < 0.2;
       const apiKey = keys.get(user)!;
@@ -278,7 +293,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
     await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
     // After the listing agrees, so the read model it reads has caught up.
-    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening)),
+    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening, [PRICE])),
     checkServerErrors(lb.answers, lb.serverErrors),
   ].map(requireChecked);
 

@@ -168,6 +168,16 @@ test('a limit buy below the market stays Open with its limit reserved; a fresh c
   expect(await stack.redis.zscore(limitBookKey(stock, 'buy'), orderId)).toBeNull();
 });
 
+test('a limit buy filled at exactly its limit pays all it reserved, nothing given back', async () => {
+  const user = await buyer();
+  const placed = await place(user, { quantity: 10, type: 'limit', limitPrice: 2_780 });
+  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.open);
+  await importTick(2_780, new Date());
+  const done = await result(user, placed.body.orderId);
+  expect(done.body).toMatchObject({ status: ORDER_STATUS_TEXT.succeeded, price: 2_780, amount: 27_800 });
+  expect(await money(user)).toEqual({ credit: 10_000_000 - 27_800, reserved: 0 });
+});
+
 test('a stale crossing fills nothing; a cancel of the open order releases its reservation', async () => {
   const user = await buyer();
   const placed = await place(user, { quantity: 10, type: 'limit', limitPrice: 2_750 });
