@@ -32,7 +32,11 @@ export const TOPIC_SPECS: ITopicConfig[] = [
   },
   // The burst intake (lib/orders/intake.ts): key = user, so a user's orders keep their order. A request
   // is done once its order is started; seven days keep a replay possible after a long outage.
-  { topic: TOPICS.orderRequests, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '604800000' }] },
+  {
+    topic: TOPICS.orderRequests,
+    numPartitions: 6,
+    configEntries: [{ name: 'retention.ms', value: '604800000' }],
+  },
   {
     topic: TOPICS.orderRequestsDlq,
     numPartitions: 1,

@@ -159,7 +159,7 @@ const placeOrder = <const Id extends string, S extends z.ZodType>(
       'until a fresh price crosses its limit, then is verified and settled at that price. ' +
       'When the check cannot be answered within ORDER_QUEUE_AFTER (a burst, the order service slow or down), the order ' +
       'is recorded on the burst intake and answered 202, its check and result following on the long poll and GET /events; ' +
-      'a user\'s orders are checked in the order they arrived. No order is refused for load: 503 means it could not be recorded.',
+      "a user's orders are checked in the order they arrived. No order is refused for load: 503 means it could not be recorded.",
     tags: ['orders'],
     access: 'user',
     headers: {
