@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/infra/config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
-import { reserveOrderCredit, setCredit } from '../../lib/store/credit';
+import { reserveOrderCredit } from '../../lib/store/credit';
+import { setCredit } from '../../lib/store/operator-credit';
 import { userKey } from '../../lib/store/keys';
 import { runCommand, type CommandSpec } from '../cli';
 import {

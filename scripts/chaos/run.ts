@@ -10,6 +10,7 @@ import { loadStackConfig, type StackConfig } from '../stack/stack-config';
 import { createRedis, type Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import { readLatestTick } from '../../lib/store/price-history';
+import { drawOrder, PRICE } from './draw';
 import { putAccount, putHolding, putPrice, SAIPA } from '../../test/support/accounts';
 import { startHashedVerifier } from '../../test/support/verifiers';
 import { sleep, waitFor } from '../wait';
@@ -29,19 +30,6 @@ import { chaosEnv, PROCESS_KINDS, SERVICE_KINDS, targetsOf, type Target } from '
 
 const MINUTE = 60_000;
 const SOLE_COOLDOWN_MS = 30_000;
-const PRICE = 2_850;
-/** Of the orders placed: sells (of shares the user holds), and those withdrawn while open. */
-const SELL_SHARE = 0.3;
-const CANCEL_SHARE = 0.2;
-/** A cancel goes this long at most after the order is accepted: inside the verifier's 100–1500 ms. */
-const CANCEL_WITHIN_MS = 1_200;
-/**
- * Of the orders placed: limit orders (gtc). Half at a limit 1 % through the market (they fill at once or
- * on the next tick), half 3 % away (they wait, and their client withdraws them within LIMIT_CANCEL_WITHIN_MS).
- */
-const LIMIT_SHARE = 0.25;
-const LIMIT_CANCEL_WITHIN_MS = 20_000;
-
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const { log } = opts;
   const rng = seededRandom(opts.seed);
@@ -151,24 +139,9 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     let n = 0;
     while (Date.now() < loadEndsAt) {
       const user = users[Math.floor(rng() * users.length)]!;
-      const side = rng() < SELL_SHARE ? 'sell' : 'buy';
-      const o: LogicalOrder = {
-        user,
-        key: `chaos-${opts.seed}-${n++}`,
-        side,
-        quantity: 1 + Math.floor(rng() * (side === 'sell' ? 20 : 40)),
-        attempts: 0,
-        idDrift: 0,
-      };
-      if (rng() < CANCEL_SHARE) o.cancel = { afterMs: Math.floor(rng() * CANCEL_WITHIN_MS), attempts: 0 };
-      if (rng() < LIMIT_SHARE) {
-        const crossing = rng() < 0.5;
-        // Through the market for a buy is above it, for a sell below it.
-        const through = (side === 'buy' ? 1 : -1) * (crossing ? 0.01 : -0.03);
-        const market = await readLatestTick(redis, SAIPA).catch(() => undefined);
-        o.limitPrice = Math.round((market?.price ?? PRICE) * (1 + through));
-        if (!crossing) o.cancel = { afterMs: Math.floor(rng() * LIMIT_CANCEL_WITHIN_MS), attempts: 0 };
-      }
+      const o = await drawOrder(rng, user, `chaos-${opts.seed}-${n++}`, () =>
+        readLatestTick(redis, SAIPA).then((t) => t?.price),
+      );
       orders.push(o);
       const duplicate = rng() < 0.2;
       const apiKey = keys.get(user)!;

@@ -16,14 +16,13 @@ import { applyOrderEvents } from '../../../lib/orders/read-model/apply';
 import { readAccount } from '../../../lib/store/account';
 import { scanKeys } from '../../../lib/store/cluster';
 import {
-  adjustCredit,
   orderMoneyState,
   readMoney,
   finishOrder,
   ReplicaAckError,
   reserveOrderCredit,
-  setCredit,
 } from '../../../lib/store/credit';
+import { adjustCredit, setCredit } from '../../../lib/store/operator-credit';
 import {
   holdingsKey,
   latestPriceKey,
