@@ -57,7 +57,7 @@ const { publishOrderEvent } = proxyActivities<OrderActivities>({
 // path within minutes. A change to the commands this workflow issues goes behind `patched('<name>')`
 // (and later `deprecatePatch`), so histories recorded before it replay (test/workflow/replay.test.ts).
 // Limit orders added no patch: the market path issues the same commands as before, and the limit path
-// is taken only by an input (`limit`) no earlier history has.
+// is taken only by an input (`limit`) no earlier history has; the same holds for `canceledBy`.
 
 export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
   const { orderId, user, stockId, quantity, verifyTimeoutMs, priceMaxAgeMs, limit } = input;
@@ -124,6 +124,15 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
     state = after;
     upsertSearchAttributes([{ key: ORDER_SEARCH_KEYS.status, value: ORDER_STATUS_KEYWORD[after.phase] }]);
     setCurrentDetails(describe(after));
+  }
+
+  if (input.canceledBy !== undefined) {
+    // Canceled while it waited on the burst intake: recorded Canceled, nothing checked or reserved.
+    const canceled = next('canceled', { reason: `canceled by ${input.canceledBy} while queued` });
+    enter(canceled.after);
+    await publishOrderEvent(canceled.event);
+    await condition(allHandlersFinished);
+    return state;
   }
 
   const request = {

@@ -33,7 +33,7 @@ const readerOf = (ctx: Koa.Context) => {
 };
 
 export function createOrderRouter(deps: RouteDeps): Router {
-  const { cfg, orders, placer, results } = deps;
+  const { cfg, placer, results } = deps;
   const router = new Router();
 
   /** A POST placing an order; `fixedSide` for the endpoints whose path names the side. */
@@ -80,7 +80,7 @@ export function createOrderRouter(deps: RouteDeps): Router {
 
   mount(router, deps, 'cancelOrder', async (ctx, { params }) => {
     const orderId = params.id;
-    const state = await http(() => orders.cancel(orderId, principalOf(ctx).id, readerOf(ctx)));
+    const state = await http(() => placer.cancel(orderId, principalOf(ctx).id, readerOf(ctx)));
     if (state.phase !== 'canceled' && isFinal(state.phase)) {
       throw new HttpError(
         409,

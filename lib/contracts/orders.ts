@@ -106,6 +106,11 @@ export interface BuyOrderInput {
   /** Set for a limit order only (absent: a market order, as every order before limits). */
   limit?: LimitTerms;
   /**
+   * Set when the order was canceled while it waited on the burst intake (lib/orders/intake.ts): it ends
+   * Canceled at once, nothing checked or reserved. Who canceled it. Absent in every earlier history.
+   */
+  canceledBy?: string;
+  /**
    * Set by orders started before the workflow was versioned with patches (1–3); ignored now. Changes to
    * the workflow's commands go behind `patched()` (workflows/buy-order.ts), never through the input.
    */

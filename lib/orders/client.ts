@@ -126,6 +126,8 @@ export function createOrderClient(deps: {
     req: OrderRequest,
     timeoutMs: number,
     receivedAt: Date,
+    /** Canceled while queued on the intake: the order starts only to record that it ended Canceled. */
+    canceledBy?: string,
   ): Promise<OrderState> {
     const input: BuyOrderInput = {
       orderId,
@@ -138,6 +140,7 @@ export function createOrderClient(deps: {
       // Absent for a buy: the input orders have always had.
       ...(req.side === 'sell' ? { side: req.side } : {}),
       ...(req.limit ? { limit: req.limit } : {}),
+      ...(canceledBy !== undefined ? { canceledBy } : {}),
     };
     const limitText = req.limit ? ` at ${req.limit.limitPrice} or better (${req.limit.timeInForce})` : '';
     const summary = `${req.user} ${req.side === 'sell' ? 'sells' : 'buys'} ${req.quantity} × ${req.stockId}${limitText}`;

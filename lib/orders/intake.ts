@@ -6,7 +6,10 @@
 // users' at once, as many as the admission lets through. While a user has orders queued, their new
 // orders queue behind them (the Redis hash below says so), so a user's orders are checked in the
 // order they arrived. A refusal at its turn (a price gone stale, a user deleted) is kept a week under
-// the user's key and wakes the order's long poll.
+// the user's key and wakes the order's long poll. A queued order can be canceled before its turn: its
+// turn key says who came first, the intake (`started`) or the cancel (`canceled:<by>`), and a canceled
+// order is still started at its turn, only to record it Canceled (nothing checked or reserved), so
+// Temporal and the read model know it like any other order.
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { isFinal, ORDER_STATUS_TEXT, type OrderRefusal, type OrderState } from '../contracts/orders';
 import { startBatchConsumer, type ChunkSession, type RunningBatchConsumer } from '../infra/batch-consumer';
@@ -15,7 +18,7 @@ import { TOPICS } from '../infra/kafka';
 import { connectKafkaSender, type KafkaSender } from '../infra/kafka-sender';
 import type { Logger } from '../infra/logger';
 import type { Redis } from '../infra/redis';
-import { orderFinalChannel, queuedOrdersKey, refusedOrderKey } from '../store/keys';
+import { orderFinalChannel, queuedOrdersKey, queuedTurnKey, refusedOrderKey } from '../store/keys';
 import type { Admission } from './admission';
 import type { OrderClient, OrderRequest } from './client';
 import { OrderError } from './errors';
@@ -28,13 +31,44 @@ export interface QueuedOrder {
   receivedAt: string;
   /** When it was queued (ISO UTC). */
   queuedAt: string;
+  /**
+   * A direct start was tried before it was queued (too late for an answer): its workflow may exist or
+   * still be on its way, so a cancel goes to the workflow, never to the queue.
+   */
+  direct?: boolean;
 }
 
 /** A queued entry older than this is a leftover (its API died between the entry and the send): ignored. */
 const QUEUED_ENTRY_MAX_AGE_MS = 60 * 60 * 1000;
 const REFUSAL_KEPT_SECONDS = 7 * 24 * 3600;
+/** A queued order's turn key outlives any wait on the intake and any replay of its message. */
+const TURN_KEPT_SECONDS = 7 * 24 * 3600;
+const CANCELED_TURN = 'canceled:';
 
-export function queuedState(q: QueuedOrder): OrderState {
+/**
+ * A cancel of a queued order: marks its turn `canceled:<by>` unless the intake took it first. Answers
+ * the turn as it stands (`started` or `canceled:<who>`), or nil when the order is not queued.
+ */
+const CANCEL_QUEUED_LUA = `
+local turn = redis.call('GET', KEYS[2])
+if turn then return turn end
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return ARGV[2]`;
+
+/** Who canceled the order while it was queued, from its turn; undefined if nobody did. */
+const canceledByOf = (turn: string | null | undefined) =>
+  turn?.startsWith(CANCELED_TURN) ? turn.slice(CANCELED_TURN.length) : undefined;
+
+export function queuedState(q: QueuedOrder, canceledBy?: string): OrderState {
+  if (canceledBy !== undefined) {
+    return {
+      ...queuedState(q),
+      phase: 'canceled',
+      status: ORDER_STATUS_TEXT.canceled,
+      reason: `canceled by ${canceledBy} while queued`,
+    };
+  }
   return {
     orderId: q.orderId,
     user: q.request.user,
@@ -88,6 +122,63 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     return raw ? parseQueuedOrder(raw) : undefined;
   }
 
+  /** A queued order's state: queued, or Canceled if a cancel came before its turn; undefined if not queued. */
+  async function queuedOrderState(user: string, orderId: string): Promise<OrderState | undefined> {
+    const [[, raw], [, turn]] = (await redis
+      .multi()
+      .hget(queuedOrdersKey(user), orderId)
+      .get(queuedTurnKey(user, orderId))
+      .exec()) as [[Error | null, string | null], [Error | null, string | null]];
+    const q = raw ? parseQueuedOrder(raw) : undefined;
+    return q && queuedState(q, canceledByOf(turn));
+  }
+
+  /**
+   * Cancels a queued order before its turn. `canceled`: its state, Canceled (also for a second cancel);
+   * `started`: the intake took it first, so the cancel goes to its workflow; `not_queued`: not waiting.
+   */
+  async function cancelQueued(
+    user: string,
+    orderId: string,
+    by: string,
+  ): Promise<{ outcome: 'canceled'; state: OrderState } | { outcome: 'started' | 'not_queued' }> {
+    const q = await queued(user, orderId);
+    if (!q) return { outcome: 'not_queued' };
+    if (q.direct) return { outcome: 'started' };
+    const turn = (await redis.eval(
+      CANCEL_QUEUED_LUA,
+      2,
+      queuedOrdersKey(user),
+      queuedTurnKey(user, orderId),
+      orderId,
+      `${CANCELED_TURN}${by}`,
+      TURN_KEPT_SECONDS,
+    )) as string | null;
+    const canceledBy = canceledByOf(turn);
+    if (canceledBy !== undefined) {
+      await redis.publish(orderFinalChannel(user, orderId), JSON.stringify({ canceled: true }));
+      return { outcome: 'canceled', state: queuedState(q, canceledBy) };
+    }
+    return { outcome: turn ? 'started' : 'not_queued' };
+  }
+
+  /**
+   * The intake takes the order's turn: afterwards a cancel goes to its workflow. Answers who canceled it
+   * first, if somebody did (it is then started only to record it Canceled).
+   */
+  async function takeTurn(q: QueuedOrder): Promise<string | undefined> {
+    const turn = (await redis.call(
+      'SET',
+      queuedTurnKey(q.request.user, q.orderId),
+      'started',
+      'EX',
+      TURN_KEPT_SECONDS,
+      'NX',
+      'GET',
+    )) as string | null;
+    return canceledByOf(turn);
+  }
+
   /** Whether the user has orders waiting for their turn (a new one must then wait behind them). */
   async function hasQueued(user: string): Promise<boolean> {
     if ((await redis.hlen(queuedOrdersKey(user))) === 0) return false;
@@ -107,12 +198,18 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
    * queued state; an order queued already (a retry) answers its entry. Nowhere durable to record it
    * (Kafka down): `unavailable`, and its entry is removed again.
    */
-  async function record(orderId: string, request: OrderRequest, receivedAt: Date): Promise<OrderState> {
+  async function record(
+    orderId: string,
+    request: OrderRequest,
+    receivedAt: Date,
+    direct: boolean,
+  ): Promise<OrderState> {
     const q: QueuedOrder = {
       orderId,
       request,
       receivedAt: receivedAt.toISOString(),
       queuedAt: new Date().toISOString(),
+      ...(direct ? { direct } : {}),
     };
     const value = JSON.stringify(q);
     let fresh: number;
@@ -128,8 +225,8 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
       throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
     }
     if (!fresh) {
-      const existing = await queued(request.user, orderId);
-      if (existing) return queuedState(existing);
+      const existing = await queuedOrderState(request.user, orderId);
+      if (existing) return existing;
     }
     try {
       await (await senderOf()).send(TOPICS.orderRequests, [{ key: request.user, value }]);
@@ -163,7 +260,7 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     if (s) await (await s.catch(() => undefined))?.close();
   }
 
-  return { queued, hasQueued, refusal, record, done, close };
+  return { queued, queuedOrderState, cancelQueued, takeTurn, hasQueued, refusal, record, done, close };
 }
 
 export type OrderIntake = ReturnType<typeof createOrderIntake>;
@@ -193,9 +290,14 @@ export async function startOrderIntakeConsumer(deps: {
   async function startOne(q: QueuedOrder, session: ChunkSession): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const state = await admission.run(Date.now() + cfg.ORDER_START_TIMEOUT, () =>
-          orders.start(q.orderId, q.request, cfg.ORDER_START_TIMEOUT, new Date(q.receivedAt)),
+        const canceledBy = await intake.takeTurn(q);
+        let state = await admission.run(Date.now() + cfg.ORDER_START_TIMEOUT, () =>
+          orders.start(q.orderId, q.request, cfg.ORDER_START_TIMEOUT, new Date(q.receivedAt), canceledBy),
         );
+        // Canceled before its turn, yet its workflow was there already (never so for an order queued
+        // without a direct start): the cancel goes to it.
+        if (canceledBy !== undefined && !isFinal(state.phase))
+          state = await orders.cancel(q.orderId, canceledBy);
         await intake.done(q);
         log.debug('queued order started', {
           orderId: q.orderId,
@@ -234,7 +336,9 @@ export async function startOrderIntakeConsumer(deps: {
     concurrency: 6,
     // A dead API's partitions go to the other API in seconds, not after the default 30 s.
     sessionTimeoutMs: 10_000,
-    maxWaitTimeInMs: 100,
+    // Answered as soon as an order is recorded (minBytes 1); the wait only says how often an idle API
+    // asks again, as for the order-events consumer (read-model/consumer.ts).
+    maxWaitTimeInMs: 1_000,
     maxAttempts: 3,
     onFatal: deps.onFatal,
     write: {

@@ -3,7 +3,7 @@
 // whichever comes first, or by the current state when the wait ends. Nothing here speaks HTTP.
 import { stateFromDescription, type OrderClient, type OrderDescription } from './client';
 import { OrderError } from './errors';
-import { queuedState, type OrderIntake } from './intake';
+import type { OrderIntake } from './intake';
 import type { FinalNotifier } from './read-model/final-notifier';
 import { orderView, type OrderView } from './view';
 
@@ -36,15 +36,17 @@ export function createOrderResultWaiter(deps: {
   const { orders, intake, finals, stopping } = deps;
 
   /**
-   * The order's state for `reader`: a queued order's (its check not run yet) from the intake, one refused
-   * at its turn as its refusal, any other from Temporal. A queued order is found under its user's key,
-   * so an operator (`reader` undefined) finds it once it has started.
+   * The order's state for `reader`: a queued order's (its check not run yet, or Canceled before its
+   * turn) from the intake, one refused at its turn as its refusal, any other from Temporal. A queued
+   * order is found under its user's key, so an operator (`reader` undefined) finds it once it has started.
    */
   async function read(orderId: string, reader: string | undefined) {
     // Queued: its workflow may exist already (a direct start that came too late), its check not run.
     const queued =
-      reader === undefined ? undefined : await intake.queued(reader, orderId).catch(() => undefined);
-    if (queued) return queuedState(queued);
+      reader === undefined
+        ? undefined
+        : await intake.queuedOrderState(reader, orderId).catch(() => undefined);
+    if (queued) return queued;
     try {
       return await orders.read(orderId, reader);
     } catch (err) {
@@ -61,9 +63,10 @@ export function createOrderResultWaiter(deps: {
   }
 
   /**
-   * A queued order's wait: on its final view (the read model's wake-up) or its refusal, looking every
-   * few seconds whether it left the queue. Answers the final view, its queued state when the wait ran
-   * out, or undefined once it has started (the caller waits on as for any order).
+   * A queued order's wait: on its final view (the read model's wake-up), its refusal or its cancel,
+   * looking every few seconds whether it left the queue. Answers the final view (Canceled at once for a
+   * cancel before its turn), its queued state when the wait ran out, or undefined once it has started
+   * (the caller waits on as for any order).
    */
   async function whileQueued(
     { orderId, reader, signal }: OrderResultWait & { reader: string },
@@ -71,13 +74,14 @@ export function createOrderResultWaiter(deps: {
   ): Promise<OrderView | undefined> {
     for (;;) {
       const [queued, refused] = await Promise.all([
-        intake.queued(reader, orderId),
+        intake.queuedOrderState(reader, orderId),
         intake.refusal(reader, orderId),
       ]);
       if (refused) throw OrderError.of(refused);
       if (!queued) return undefined;
       const left = until - Date.now();
-      if (left <= 0 || signal.aborted || stopping?.aborted) return orderView(queuedState(queued));
+      if (queued.phase === 'canceled' || left <= 0 || signal.aborted || stopping?.aborted)
+        return orderView(queued);
       const slice = new AbortController();
       const timer = setTimeout(() => slice.abort(), Math.min(left, QUEUED_RECHECK_MS));
       const cut = () => slice.abort();

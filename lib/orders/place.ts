@@ -2,6 +2,7 @@
 // then Update-with-Start through the admission, answered by the check if it comes within ORDER_QUEUE_AFTER;
 // otherwise (or behind the user's queued orders) the order is recorded on the burst intake (intake.ts) and
 // answered queued. Throws OrderError for every refusal, and `unavailable` only when nothing could record it.
+// Withdrawing one (cancel) is here too: a queued order is canceled on the intake, any other by its workflow.
 import type { Config } from '../infra/config';
 import type { Redis } from '../infra/redis';
 import { unknownUserRefusal, type OrderState, type TimeInForce } from '../contracts/orders';
@@ -140,12 +141,14 @@ export function createOrderPlacer({
    */
   async function checkedOrQueued(orderId: string, req: OrderRequest, receivedAt: Date): Promise<OrderState> {
     const queued = await intake.queued(req.user, orderId).catch(() => undefined);
-    if (queued) return intake.record(orderId, req, receivedAt);
+    if (queued) return intake.record(orderId, req, receivedAt, false);
     if (!(await intake.hasQueued(req.user).catch(() => false))) {
       const bound = receivedAt.getTime() + cfg.ORDER_QUEUE_AFTER;
-      const direct = admission.run(bound, (msLeft) =>
-        orders.start(orderId, req, Math.max(msLeft, cfg.ORDER_START_TIMEOUT), receivedAt),
-      );
+      let tried = false; // the start reached Temporal: its workflow may exist (a cancel goes to it)
+      const direct = admission.run(bound, (msLeft) => {
+        tried = true;
+        return orders.start(orderId, req, Math.max(msLeft, cfg.ORDER_START_TIMEOUT), receivedAt);
+      });
       direct.catch(() => undefined); // answered below, or its intake start takes over
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((resolve) => {
@@ -160,11 +163,52 @@ export function createOrderPlacer({
       } finally {
         clearTimeout(timer);
       }
+      return intake.record(orderId, req, receivedAt, tried);
     }
-    return intake.record(orderId, req, receivedAt);
+    return intake.record(orderId, req, receivedAt, false);
   }
 
-  return { place, admission };
+  /**
+   * Withdraws the order (the cancel's answer: Canceled, or the final state it reached first). A queued
+   * order of the reader's is canceled on the intake, with no Temporal call; one the intake took
+   * meanwhile is canceled by its workflow once its start has landed (within ORDER_START_TIMEOUT).
+   * An operator (`reader` undefined) reaches an order once it has started.
+   */
+  async function cancel(orderId: string, by: string, reader: string | undefined): Promise<OrderState> {
+    if (reader !== undefined) {
+      let queued: Awaited<ReturnType<OrderIntake['cancelQueued']>>;
+      try {
+        queued = await intake.cancelQueued(reader, orderId, by);
+      } catch (err) {
+        throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
+      }
+      if (queued.outcome === 'canceled') return queued.state;
+      if (queued.outcome === 'started') {
+        const deadline = Date.now() + cfg.ORDER_START_TIMEOUT;
+        for (;;) {
+          try {
+            return await orders.cancel(orderId, by, reader);
+          } catch (err) {
+            const starting = err instanceof OrderError && err.kind === 'not_found';
+            if (!starting || Date.now() > deadline) {
+              if (!starting) throw err;
+              throw new OrderError(
+                'unavailable',
+                'unavailable',
+                `order ${orderId} is being started from the queue; retry the cancel shortly`,
+                undefined,
+                { orderId },
+              );
+            }
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      }
+    }
+    return orders.cancel(orderId, by, reader);
+  }
+
+  return { place, cancel, admission };
 }
 
 export type OrderPlacer = ReturnType<typeof createOrderPlacer>;

@@ -31,6 +31,8 @@ export const limitBookKey = (stockId: string, side: 'buy' | 'sell') => `{stock:$
  * orders queue behind them, so a user's orders are checked in the order they arrived.
  */
 export const queuedOrdersKey = (user: string) => `{user:${user}}:queued-orders`;
+/** A queued order's turn: `started` once the intake took it, `canceled:<by>` if a cancel came first. */
+export const queuedTurnKey = (user: string, orderId: string) => `{user:${user}}:queued-turn:${orderId}`;
 /** String: why a queued order was refused at its turn (the refusal's JSON), kept for a week. */
 export const refusedOrderKey = (user: string, orderId: string) => `{user:${user}}:refused:${orderId}`;
 

@@ -3,6 +3,7 @@
 import type { Config } from '../../lib/infra/config';
 import { createRedis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
+import { queuedOrdersKey } from '../../lib/store/keys';
 import { putAccount, putPrice } from '../../test/support/accounts';
 import { waitFor } from '../wait';
 import { benchKeys, openLoop, say, sleep, stats, type OrderApi, type Stats } from './bench-lib';
@@ -40,9 +41,16 @@ export interface LoadFigures {
   errors: number;
   /** Errors by kind: "503 overloaded" (refused, nothing started), "503 unavailable" (timed out), ... */
   errorKinds: Record<string, number>;
+  /**
+   * Orders taken through their check per second: the 201s over the load's seconds; with a `settle`
+   * step (the drain), every answered order (201 and 202: a queued order is checked at its turn) over
+   * the load's seconds and the drain's.
+   */
   achievedPerSecond: number;
+  /** Seconds the settle step (the drain after the load) took, inside the CPU window; 0 without one. */
+  settleSeconds: number;
   latencyMs: Stats;
-  /** Cores each bench process and service used during the load (cpu.ts). */
+  /** Cores each bench process and service used during the load and its settle step (cpu.ts). */
   cpuCores: Record<string, number>;
 }
 
@@ -51,13 +59,20 @@ export async function load(
   user: string,
   rate: number,
   seconds: number,
+  settle?: () => Promise<void>,
 ): Promise<LoadFigures & { orderIds: string[] }> {
   const {
-    value: { results, elapsedSeconds },
+    value: { results, elapsedSeconds, settleSeconds },
     cores,
-  } = await withCpu(() => openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK)));
+  } = await withCpu(async () => {
+    const offered = await openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK));
+    const settling = Date.now();
+    if (settle) await settle();
+    return { ...offered, settleSeconds: (Date.now() - settling) / 1000 };
+  });
   const ok = results.filter((r) => r.value?.status === 201);
   const queued = results.filter((r) => r.value?.status === 202).length;
+  const checked = settle ? ok.length + queued : ok.length;
   const errorKinds: Record<string, number> = {};
   for (const r of results) {
     if (r.value?.status === 201 || r.value?.status === 202) continue;
@@ -72,7 +87,8 @@ export async function load(
     queued,
     errors: results.length - ok.length - queued,
     errorKinds,
-    achievedPerSecond: Math.round((ok.length / elapsedSeconds) * 10) / 10,
+    achievedPerSecond: Math.round((checked / (elapsedSeconds + settleSeconds)) * 10) / 10,
+    settleSeconds,
     latencyMs: stats(ok.map((r) => r.ms)),
     cpuCores: cores,
     orderIds: ok.map((r) => r.value!.body.orderId!),
@@ -82,26 +98,31 @@ export async function load(
 export const WARMUP_SECONDS = 3;
 
 /**
- * Waits until no buyOrder workflow (or `workflowType`) is running, so one phase's backlog (orders still
- * being verified or settled) never loads the next phase's measurement. Says how long it took; gives up
- * after 3 minutes.
+ * Waits until no bench user has an order on the burst intake and no buyOrder workflow (or
+ * `workflowType`) is running, so one phase's backlog (orders still queued, verified or settled) never
+ * loads the next phase's measurement. Says how long it took; gives up after 3 minutes.
  */
 export async function drain(cfg: Config, workflowType = 'buyOrder'): Promise<void> {
   const temporal = createTemporalClient(cfg);
+  const redis = createRedis(cfg);
   const started = Date.now();
   try {
-    let running = 0;
+    let left = 0;
     while (Date.now() - started < 180_000) {
-      running = (
+      const lens = await Promise.all([...benchKeys.keys()].map((u) => redis.hlen(queuedOrdersKey(u))));
+      const queued = lens.reduce((a, b) => a + b, 0);
+      const running = (
         await temporal.workflow.count(`WorkflowType = "${workflowType}" AND ExecutionStatus = "Running"`)
       ).count;
-      if (running === 0) break;
+      left = queued + running;
+      if (left === 0) break;
       await sleep(500);
     }
-    if (running > 0) say(`drain: ${running} orders still running after 180 s; measuring anyway`);
+    if (left > 0) say(`drain: ${left} orders still queued or running after 180 s; measuring anyway`);
     else if (Date.now() - started > 1_000)
       say(`drain: backlog gone after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
+    redis.disconnect();
     await temporal.connection.close();
   }
 }

@@ -9,7 +9,7 @@ import { createRedis } from '../../../lib/infra/redis';
 import { startApi, type Api } from '../../support/app-harness';
 import { putPrice, SAIPA, userMoney } from '../../support/accounts';
 import { http } from '../../support/http';
-import { httpVerifier, type OrderWorker, startOrderWorker } from '../../support/order-harness';
+import { eventually, httpVerifier, type OrderWorker, startOrderWorker } from '../../support/order-harness';
 import { authOf, newUser, putUser } from '../../support/users';
 import { type ScriptedVerifier, startScriptedVerifier } from '../../support/verifiers';
 import { testConfig, testLog, testStackSpec } from '../../support/test-stack';
@@ -56,9 +56,12 @@ async function postUntilAccepted(body: { user: string; stockid: string; quantity
 }
 
 const resultOf = (user: string, orderId: string, wait = 60) =>
-  http<OrderView & { error?: string }>(`${api.url}/orders/${orderId}/result?wait=${wait}`, {
-    headers: authOf(user),
-  });
+  http<OrderView & { error?: string; waitedMs?: number }>(
+    `${api.url}/orders/${orderId}/result?wait=${wait}`,
+    {
+      headers: authOf(user),
+    },
+  );
 
 test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refused, and checked in arrival order once a worker returns', async () => {
   const user = newUser('ok');
@@ -109,6 +112,45 @@ test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refuse
   const direct = await post(order, 'after-queue');
   expect(direct.status).toBe(201);
   expect(direct.body.status).toBe(ORDER_STATUS_TEXT.denied);
+  await worker.stop();
+  worker = undefined;
+});
+
+test('worker down: an order queued behind another is canceled at once (200 Canceled, nothing reserved) and recorded Canceled at its turn', async () => {
+  await worker?.stop(); // a failed test's
+  worker = undefined;
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  // The first is tried directly (its workflow waits for a worker), the second queues behind it untried.
+  const first = await post({ user, stockid: SAIPA, quantity: 10 }, 'queued-first');
+  const second = await post({ user, stockid: SAIPA, quantity: 10 }, 'queued-second');
+  expect([first.status, second.status]).toEqual([202, 202]);
+  const cancel = () =>
+    http<OrderView & { error?: string }>(`${api.url}/orders/${second.body.orderId}/cancel`, {
+      method: 'POST',
+      headers: authOf(user),
+    });
+  const canceled = await cancel();
+  expect(canceled.status).toBe(200);
+  expect(canceled.body.status).toBe(ORDER_STATUS_TEXT.canceled);
+  expect((await cancel()).body.status).toBe(ORDER_STATUS_TEXT.canceled); // a second cancel: the same
+  const waited = await resultOf(user, second.body.orderId, 30);
+  expect(waited.body.status).toBe(ORDER_STATUS_TEXT.canceled);
+  expect(waited.body.waitedMs).toBeLessThan(5_000); // final at once, not at the end of the wait
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000, reserved: 0 });
+
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  expect((await resultOf(user, first.body.orderId, 75)).body.status).toBe(ORDER_STATUS_TEXT.succeeded);
+  // At its turn the canceled one is started only to be recorded: its state then comes from Temporal.
+  await eventually('the canceled order off the queue', async () =>
+    (await redis.hexists(`{user:${user}}:queued-orders`, second.body.orderId)) === 0 ? true : undefined,
+  );
+  const recorded = await http<OrderView>(`${api.url}/orders/${second.body.orderId}`, {
+    headers: authOf(user),
+  });
+  expect(recorded.body.status).toBe(ORDER_STATUS_TEXT.canceled);
+  expect(recorded.body.reason).toBe(`canceled by ${user} while queued`);
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 });
   await worker.stop();
   worker = undefined;
 });
@@ -198,7 +240,18 @@ test('worker down: a long poll on an order in progress parks (no 503) and answer
   await putUser(redis, user, 1_000_000);
   worker = await startOrderWorker(httpVerifier(verifier.url));
   const placed = await post({ user, stockid: SAIPA, quantity: 10 }, 'long-poll-no-worker');
-  expect(placed.body.status).toBe(ORDER_STATUS_TEXT.inProgress);
+  // Checked at once, or queued first when the fresh worker's first task took longer than ORDER_QUEUE_AFTER.
+  await eventually(
+    'the order in progress',
+    async () => {
+      const now = await http<OrderView>(`${api.url}/orders/${placed.body.orderId}`, {
+        headers: authOf(user),
+      });
+      return now.body.status === ORDER_STATUS_TEXT.inProgress ? true : undefined;
+    },
+    10_000,
+    50,
+  );
   await worker.stop(); // cuts the 1.5 s verification: the order waits for the next worker
   worker = undefined;
   const poll = http<OrderView>(`${api.url}/orders/${placed.body.orderId}/result?wait=50`, {
