@@ -98,7 +98,10 @@ const s = (p50: number, p99: number): Stats => ({ n: 100, p50, p99, p999: p99, m
 describe("issue 24's goals", () => {
   const figures = {
     ceiling: { startsPerSecond: 50, cpuCores: { temporal: 1, 'ceiling-worker': 0.5, 'bench (load)': 0.3 } },
-    ceilingShape: { startsPerSecond: 21 },
+    ceilingShape: {
+      startsPerSecond: 21,
+      cpuCores: { temporal: 1.05, 'ceiling-worker': 0.42, 'bench (load)': 0.2 },
+    },
     accept: [{ rate: 50, temporal: { achievedPerSecond: 17, cpuCores: { temporal: 1.2, api: 0.5 } } }],
     opening: {
       offered: 2000,
@@ -121,7 +124,19 @@ describe("issue 24's goals", () => {
     );
 
   test('each against its threshold', () => {
-    expect(cpuRatio(figures)).toEqual({ orderMs: 100, startMs: 30, ratio: 3.33 });
+    // Load generator excluded: 1.7 cores ÷ 17 orders/s, 1.5 ÷ 50 starts/s, the own shape's 1.47 ÷ 21.
+    expect(cpuRatio(figures)).toEqual({
+      orderMs: 100,
+      startMs: 30,
+      ratio: 3.33,
+      shapeMs: 70,
+      shapeRatio: 2.33,
+    });
+    expect(cpuRatio({ ...figures, ceilingShape: { startsPerSecond: 21 } })).toEqual({
+      orderMs: 100,
+      startMs: 30,
+      ratio: 3.33,
+    });
     expect(verdicts(figures)).toEqual({
       'opening: refused for load (503 overloaded) = 0': 'met',
       'opening: acknowledged orders never final (lost) = 0': 'met',
