@@ -26,14 +26,14 @@ interface Proc {
 
 function startProcess(kind: AppProcess, env: Record<string, string>): Proc {
   const [cmd, ...args] = commandOf(kind);
-  const child = spawn(cmd!, args, {
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, ...testEnv(), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, output, exited };
 }
