@@ -27,10 +27,10 @@ export function createSimulatedVerifier(
     verify(_req, signal) {
       const delayMs = minMs + Math.floor(random() * (maxMs - minMs + 1));
       return new Promise<boolean>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
+        if (signal.aborted) return reject(signal.reason as Error); // abort()'s reason: an AbortError
         const onAbort = () => {
           clearTimeout(timer);
-          reject(signal.reason);
+          reject(signal.reason as Error);
         };
         const timer = setTimeout(() => {
           signal.removeEventListener('abort', onAbort);

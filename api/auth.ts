@@ -35,7 +35,7 @@ export function authenticate(
     if (!header) throw unauthorized('an API key is required: Authorization: Bearer <key>', 'missing');
     const m = /^Bearer +(\S+) *$/i.exec(header);
     if (!m) throw unauthorized('the Authorization header must be "Bearer <key>"');
-    const key = m[1]!;
+    const key = m[1];
     let principal: Principal | undefined;
     let rate: Awaited<ReturnType<typeof takeRateToken>> | undefined;
     try {

@@ -13,9 +13,9 @@ function problem(
   fallbackField: string,
   allowed?: string[],
 ): { field: string; message: string } {
-  const issue = error.issues[0]!;
+  const issue = error.issues[0];
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
+    const key = issue.keys[0];
     const known = allowed ? `; allowed: ${allowed.join(', ')}` : '';
     return { field: key, message: `unknown field "${key}"${known}` };
   }

@@ -15,13 +15,13 @@ export async function waitFor<T>(
   everyMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const v = await probe();
       if (v !== undefined && v !== false) return v;
     } catch (err) {
-      last = err;
+      last = err instanceof Error ? err : new Error(String(err));
     }
     if (Date.now() > deadline) {
       throw new Error(

@@ -54,7 +54,7 @@ export async function priceBackfill(input: PriceBackfillInput): Promise<PriceBac
   const lane = async () => {
     // After a block has failed for good, no new block starts; those in flight finish.
     while (next < blocks.length && failed.length === 0) {
-      const block = blocks[next++]!;
+      const block = blocks[next++];
       try {
         const done = await fetchAndPublishRange(block);
         totals.minutes += done.minutes;

@@ -163,10 +163,10 @@ export function exactInteger(raw: string): string | undefined {
   if (!Number.isSafeInteger(e) || Math.abs(e) > 400) {
     // 1e-9999 is no integer; 1e9999 is far beyond any field's maximum: say "not an integer" either way
     // unless it is zero.
-    return /^0*$/.test(int! + frac) ? '0' : undefined;
+    return /^0*$/.test(int + frac) ? '0' : undefined;
   }
-  let digits = int! + frac;
-  let point = int!.length + e; // digits before the decimal point
+  let digits = int + frac;
+  let point = int.length + e; // digits before the decimal point
   if (point < 0) {
     digits = '0'.repeat(-point) + digits;
     point = 0;

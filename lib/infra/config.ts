@@ -49,7 +49,7 @@ export interface RedisNode {
 export function redisUrlNodes(url: string): RedisNode[] {
   const m = /^(rediss?:\/\/)(?:([^@/]*)@)?([^/?#]+)(.*)$/.exec(url);
   if (!m) throw new Error(`not a redis:// URL: ${url}`);
-  return m[3]!.split(',').map((hostPort) => {
+  return m[3].split(',').map((hostPort) => {
     const u = new URL(`${m[1]}${hostPort}`);
     if (!u.hostname || (u.port === '' && hostPort.includes(':'))) throw new Error(`bad node ${hostPort}`);
     return { host: u.hostname, port: Number(u.port || 6379) };

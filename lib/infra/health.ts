@@ -44,7 +44,7 @@ export function createReadinessCheck(
       const [temporal, kafkaCheck, redisCheck] = await Promise.all([
         timed(timeoutMs, 'Temporal', async () => {
           const res = await probe.withDeadline(Date.now() + timeoutMs, () => probe.healthService.check({}));
-          if (res.status !== 1) throw new Error(`Temporal health status ${res.status}`); // 1 = SERVING
+          if (Number(res.status) !== 1) throw new Error(`Temporal health status ${res.status}`); // 1 = SERVING
         }),
         timed(timeoutMs, 'Kafka', async () => {
           const admin = kafka.admin({ retry: { retries: 0 } });

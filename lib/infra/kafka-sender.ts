@@ -91,7 +91,7 @@ export function createKafkaSender(
       let bytes = 0;
       const fits = (p: Pending) =>
         count + p.messages.length <= maxPerRequest && bytes + p.bytes <= maxBytesPerRequest;
-      while (queue.length > 0 && (batch.length === 0 || fits(queue[0]!))) {
+      while (queue.length > 0 && (batch.length === 0 || fits(queue[0]))) {
         const next = queue.shift()!;
         batch.push(next);
         count += next.messages.length;
@@ -195,6 +195,6 @@ export async function connectKafkaSender(kafka: Kafka): Promise<KafkaSender> {
   return createKafkaSender(async () => {
     if (handedOut) return open();
     handedOut = true;
-    return first!;
+    return first;
   });
 }

@@ -21,6 +21,8 @@ export function serialiseError(err: Error, depth = 0): Record<string, unknown> {
   if (typeof code === 'string' || typeof code === 'number') out.code = code;
   const cause: unknown = err.cause;
   if (cause !== undefined && depth < 5) {
+    // A cause that is not an Error is logged as its text; its fields are not walked (they may cycle).
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     out.cause = cause instanceof Error ? serialiseError(cause, depth + 1) : String(cause);
   }
   return out;

@@ -39,7 +39,7 @@ export function createLimitWaker(deps: {
       // One signal per order per call: the oldest fresh tick that crosses it (the workflow takes the first).
       const jobs = new Map<string, PriceCrossing>();
       fresh.forEach((t, i) => {
-        const { buy, sell } = crossed[i]!;
+        const { buy, sell } = crossed[i];
         for (const orderId of [...buy, ...sell]) {
           if (!jobs.has(orderId)) jobs.set(orderId, { price: t.price, minute: t.minute });
         }
@@ -63,7 +63,7 @@ export function createLimitWaker(deps: {
       await Promise.all(Array.from({ length: Math.min(SIGNALS_IN_FLIGHT, queue.length) }, signalOne));
       if (failures.length > 0) {
         throw new Error(
-          `${failures.length} of ${jobs.size} limit orders not signalled (${failures[0]!.message}); the ticks are redelivered`,
+          `${failures.length} of ${jobs.size} limit orders not signalled (${failures[0].message}); the ticks are redelivered`,
         );
       }
       log.info('limit orders woken', {

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 export function orderIdForIdempotencyKey(user: string, key: string): string {
   const h = createHash('sha256').update(`bourse-buy-order\0${user}\0${key}`).digest('hex');
   // Shaped as a UUID (version 8, "custom"), so every order id looks alike.
-  const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+  const variant = ((parseInt(h[16], 16) & 3) | 8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

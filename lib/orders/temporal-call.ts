@@ -30,16 +30,17 @@ export function rpcCode(err: unknown): number | undefined {
   const code = causes(err)
     .map((e) => (e as { code?: unknown }).code)
     .find((c) => typeof c === 'number');
-  return code as number | undefined;
+  return code;
 }
 
 export function isPermanentRpcError(err: unknown): boolean {
   const code = rpcCode(err);
   // The reason may sit on any link (a multi-operation failure's detail names the operation's own), so
   // all of their texts are read.
-  const said = causes(err).map(
-    (e) => `${(e as Error).message} ${String((e as { details?: unknown }).details ?? '')}`,
-  );
+  const said = causes(err).map((e) => {
+    const details = (e as { details?: unknown }).details; // a gRPC ServiceError's text
+    return `${(e as Error).message} ${typeof details === 'string' ? details : ''}`;
+  });
   if (code === FAILED_PRECONDITION && said.some((m) => PASSING_PRECONDITION.test(m))) return false;
   return code !== undefined && PERMANENT_GRPC_CODES.has(code);
 }

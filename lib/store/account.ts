@@ -111,11 +111,11 @@ export async function readAccount(redis: Redis, user: string): Promise<Account |
     .exec();
   if (!results) throw new Error('Redis transaction was discarded');
   for (const [err] of results) if (err) throw err;
-  const [credit, reserved] = results[0]![1] as [string | null, string | null];
+  const [credit, reserved] = results[0][1] as [string | null, string | null];
   if (credit === null) return undefined;
-  const held = numbers(results[1]![1] as Record<string, string>);
-  const sharesReserved = numbers(results[2]![1] as Record<string, string>);
-  const costs = numbers(results[3]![1] as Record<string, string>);
+  const held = numbers(results[1][1] as Record<string, string>);
+  const sharesReserved = numbers(results[2][1] as Record<string, string>);
+  const costs = numbers(results[3][1] as Record<string, string>);
   const stockIds = [...held.entries()]
     .filter(([, q]) => q > 0)
     .map(([id]) => id)

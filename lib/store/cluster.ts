@@ -59,7 +59,7 @@ export async function pipelineBySlot(
       Array.from({ length: count }, (_, i) => i),
     );
   }
-  const out: PipelineResult[] = new Array(count);
+  const out = new Array<PipelineResult>(count);
   await Promise.all(
     [...groups.values()].map(async (members) => {
       const p = redis.pipeline();
@@ -75,14 +75,9 @@ export async function pipelineBySlot(
         throw transient[0]!;
       }
       if (replicas > 0) {
-        assertReplicaAck(
-          tagOf(members[0]!),
-          results[results.length - 1] as PipelineResult,
-          replicas,
-          timeoutMs,
-        );
+        assertReplicaAck(tagOf(members[0]), results[results.length - 1], replicas, timeoutMs);
       }
-      members.forEach((i, j) => (out[i] = (results[j] as PipelineResult | undefined) ?? [null, null]));
+      members.forEach((i, j) => (out[i] = results[j] ?? [null, null]));
     }),
   );
   return out;

@@ -48,7 +48,7 @@ export async function moneyWrite<T>(
     [Error | null, unknown],
   ];
   if (scriptErr) throw scriptErr;
-  assertReplicaAck(keys[0]!, [waitErr, acked], replicas, timeoutMs);
+  assertReplicaAck(keys[0], [waitErr, acked], replicas, timeoutMs);
   return reply as T;
 }
 

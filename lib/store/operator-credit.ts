@@ -81,8 +81,8 @@ export async function adjustCredit(
       return {
         outcome: r[0],
         money: { credit: Number(r[1]), reserved: Number(r[2]) },
-        eventId: r[3]!,
-        at: r[4]!,
+        eventId: r[3],
+        at: r[4],
       };
     case 'below_reserved':
       return { outcome: 'below_reserved', reserved: Number(r[1]), credit: Number(r[2]) };

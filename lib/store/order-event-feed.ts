@@ -27,7 +27,7 @@ export interface OrderEventFeed {
 const toEntries = (raw: [string, string[]][]): FeedEntry[] =>
   raw.map(([position, fields]) => {
     const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1]!;
     return { position, eventId: f.id ?? '', view: f.order ?? '{}' };
   });
 
@@ -49,13 +49,12 @@ export function openOrderEventFeed(redis: Redis, user: string): OrderEventFeed {
         const hit = toEntries(page).find((e) => e.eventId === lastEventId);
         if (hit) return hit.position;
         if (page.length < 500) return undefined;
-        end = `(${page[page.length - 1]![0]}`;
+        end = `(${page[page.length - 1][0]}`;
       }
     },
     async read(position, blockMs, count = 100) {
-      const r = (await conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, position)) as
-        [string, [string, string[]][]][] | null;
-      return r ? toEntries(r[0]![1]) : [];
+      const r = await conn.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, position);
+      return r ? toEntries(r[0][1]) : [];
     },
     close() {
       conn.disconnect();

@@ -68,7 +68,7 @@ export async function readOrderPage(redis: Redis, user: string, q: OrderListQuer
       }
     }
     scanned += taken.length;
-    const last = taken[taken.length - 1]!;
+    const last = taken[taken.length - 1];
     if (members.length <= want) return { orders };
     if (scanned >= MAX_SCANNED) return { orders, next: last };
     start = `(${last}`;

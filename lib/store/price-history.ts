@@ -96,7 +96,7 @@ export async function writeTicks(
   const byStock = new Map<string, string[]>();
   const minuteMs = lastParsed();
   for (let i = 0; i < ticks.length; i++) {
-    const t = ticks[i]!;
+    const t = ticks[i];
     let args = byStock.get(t.stockId);
     if (!args) byStock.set(t.stockId, (args = [String(retentionMs)]));
     args.push(t.minute, String(minuteMs(t.minute)), json?.[i] ?? JSON.stringify(t));
@@ -106,9 +106,9 @@ export async function writeTicks(
   const results = await pipelineBySlot(
     r,
     stocks.length,
-    (i) => priceHistoryKey(stocks[i]!),
+    (i) => priceHistoryKey(stocks[i]),
     (p, i) => {
-      const id = stocks[i]!;
+      const id = stocks[i];
       void (p as unknown as { recordPriceTicks: RecordTicks }).recordPriceTicks(
         priceHistoryKey(id),
         priceIndexKey(id),

@@ -18,8 +18,8 @@ export async function stockNames(redis: Redis, stockIds: readonly string[]): Pro
   const results = await pipelineBySlot(
     redis,
     stockIds.length,
-    (i) => stockInfoKey(stockIds[i]!),
-    (p, i) => void p.hget(stockInfoKey(stockIds[i]!), 'name'),
+    (i) => stockInfoKey(stockIds[i]),
+    (p, i) => void p.hget(stockInfoKey(stockIds[i]), 'name'),
   );
   const out: Record<string, string> = {};
   stockIds.forEach((id, i) => {
@@ -37,8 +37,8 @@ export async function latestTicks(
   const results = await pipelineBySlot(
     redis,
     stockIds.length,
-    (i) => latestPriceKey(stockIds[i]!),
-    (p, i) => void p.get(latestPriceKey(stockIds[i]!)),
+    (i) => latestPriceKey(stockIds[i]),
+    (p, i) => void p.get(latestPriceKey(stockIds[i])),
   );
   return new Map(
     stockIds.map((id, i) => {

@@ -76,7 +76,14 @@ export async function openLoop<T>(
 
 export interface OrderAnswer {
   status: number;
-  body: { orderId?: string; status?: string; final?: boolean; phase?: string; error?: string };
+  body: {
+    orderId?: string;
+    status?: string;
+    final?: boolean;
+    phase?: string;
+    error?: string;
+    updatedAt?: string;
+  };
 }
 
 /**

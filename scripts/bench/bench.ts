@@ -142,7 +142,7 @@ async function orderFigures(
 /** The accept and completion scenarios' orders/s as shares of the mean ceiling (before and after). */
 function ceilingShares(results: Record<string, unknown>) {
   const [before, after] = [results.ceiling, results.ceilingAfter] as CeilingFigures[];
-  const perSecond = Math.round(((before!.startsPerSecond + after!.startsPerSecond) / 2) * 100) / 100;
+  const perSecond = Math.round(((before.startsPerSecond + after.startsPerSecond) / 2) * 100) / 100;
   const accept = (results.accept ?? []) as { rate: number; temporal: LoadFigures }[];
   const complete = results.complete as { completedPerSecond: number } | undefined;
   return {

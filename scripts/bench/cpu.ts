@@ -47,7 +47,7 @@ export function parseStat(line: string): ProcessSample {
   if (!Number.isInteger(pid) || ticks.some((t) => !Number.isFinite(t))) {
     throw new Error(`not a /proc/<pid>/stat line: ${line.slice(0, 80)}`);
   }
-  return { pid, ppid: ppid!, ticks: ticks.reduce((a, b) => a + b, 0) };
+  return { pid, ppid: ppid, ticks: ticks.reduce((a, b) => a + b, 0) };
 }
 
 /** The machine's own: /proc and process.hrtime. */

@@ -37,7 +37,7 @@ export function spreadLimits(n: number, low: number, high: number): number[] {
 /** The tick price that crosses half of `limits` (buys: limit ≥ price), and how many it crosses. */
 export function halfCrossing(limits: readonly number[]): { price: number; crossed: number } {
   const sorted = [...limits].sort((a, b) => a - b);
-  const price = sorted[Math.floor(sorted.length / 2)]!;
+  const price = sorted[Math.floor(sorted.length / 2)];
   return { price, crossed: sorted.filter((l) => l >= price).length };
 }
 
@@ -68,7 +68,7 @@ async function eachAtOnce<T, R>(items: readonly T[], job: (item: T) => Promise<R
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await job(items[i]!);
+      for (let i = next++; i < items.length; i = next++) out[i] = await job(items[i]);
     }),
   );
   return out;
@@ -79,11 +79,11 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
   const user = await newUser(cfg, 'limits');
   await untilAccepting(orderApi(API_URL), user);
   const [stock] = stockIds(1, '83');
-  const market = simulatedTick(stock!, new Date()).price;
-  await redis.sadd(WATCHLIST_KEY, stock!);
-  await putPrice(redis, stock!, market);
+  const market = simulatedTick(stock, new Date()).price;
+  await redis.sadd(WATCHLIST_KEY, stock);
+  await putPrice(redis, stock, market);
   const limits = spreadLimits(opts.orders, Math.ceil(market * 0.96), Math.floor(market * 0.985));
-  const book = limitBookKey(stock!, 'buy');
+  const book = limitBookKey(stock, 'buy');
   try {
     const memoryBefore = await usedMemory(redis);
     const placedAt = Date.now();
@@ -111,11 +111,11 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
     const memoryAfter = await usedMemory(redis);
 
     const { price, crossed } = halfCrossing(limits);
-    const crossedIds = orderIds.filter((_, i) => limits[i]! >= price);
+    const crossedIds = orderIds.filter((_, i) => limits[i] >= price);
     const sender = await connectKafkaSender(createKafka(cfg));
     const { value: seconds, cores } = await withCpu(async () => {
       const sent = performance.now();
-      await createPricePublisher(sender, TOPICS.prices).publish([flatTick(stock!, price)]);
+      await createPricePublisher(sender, TOPICS.prices).publish([flatTick(stock, price)]);
       // The fill step marks the order's hash `filled` as it makes the order In Progress.
       await waitFor(
         `the ${crossed} crossed orders to be filled`,
@@ -127,7 +127,7 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
     });
     await sender.close();
     // Then, through the API: every crossed order past Open, every other one still Open and listed.
-    const uncrossedIds = orderIds.filter((_, i) => limits[i]! < price);
+    const uncrossedIds = orderIds.filter((_, i) => limits[i] < price);
     const crossedStatus = await eachAtOnce(crossedIds, (id) => statusOf(user, id));
     const uncrossedStatus = await eachAtOnce(uncrossedIds, (id) => statusOf(user, id));
     const pastOpen = [ORDER_STATUS_TEXT.inProgress, ORDER_STATUS_TEXT.succeeded, ORDER_STATUS_TEXT.failed];
@@ -160,7 +160,7 @@ export async function benchLimitOrders(cfg: Config, opts: { orders: number }) {
     );
     return figures;
   } finally {
-    await redis.srem(WATCHLIST_KEY, stock!);
+    await redis.srem(WATCHLIST_KEY, stock);
     redis.disconnect();
   }
 }

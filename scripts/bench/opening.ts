@@ -106,7 +106,7 @@ export async function opening(cfg: Config, opts: BenchOptions): Promise<OpeningF
 
   let next = 0;
   const fire = async (): Promise<{ user: string; answer: OrderAnswer }> => {
-    const user = names[next++ % users]!;
+    const user = names[next++ % users];
     return { user, answer: await api.placeOrder(user, BENCH_STOCK) };
   };
   const started = performance.timeOrigin + performance.now();
@@ -148,7 +148,7 @@ export async function opening(cfg: Config, opts: BenchOptions): Promise<OpeningF
         while (Date.now() < deadline) {
           const wait = Math.max(1, Math.min(20, Math.floor((deadline - Date.now()) / 1000)));
           const view = await api.result(o.user, o.orderId, wait).catch(() => undefined);
-          const body = view?.body as (OrderAnswer['body'] & { updatedAt?: string }) | undefined;
+          const body = view?.body;
           if (view?.status === 200 && body?.final && body.phase && isFinal(body.phase as OrderPhase)) {
             o.finalPhase = body.phase as OrderPhase;
             // A 201 that was not yet final still had its check done before its answer.

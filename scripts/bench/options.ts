@@ -128,5 +128,5 @@ export const BENCH_ENV: Record<string, string> = {
 };
 export const BASELINE_PORT = 23001 + BENCH_PORT_OFFSET;
 export const BENCH_STOCK = '44891482026867833';
-export const STACK_DIR = join(ROOT, BENCH_ENV.STACK_DIR!);
+export const STACK_DIR = join(ROOT, BENCH_ENV.STACK_DIR);
 export const PROFILE_DIR = join(STACK_DIR, 'profiles');

@@ -45,8 +45,8 @@ export async function acceptance(cfg: Config, opts: BenchOptions) {
         `accept ${name} @ ${rate}/s: ${fmt(f.latencyMs)}, ${f.achievedPerSecond}/s, errors ${f.errors}${kinds ? ` (${kinds})` : ''}; cores: ${coresText(f.cpuCores)}`,
       );
     }
-    const t = figures.temporal!;
-    const b = figures.baseline!;
+    const t = figures.temporal;
+    const b = figures.baseline;
     rows.push({
       rate,
       temporal: t,
@@ -95,7 +95,7 @@ export async function completion(cfg: Config, opts: BenchOptions) {
   const query = `WorkflowType = "buyOrder" AND OrderUser = "${user}" AND ExecutionStatus = "Completed"`;
   const accepted201 = new Set(orderIds.map(buyOrderWorkflowId));
   const deadline = Date.now() + 60_000;
-  let closed: { id: string; start: number; close: number }[] = [];
+  let closed: { id: string; start: number; close: number }[];
   for (;;) {
     closed = [];
     for await (const wf of temporal.workflow.list({ query })) {

@@ -56,7 +56,7 @@ export interface ImportFigures {
 export function sizeBytes(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB)$/i.exec(text.trim());
   if (!m) throw new Error(`--import-sizes: "${text}" is not a size such as 100MB or 1GB`);
-  return Math.round(Number(m[1]) * { kb: 1e3, mb: 1e6, gb: 1e9 }[m[2]!.toLowerCase() as 'kb' | 'mb' | 'gb']);
+  return Math.round(Number(m[1]) * { kb: 1e3, mb: 1e6, gb: 1e9 }[m[2].toLowerCase() as 'kb' | 'mb' | 'gb']);
 }
 
 /** Writes a bourse CSV of about `bytes`: whole minutes of `stocks` rows each, minute after minute. */

@@ -183,8 +183,8 @@ async function storeOnly(
   for (let m = 0; m < minutes; m++) {
     stocks.forEach((id, i) => {
       const t = simulatedTick(id, new Date(t0 + m * MINUTE));
-      groups[i % 6]!.ticks.push(t);
-      groups[i % 6]!.json.push(JSON.stringify(t));
+      groups[i % 6].ticks.push(t);
+      groups[i % 6].json.push(JSON.stringify(t));
     });
   }
   const chunk = 2_000;

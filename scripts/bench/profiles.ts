@@ -13,7 +13,7 @@ interface CpuProfile {
 /** The hottest functions (self time) of each process's CPU profile. */
 export function summariseProfiles(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  let dirs: string[] = [];
+  let dirs: string[];
   try {
     dirs = readdirSync(PROFILE_DIR);
   } catch {

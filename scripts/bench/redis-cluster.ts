@@ -76,7 +76,7 @@ async function reservePhase(redis: Redis, callers: number, ms: number) {
 async function failoverRound(spec: RedisClusterSpec, redis: Redis, downMs: number) {
   const user = `bench-${randomUUID()}`;
   await setCredit(redis, user, 10 ** 12);
-  const slot = (await redis.cluster('KEYSLOT', userKey(user))) as number;
+  const slot = await redis.cluster('KEYSLOT', userKey(user));
   const master = (await redisSlotMaster(spec, slot))!;
   let acked = 0;
   let refused = 0;
@@ -153,14 +153,14 @@ async function main(opts: {
         ['wait', withWait],
       ] as const) {
         const f = await reservePhase(client, opts.callers, opts.duration);
-        figures[name]!.push(f);
+        figures[name].push(f);
         say(
           `reserve ${name === 'wait' ? 'with WAIT 1   ' : 'without WAIT  '}: ${f.perSecond}/s, ${fmt(f.latency)}`,
         );
       }
     }
     const mean = (xs: { perSecond: number }[]) => xs.reduce((n, x) => n + x.perSecond, 0) / xs.length;
-    say(`reserve: with WAIT ÷ without = ${(mean(figures.wait!) / mean(figures.noWait!)).toFixed(2)} (rate)`);
+    say(`reserve: with WAIT ÷ without = ${(mean(figures.wait) / mean(figures.noWait)).toFixed(2)} (rate)`);
     for (let k = 0; k < opts.kills; k++) {
       const f = await failoverRound(spec, withWait, opts.down);
       say(

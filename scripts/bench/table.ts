@@ -7,7 +7,8 @@ import { errorKindsText } from './order-load';
 import { importRows } from './prices-import';
 import { ingestRows } from './prices-ingest';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON just written, read back for display
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
+   the JSON just written, read back for display */
 export function printTable(r: Record<string, any>): void {
   const rows: [string, string, string][] = [];
   const share = (x?: number) => (x === undefined ? '' : `; ×${x} of the ceiling`);
@@ -138,14 +139,14 @@ export function printTable(r: Record<string, any>): void {
   for (const g of (r.orderGoals ?? []) as Goal[]) rows.push([`goal: ${g.goal}`, g.measured, goalVerdict(g)]);
   rows.push([
     'peak RSS (MiB)',
-    Object.entries(r.peakRssMiB)
+    Object.entries(r.peakRssMiB as Record<string, number>)
       .map(([k, v]) => `${k} ${v}`)
       .join(', '),
     '',
   ]);
-  const w = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const w = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows)
-    process.stdout.write(`${row[0].padEnd(w[0]!)} | ${row[1].padEnd(w[1]!)} | ${row[2]}\n`);
+    process.stdout.write(`${row[0].padEnd(w[0])} | ${row[1].padEnd(w[1])} | ${row[2]}\n`);
   for (const [name, lines] of Object.entries(r.profiles ?? {})) {
     process.stdout.write(`\nprofile ${name} (self time):\n  ${(lines as string[]).join('\n  ')}\n`);
   }

@@ -101,7 +101,7 @@ export async function runKafkaFailover(
         });
       }
       const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-      return topics[0]!.partitions.length === 3 && topics[0]!.partitions.every((p) => p.leader >= 0);
+      return topics[0].partitions.length === 3 && topics[0].partitions.every((p) => p.leader >= 0);
     },
     60_000,
     500,
@@ -166,8 +166,8 @@ export async function runKafkaFailover(
   for (let i = 0; i < kills; i++) {
     await sleep(3_000);
     const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-    const leader = topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader;
-    const victim = brokers.find((b) => b.id === leader) ?? brokers[0]!;
+    const leader = topics[0].partitions.find((p) => p.partitionId === 0)!.leader;
+    const victim = brokers.find((b) => b.id === leader) ?? brokers[0];
     const killedAt = Date.now();
     log(`SIGKILL ${victim.svc} (leader of ${TOPIC}/0)`);
     await stopService(spec, victim.svc, () => undefined, 'SIGKILL');
@@ -175,14 +175,14 @@ export async function runKafkaFailover(
     // Down until the cluster has served without it — a message written after the kill and read back
     // (its partitions' new leaders elected, the group's coordinator moved; at most 60 s) — and 3 s more;
     // then back, and caught up. A fixed pause (8 s) was shorter than the election on a loaded host.
-    const servedWithout = () => acked.some((n, j) => ackedAt[j]! > deadAt && delivered.has(n));
+    const servedWithout = () => acked.some((n, j) => ackedAt[j] > deadAt && delivered.has(n));
     for (const until = deadAt + 60_000; Date.now() < until && !servedWithout();) await sleep(100);
     await sleep(3_000);
     const restartAt = Date.now();
     await startService(spec, victim.svc, (m) => log(`[stack] ${m}`));
     const backAt = Date.now();
     // Written after the broker was gone, and read back before it returned: the cluster served both.
-    const down = acked.filter((_, j) => ackedAt[j]! > deadAt && ackedAt[j]! < restartAt);
+    const down = acked.filter((_, j) => ackedAt[j] > deadAt && ackedAt[j] < restartAt);
     figures.push({
       broker: victim.svc,
       producerStallMs: longestGap(ackedAt, killedAt, backAt),
@@ -191,13 +191,13 @@ export async function runKafkaFailover(
       deliveredWhileDown: down.filter((n) => (delivered.get(n) ?? Infinity) < restartAt).length,
     });
     log(
-      `  producer stood still ${figures[i]!.producerStallMs} ms, consumer ${figures[i]!.consumerStallMs} ms ` +
+      `  producer stood still ${figures[i].producerStallMs} ms, consumer ${figures[i].consumerStallMs} ms ` +
         `(kill to caught-up: ${backAt - killedAt} ms)`,
     );
   }
   producing = false;
   await producer;
-  const last = acked[acked.length - 1]!;
+  const last = acked[acked.length - 1];
   await waitFor(
     'every acknowledged message delivered',
     async () => acked.every((n) => delivered.has(n)),

@@ -220,7 +220,7 @@ export async function checkLedger(
             stockId: SAIPA,
             side: o.side,
             quantity: o.quantity,
-            ...results[j]!,
+            ...results[j],
             view: v && { phase: v.phase, price: v.price, amount: v.amount },
             money: h.state
               ? {

@@ -22,7 +22,7 @@ export async function listAllOrders(base: string, apiKey: string): Promise<Order
   let cursor: string | undefined;
   for (let pages = 0; pages < 10_000; pages++) {
     const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-    const res = await http<OrderPage>(`${base}/orders?${q}`, {
+    const res = await http<OrderPage>(`${base}/orders?${q.toString()}`, {
       headers: bearer(apiKey),
       signal: AbortSignal.timeout(15_000),
     });
@@ -74,7 +74,7 @@ export async function checkOrderListing(
       // An order with no final status is the "finals" invariant's violation; here it must list as such.
       want.set(o.orderId, o.finalStatus ?? '(no final status)');
     }
-    let last: string[] = [];
+    let last: string[];
     for (;;) {
       try {
         last = listingViolations(user, want, await listAllOrders(base, apiKey));

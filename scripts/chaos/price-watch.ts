@@ -73,7 +73,7 @@ export function watchPrices(redis: Redis, stocks: readonly string[], from: numbe
         longestMs: worst?.[1] ?? 0,
         worstMinute: worst ? iso(worst[0]) : undefined,
         missing,
-        medianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0,
+        medianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0,
       };
     },
   };

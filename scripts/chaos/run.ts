@@ -138,7 +138,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
   const load = (async () => {
     let n = 0;
     while (Date.now() < loadEndsAt) {
-      const user = users[Math.floor(rng() * users.length)]!;
+      const user = users[Math.floor(rng() * users.length)];
       const o = await drawOrder(rng, user, `chaos-${opts.seed}-${n++}`, () =>
         readLatestTick(redis, SAIPA).then((t) => t?.price),
       );
@@ -185,7 +185,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
         }
       }
       kills[t.kind]++;
-      killsByTarget[t.name]!++;
+      killsByTarget[t.name]++;
       log(`t+${((Date.now() - startedAt) / 1000).toFixed(1)} s ${t.name} back`);
     } finally {
       down.delete(t.name);
@@ -209,11 +209,11 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
       const order = [...kinds];
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rng() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
+        [order[i], order[j]] = [order[j], order[i]];
       }
       for (const kind of order) {
         const mine = targets.filter((t) => t.kind === kind);
-        await cycle(mine[Math.floor(rng() * mine.length)]!);
+        await cycle(mine[Math.floor(rng() * mine.length)]);
         await sleep(1_000 + rng() * 2_000);
       }
       // At least one minute of the price schedule inside the load, so the price invariant checks one.
@@ -228,7 +228,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
         await sleep(250);
         continue;
       }
-      const t = free[Math.floor(rng() * free.length)]!;
+      const t = free[Math.floor(rng() * free.length)];
       if (opts.ha) {
         // Kills of different kinds overlap; the next one comes 2-6 s after this one began (about 140
         // in 10 minutes, and a restarted copy has a few seconds to catch up before its twin may go).
@@ -264,9 +264,9 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     ...(await checkOrderInvariants(cfg, redis, orders, users)),
     await checkPrices(redis, cfg.STOCKS, minutes),
     // The order-events consumer was killed too: a minute at most to catch up with the last events.
-    await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
+    await checkOrderListing(apiBases[0], keys, orders, Date.now() + 60_000),
     // After the listing agrees, so the read model it reads has caught up.
-    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening, [PRICE])),
+    ...(await checkLedger(cfg, redis, apiBases[0], keys, orders, opening, [PRICE])),
     checkServerErrors(lb.answers, lb.serverErrors),
   ].map(requireChecked);
 

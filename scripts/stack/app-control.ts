@@ -15,7 +15,7 @@ export interface SpawnAppOptions {
 /** Runs one app process from the project root, as npm start and docker-compose.yml run it. */
 export function spawnApp(name: AppProcess, opts: SpawnAppOptions = {}): ChildProcess {
   const [cmd, ...args] = commandOf(name);
-  return spawn(cmd!, [...(opts.nodeFlags ?? []), ...args], {
+  return spawn(cmd, [...(opts.nodeFlags ?? []), ...args], {
     cwd: ROOT,
     env: opts.env ?? process.env,
     stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],

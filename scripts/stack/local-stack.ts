@@ -239,8 +239,10 @@ export async function stopStack(spec: StackSpec, log: Log): Promise<void> {
 
 export function stackStatus(spec: StackSpec): Record<string, number | undefined> {
   return Object.fromEntries([
-    ...stackServices(spec).map((svc) => [svc, readPid(spec, svc)]),
-    ...(spec.redisCluster?.ports.map((port) => [`redis-${port}`, readNodePid(spec.redisCluster!, port)]) ??
-      []),
+    ...stackServices(spec).map((svc): [string, number | undefined] => [svc, readPid(spec, svc)]),
+    ...(spec.redisCluster?.ports.map((port): [string, number | undefined] => [
+      `redis-${port}`,
+      readNodePid(spec.redisCluster!, port),
+    ]) ?? []),
   ]);
 }

@@ -56,10 +56,10 @@ export async function clusterNodes(port: number): Promise<NodeLine[] | undefined
         .filter((r) => !r.startsWith('['))
         .map((r): [number, number] => {
           const [a, b] = r.split('-').map(Number);
-          return [a!, b ?? a!];
+          return [a, b ?? a];
         });
       return {
-        id: id!,
+        id: id,
         port: Number(/:(\d+)@/.exec(addr ?? '')?.[1]),
         flags: (flags ?? '').split(','),
         masterId: master === '-' ? undefined : master,

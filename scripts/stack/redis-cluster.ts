@@ -178,7 +178,7 @@ export async function startRedisCluster(spec: RedisClusterSpec, log: (m: string)
       60_000,
     );
   } else {
-    const member = spec.ports[joined.indexOf(true)]!;
+    const member = spec.ports[joined.indexOf(true)];
     for (const [i, port] of spec.ports.entries()) {
       if (joined[i]) continue;
       // Its data folder was wiped: it joins as a replica of the master with the fewest replicas.

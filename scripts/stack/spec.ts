@@ -36,7 +36,7 @@ export interface StackSpec {
 /** The Kafka brokers of a stack, by service name, in node-id order (node 1 is `kafka`). */
 export function kafkaNodes(spec: StackSpec): { svc: ServiceName; id: number; port: number }[] {
   const names: ServiceName[] = ['kafka', 'kafka-2', 'kafka-3'];
-  return spec.kafkaPorts.map((port, i) => ({ svc: names[i]!, id: i + 1, port }));
+  return spec.kafkaPorts.map((port, i) => ({ svc: names[i], id: i + 1, port }));
 }
 
 /** The services of this stack's layout (a Redis Cluster is started on its own, redis-cluster.ts). */
@@ -88,7 +88,7 @@ function kafkaPortsOf(brokers: readonly string[]): number[] {
  * Every port stays within +0..+20 of its base, so stacks whose offsets are 100 apart never collide.
  */
 export function haEnv(cfg: StackConfig): Record<string, string> {
-  const [host, port] = cfg.KAFKA_BROKERS[0]!.split(':');
+  const [host, port] = cfg.KAFKA_BROKERS[0].split(':');
   const base = Number(port);
   return {
     KAFKA_BROKERS: [0, 2, 4].map((d) => `${host}:${base + d}`).join(','),

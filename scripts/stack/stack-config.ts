@@ -45,8 +45,8 @@ export function loadStackConfig(env: Record<string, string | undefined> = proces
     ...cfg,
     ...parseSettings(stackVariables, env),
     temporalPort: Number(cfg.TEMPORAL_ADDRESS.split(':')[1]),
-    kafkaPort: Number(cfg.KAFKA_BROKERS[0]!.split(':')[1]),
-    redisPort: redisUrlNodes(cfg.REDIS_URL)[0]!.port,
+    kafkaPort: Number(cfg.KAFKA_BROKERS[0].split(':')[1]),
+    redisPort: redisUrlNodes(cfg.REDIS_URL)[0].port,
   });
 }
 

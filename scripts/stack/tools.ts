@@ -35,7 +35,7 @@ function need(what: string, ok: boolean, install: string): void {
 
 export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  return { ok: r.status === 0, out: `${r.stdout?.toString() ?? ''}${r.stderr?.toString() ?? ''}` };
 }
 
 const has = (cmd: string) => run('sh', ['-c', `command -v ${cmd}`]).ok;

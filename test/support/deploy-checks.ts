@@ -36,7 +36,7 @@ export function dockerfileStages(text: string): Map<string, string[]> {
     .filter((l) => l && !l.startsWith('#'));
   for (const line of lines) {
     const from = /^FROM\s+\S+\s+AS\s+(\S+)$/i.exec(line);
-    if (from) stages.set(from[1]!, (current = []));
+    if (from) stages.set(from[1], (current = []));
     current?.push(line);
   }
   return stages;
@@ -56,7 +56,7 @@ export function stageSettings(instructions: string[]): {
   for (const e of of('ENV'))
     for (const pair of e.split(/\s+/)) {
       const [k, ...v] = pair.split('=');
-      env[k!] = v.join('=');
+      env[k] = v.join('=');
     }
   const cmd = of('CMD').at(-1);
   return {
@@ -100,5 +100,5 @@ export function dashboardJobQuery(dashboard: Dashboard): string {
   const q = v && (typeof v.query === 'string' ? v.query : v.query.query);
   const m = q && /^query_result\((.*)\)$/s.exec(q);
   if (!m) throw new Error(`the dashboard's job variable is not a query_result(…): ${JSON.stringify(q)}`);
-  return m[1]!;
+  return m[1];
 }

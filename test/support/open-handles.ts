@@ -19,7 +19,8 @@ export function describeOpenHandles(): string[] {
         const fd = (o._handle as { fd?: number } | undefined)?.fd;
         // Jest's own stdio is always there.
         if (fd !== undefined && fd <= 2) return '';
-        return `${kind} ${String(o.remoteAddress ?? 'local')}:${String(o.remotePort ?? o.localPort ?? '')}`;
+        const s = h as { remoteAddress?: string; remotePort?: number; localPort?: number };
+        return `${kind} ${s.remoteAddress ?? 'local'}:${s.remotePort ?? s.localPort ?? ''}`;
       }
       if (kind === 'Server')
         return `Server ${JSON.stringify((o as { address?: () => unknown }).address?.())}`;

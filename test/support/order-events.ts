@@ -12,12 +12,12 @@ const PHASES: OrderPhase[] = ['succeeded', 'failed', 'denied', 'inProgress'];
  */
 export function syntheticOrderEvent(user: string, i: number): OrderEvent {
   const orderId = randomUUID();
-  const phase = PHASES[i % PHASES.length]!;
+  const phase = PHASES[i % PHASES.length];
   const at = new Date(Date.UTC(2026, 0, 1) + i * 1_000).toISOString();
   const after = {
     orderId,
     user,
-    stockId: SYNTHETIC_STOCKS[i % SYNTHETIC_STOCKS.length]!,
+    stockId: SYNTHETIC_STOCKS[i % SYNTHETIC_STOCKS.length],
     quantity: 1,
     phase,
     status: ORDER_STATUS_TEXT[phase],

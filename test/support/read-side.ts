@@ -143,7 +143,9 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
         const timer = setTimeout(() => {
           waiters.delete(check);
           reject(
-            new Error(`no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event)}`),
+            new Error(
+              `no matching SSE event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(',')}`,
+            ),
           );
         }, timeoutMs);
         waiters.add(check);

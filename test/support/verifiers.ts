@@ -73,7 +73,7 @@ export async function startScriptedVerifier(): Promise<ScriptedVerifier> {
     } else if (user.startsWith('no-')) answerAfter(res, false);
     else if (user.startsWith('slow-')) answerAfter(res, true, SLOW_MS);
     else if (user.startsWith('race-'))
-      answerAfter(res, true, createHash('sha256').update(orderId).digest()[0]! % 80);
+      answerAfter(res, true, createHash('sha256').update(orderId).digest()[0] % 80);
     else answerAfter(res, true);
   });
   return { ...server, aborted, requests, stalled };
@@ -86,6 +86,6 @@ export async function startScriptedVerifier(): Promise<ScriptedVerifier> {
 export function startHashedVerifier(): Promise<VerifierServer> {
   return startVerifierServer(({ orderId }, res) => {
     const h = createHash('sha256').update(orderId).digest();
-    answerAfter(res, h[0]! % 4 !== 0, 100 + (h[1]! * 1_400) / 255);
+    answerAfter(res, h[0] % 4 !== 0, 100 + (h[1] * 1_400) / 255);
   });
 }

@@ -54,15 +54,15 @@ function run(): { books: Books[]; orders: OrderRecord[] } {
 // b3 succeeded too: the books above count it.
 function consistent() {
   const r = run();
-  r.books[0]!.credit -= 3 * P;
-  r.books[0]!.held[S]! += 3;
+  r.books[0].credit -= 3 * P;
+  r.books[0].held[S] += 3;
   return r;
 }
 
 /** The invariants in ledgerInvariants' order, by what each is about. */
 const judge = (r: { books: Books[]; orders: OrderRecord[] }) => {
   const [agree, bounds, shares, credit, canceled] = ledgerInvariants(r.books, r.orders);
-  return { agree: agree!, bounds: bounds!, shares: shares!, credit: credit!, canceled: canceled! };
+  return { agree: agree, bounds: bounds, shares: shares, credit: credit, canceled: canceled };
 };
 
 test('consistent books: every invariant checked something and holds', () => {
@@ -79,8 +79,8 @@ test('consistent books: every invariant checked something and holds', () => {
 
 test('a sell that settled twice (shares gone twice, credit twice) is caught', () => {
   const r = consistent();
-  r.books[0]!.held[S]! -= 30;
-  r.books[0]!.credit += 30 * P;
+  r.books[0].held[S] -= 30;
+  r.books[0].credit += 30 * P;
   const { shares, credit } = judge(r);
   expect(shares.violations).toEqual([`u1 ${S}: holds 53, expected 83`]);
   expect(credit.violations).toEqual([
@@ -90,19 +90,19 @@ test('a sell that settled twice (shares gone twice, credit twice) is caught', ()
 
 test('shares reserved beyond those held, or left reserved, and an order still reserved are caught', () => {
   const r = consistent();
-  r.books[0]!.sharesReserved[S] = 90;
-  r.orders[2]!.money!.state = 'reserved';
-  r.orders[2]!.result!.phase = 'failed';
-  r.orders[2]!.view!.phase = 'failed';
+  r.books[0].sharesReserved[S] = 90;
+  r.orders[2].money!.state = 'reserved';
+  r.orders[2].result!.phase = 'failed';
+  r.orders[2].view!.phase = 'failed';
   expect(judge(r).bounds.violations).toEqual(['u1 sell s2: still reserved', `u1 ${S}: held 83, reserved 90`]);
-  r.books[0]!.sharesReserved[S] = 4;
+  r.books[0].sharesReserved[S] = 4;
   expect(judge(r).bounds.violations).toContain(`u1 ${S}: 4 shares still reserved`);
 });
 
 test('a canceled order that moved money, and a cancel answered 200 that did not cancel, are caught', () => {
   const r = consistent();
-  r.orders[2]!.money!.state = 'settled';
-  r.orders[3]!.cancel = 'canceled';
+  r.orders[2].money!.state = 'settled';
+  r.orders[3].cancel = 'canceled';
   const c = judge(r).canceled;
   expect(c.checked).toBe(3);
   expect(c.violations).toEqual([
@@ -113,11 +113,11 @@ test('a canceled order that moved money, and a cancel answered 200 that did not 
 
 test('the sources disagree: read model, Redis, a missing result, an amount off the checked price', () => {
   const r = consistent();
-  r.orders[0]!.view!.phase = 'failed';
-  r.orders[1]!.money!.state = 'released';
-  r.orders[3] = { ...r.orders[3]!, result: undefined, resultError: 'workflow not found' };
-  r.orders[4]!.result!.amount = 3 * P + 1;
-  r.orders[4]!.view!.amount = 3 * P + 1;
+  r.orders[0].view!.phase = 'failed';
+  r.orders[1].money!.state = 'released';
+  r.orders[3] = { ...r.orders[3], result: undefined, resultError: 'workflow not found' };
+  r.orders[4].result!.amount = 3 * P + 1;
+  r.orders[4].view!.amount = 3 * P + 1;
   const { agree, credit } = judge(r);
   expect(agree.violations).toEqual([
     `u1 buy b1: Temporal succeeded (${10 * P}), read model failed (${10 * P})`,

@@ -60,9 +60,9 @@ test('consistent limit orders pass every invariant, each having checked somethin
 
 test('an order lost: neither final nor Open, Open without its reservation or its book entry, final yet listed', () => {
   const o = books();
-  o[0]!.result = undefined;
-  o[0]!.resultError = 'workflow not found';
-  o[4]!.money!.state = 'released';
+  o[0].result = undefined;
+  o[0].resultError = 'workflow not found';
+  o[4].money!.state = 'released';
   expect(violations(o)).toEqual([
     'u1 buy limit 2870 b1: neither final nor Open (workflow not found)',
     'u1 sell limit 3000 s2: Open, but its money is released',
@@ -70,8 +70,8 @@ test('an order lost: neither final nor Open, Open without its reservation or its
     'u1 buy limit 2870 b1: filled at 2850 in Redis, undefined in Temporal, 2850 in the read model',
   ]);
   const unlisted = books();
-  unlisted[4]!.listed = false;
-  unlisted[3]!.listed = true;
+  unlisted[4].listed = false;
+  unlisted[3].listed = true;
   expect(violations(unlisted)).toEqual([
     "u1 buy limit 2700 b3: canceled, yet still on its stock's book",
     "u1 sell limit 3000 s2: Open, but not on its stock's book",
@@ -80,7 +80,7 @@ test('an order lost: neither final nor Open, Open without its reservation or its
 
 test('an order filled twice: the fill prices of Temporal, the read model and Redis differ', () => {
   const o = books();
-  o[1]!.money!.price = 2_850; // a second fill overwrote the first
+  o[1].money!.price = 2_850; // a second fill overwrote the first
   expect(violations(o)).toEqual([
     'u1 sell limit 2860 s1: filled at 2850 in Redis, 2880 in Temporal, 2880 in the read model',
     'u1 sell limit 2860 s1: filled at 2850, which does not cross its limit',
@@ -100,8 +100,8 @@ test('a fill at a price that does not cross (each side), or that the stock never
 });
 
 test('a run with no limit orders, or none filled, fails the invariants that checked nothing', () => {
-  const none = judge([books()[5]!]);
+  const none = judge([books()[5]]);
   expect(none.every((i) => i.violations.some((v) => v.startsWith('checked nothing')))).toBe(true);
-  const unfilled = judge([books()[3]!, books()[4]!]);
+  const unfilled = judge([books()[3], books()[4]]);
   expect(unfilled.map((i) => i.violations.length > 0)).toEqual([false, true, true]);
 });

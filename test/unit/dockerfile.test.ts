@@ -29,7 +29,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 
 test('three stages on one Node base: build, production dependencies, the app', () => {
   expect([...stages.keys()]).toEqual(['build', 'deps', 'app']);
-  const bases = new Set([...stages.values()].map((s) => s[0]!.split(/\s+/)[1]));
+  const bases = new Set([...stages.values()].map((s) => s[0].split(/\s+/)[1]));
   expect(bases.size).toBe(1);
   expect([...bases][0]).toMatch(/^node:\d+\.\d+\.\d+-bookworm-slim$/);
 });
@@ -37,9 +37,9 @@ test('three stages on one Node base: build, production dependencies, the app', (
 test('the image, engines and @types/node are on the Node the local stack and the tests run on (.node-version)', () => {
   const pinned = nodeVersion();
   expect(pinned).toMatch(/^24\.\d+\.\d+$/); // Node 24 LTS
-  for (const s of stages.values()) expect(s[0]!.split(/\s+/)[1]).toBe(`node:${pinned}-bookworm-slim`);
+  for (const s of stages.values()) expect(s[0].split(/\s+/)[1]).toBe(`node:${pinned}-bookworm-slim`);
   expect(pkg.engines.node).toBe(`${pinned.split('.')[0]}.x`);
-  expect(pkg.devDependencies['@types/node']!.split('.')[0]).toBe(pinned.split('.')[0]);
+  expect(pkg.devDependencies['@types/node'].split('.')[0]).toBe(pinned.split('.')[0]);
 });
 
 test('the build stage installs everything and runs npm run build; the deps stage omits dev', () => {

@@ -89,7 +89,7 @@ test("the job variable lists bourse's jobs under the local, compose and Kubernet
   ]);
   expect(r).toEqual({ status: 0, out: expect.stringContaining('SUCCESS') });
   // Grafana reads each job out of query_result's lines (`{job="bourse-api"} 1 1733400000000`).
-  const regex = /^\/(.*)\/$/.exec(variable('job').regex ?? '')![1]!;
+  const regex = /^\/(.*)\/$/.exec(variable('job').regex ?? '')![1];
   expect(new RegExp(regex).exec('{job="bourse-worker"} 2 1733400000000')?.[1]).toBe('bourse-worker');
 });
 

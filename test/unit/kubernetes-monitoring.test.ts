@@ -17,7 +17,8 @@ beforeAll(async () => {
   tools = await ensureK8sTools((m) => process.stderr.write(`${m}\n`));
 }, 15 * 60_000);
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field below */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call --
+   rendered manifests are checked field by field below */
 type K8sObject = {
   apiVersion: string;
   kind: string;
@@ -39,7 +40,7 @@ test.each(K8S_SCHEMA_VERSIONS)('its core objects validate against the Kubernetes
   const file = join(mkdtempSync(join(tmpdir(), 'bourse-mon-')), 'core.yaml');
   writeFileSync(file, core.map((o) => stringify(o)).join('---\n'));
   const [cmd, ...args] = tools.validate;
-  const r = spawnSync(cmd!, [...args, '--strict', '--no-warn', '-k', version, file], { encoding: 'utf8' });
+  const r = spawnSync(cmd, [...args, '--strict', '--no-warn', '-k', version, file], { encoding: 'utf8' });
   expect(`${r.stdout}${r.stderr}`).not.toMatch(/ERROR|did not validate/);
   expect(r.status).toBe(0);
 });
@@ -73,9 +74,9 @@ test('the ServiceMonitor scrapes every process, each under a bourse-… job', ()
       [d.metadata.name],
     ]);
     // Job = the Service's name, which BourseTargetDown's job=~"bourse-.*" matches.
-    expect(services[0]!.metadata.name).toMatch(/^bourse-/);
+    expect(services[0].metadata.name).toMatch(/^bourse-/);
     const containerPorts = d.spec.template.spec.containers[0].ports.map((p: any) => p.name);
-    const scraped = services[0]!.spec.ports.filter((p: any) => endpointPorts.includes(p.name));
+    const scraped = services[0].spec.ports.filter((p: any) => endpointPorts.includes(p.name));
     expect(scraped.length).toBeGreaterThan(0);
     for (const p of scraped) expect(containerPorts).toContain(p.targetPort);
   }

@@ -37,7 +37,8 @@ const OVERLAYS = TARGETS.filter((t) => t.startsWith('overlays/'));
 const PROCESSES = Object.keys(APP_PROCESSES) as AppProcess[];
 const REDIS_CLUSTER = join(K8S_DIR, 'dependencies', 'redis-cluster.yaml');
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field below */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
+   rendered manifests are checked field by field below */
 type K8sObject = {
   apiVersion: string;
   kind: string;
@@ -63,7 +64,7 @@ function validate(yamlText: string, version: string): { status: number | null; o
   const file = join(tmp, `manifests-${version}.yaml`);
   writeFileSync(file, yamlText);
   const [cmd, ...args] = tools.validate;
-  const r = spawnSync(cmd!, [...args, '--strict', '--no-warn', '-k', version, file], { encoding: 'utf8' });
+  const r = spawnSync(cmd, [...args, '--strict', '--no-warn', '-k', version, file], { encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -99,7 +100,7 @@ describe.each(TARGETS)('%s', (target) => {
   const one = (kind: string, name: string) => {
     const found = objects().filter((o) => o.kind === kind && o.metadata.name.startsWith(name));
     expect(found).toHaveLength(1);
-    return found[0]!;
+    return found[0];
   };
   /** The environment every container gets: the ConfigMap and the Secret it reads, decoded. */
   const environment = (): Record<string, string> => {
@@ -163,7 +164,7 @@ describe.each(TARGETS)('%s', (target) => {
       );
     const budgets = objects().filter((o) => o.kind === 'PodDisruptionBudget' && selects(o));
     expect(budgets).toHaveLength(1);
-    expect(budgets[0]!.spec.minAvailable).toBe(1);
+    expect(budgets[0].spec.minAvailable).toBe(1);
   });
 
   test.each(PROCESSES)('the %s pods run on a read-only root with a scratch /tmp', (name) => {
@@ -210,7 +211,7 @@ describe.each(OVERLAYS)('%s points at external, replicated services', (target) =
     const objects = objectsOf(build(target));
     const config = objects.find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
     const secret = objects.find((o) => o.kind === 'Secret')!.data as Record<string, string>;
-    return { ...config, REDIS_URL: Buffer.from(secret.REDIS_URL!, 'base64').toString('utf8') };
+    return { ...config, REDIS_URL: Buffer.from(secret.REDIS_URL, 'base64').toString('utf8') };
   };
 
   test('Temporal from its chart, Kafka by its bootstrap Service, Redis Cluster by its six nodes', () => {

@@ -80,7 +80,7 @@ test("logs keep an error's stack and its cause", () => {
   const log = createLogger('t', 'info', {}, (l) => lines.push(l));
   const err = new Error('outer', { cause: new Error('inner') });
   log.error('failed', { err });
-  const out = JSON.parse(lines[0]!) as {
+  const out = JSON.parse(lines[0]) as {
     err: { message: string; stack: string; cause: { message: string; stack: string } };
   };
   expect(out.err.message).toBe('outer');

@@ -23,15 +23,15 @@ test('each goal against its threshold, from one run', () => {
     ['close → SSE final event p99 < 20 ms', 'NOT MET'],
     ['a tick crossing open limit orders: every crossed one In Progress < 10 s', 'met'],
   ]);
-  expect(goals[0]!.measured).toBe('×0.81 (best rate, @ 50/s offered)');
+  expect(goals[0].measured).toBe('×0.81 (best rate, @ 50/s offered)');
   expect(limitGoal(goals).measured).toBe('9.99 s for 2500 of 5000 open (12.5 CPU s)');
   const slow = orderGoals({ limits: { crossed: 1, orders: 2, wakeSeconds: 10, cpuSeconds: 1 } });
   expect(goalVerdict(limitGoal(slow))).toBe('NOT MET');
-  expect(goals[2]!.measured).toBe('@ 15/s: accept p99 200 ms, ceiling p99 100 ms (×2)');
+  expect(goals[2].measured).toBe('@ 15/s: accept p99 200 ms, ceiling p99 100 ms (×2)');
 });
 
 test('a goal whose scenario did not run is neither met nor not met', () => {
   const goals = orderGoals({});
   expect(goals.every((g) => g.met === undefined && goalVerdict(g) === '—')).toBe(true);
-  expect(goals[0]!.measured).toBe('not measured (needs --only ceiling,accept)');
+  expect(goals[0].measured).toBe('not measured (needs --only ceiling,accept)');
 });

@@ -197,7 +197,7 @@ describe('the line reader', () => {
       [2, true, 0],
       [3, false, 5],
     ]);
-    expect(all[2]!.start).toBe(6 + 5001);
+    expect(all[2].start).toBe(6 + 5001);
   });
 });
 

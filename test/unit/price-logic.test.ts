@@ -21,10 +21,10 @@ const DEMO = ['778253364357513', '44891482026867833', '46348559193224090', '3542
 
 describe('simulated source', () => {
   it('is a pure function of (stock, minute): fetched late, it yields what it yielded on time', async () => {
-    const a = simulatedTick(DEMO[1]!, at(7), new Date(0));
-    const b = simulatedTick(DEMO[1]!, new Date(at(7).getTime() + 59_999), new Date(0)); // any instant in the minute
+    const a = simulatedTick(DEMO[1], at(7), new Date(0));
+    const b = simulatedTick(DEMO[1], new Date(at(7).getTime() + 59_999), new Date(0)); // any instant in the minute
     expect(b).toEqual(a);
-    const [c] = await createSimulatedSource().pricesAt([DEMO[1]!], at(7));
+    const [c] = await createSimulatedSource().pricesAt([DEMO[1]], at(7));
     expect({ ...c, fetchedAt: a.fetchedAt }).toEqual(a);
   });
 
@@ -120,9 +120,9 @@ describe('market calendar', () => {
 });
 
 describe('price message parsing', () => {
-  const tick = simulatedTick(DEMO[1]!, at(3), new Date(0));
+  const tick = simulatedTick(DEMO[1], at(3), new Date(0));
   const msg = (value: unknown) => ({
-    key: Buffer.from(DEMO[1]!),
+    key: Buffer.from(DEMO[1]),
     value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
   });
 

@@ -38,7 +38,7 @@ test('the local stack scrapes every job of prometheus.yml, each on its configure
   // compose's targets (service:port) and the local ones (127.0.0.1:port) use the same default ports.
   const port = (t: string) => t.split(':').at(-1);
   for (const job of doc.scrape_configs) {
-    expect([job.job_name, local[job.job_name]!.map(port)]).toEqual([
+    expect([job.job_name, local[job.job_name].map(port)]).toEqual([
       job.job_name,
       job.static_configs.flatMap((s) => s.targets).map(port),
     ]);

@@ -22,7 +22,7 @@ export function commandsIn(text: string, file: string): DocCommand[] {
   text.split('\n').forEach((line, i) => {
     for (const m of line.matchAll(/npm (?:run ([\w:-]+)|(start|test)\b)(?: -- ([^`#\n]*))?/g)) {
       const args = (m[3] ?? '').replace(/[[\]]/g, ' ').trim();
-      found.push({ where: `${file}:${i + 1}`, name: m[1] ?? m[2]!, args: args ? args.split(/\s+/) : [] });
+      found.push({ where: `${file}:${i + 1}`, name: m[1] ?? m[2], args: args ? args.split(/\s+/) : [] });
     }
   });
   return found;
@@ -42,7 +42,7 @@ function scriptFile(npmScript: string): { file: string; args: string[] } | undef
   const m = /^(?:bash scripts\/stack\/node\.sh )?(?:tsx|node --import tsx) (scripts\/\S+\.ts)\s*(.*)$/.exec(
     last,
   );
-  return m ? { file: m[1]!, args: m[2] ? m[2].split(/\s+/) : [] } : undefined;
+  return m ? { file: m[1], args: m[2] ? m[2].split(/\s+/) : [] } : undefined;
 }
 
 /** A placeholder (`<t0>`, `N`) becomes a value of the option's kind. */
@@ -78,8 +78,8 @@ export function cutCommandsIn(text: string, file: string): string[] {
     .split('\n')
     .flatMap((line, i) =>
       [...line.matchAll(/`([^`]*)(`|$)/g)]
-        .filter((m) => m[2] === '' && /\bnpm (run|start|test)\b/.test(m[1]!))
-        .map((m) => `${file}:${i + 1}: ${m[1]!.trim()}`),
+        .filter((m) => m[2] === '' && /\bnpm (run|start|test)\b/.test(m[1]))
+        .map((m) => `${file}:${i + 1}: ${m[1].trim()}`),
     );
 }
 
@@ -97,7 +97,7 @@ describe.each(commands.map((c) => [`${c.where}: npm ${c.name} ${c.args.join(' ')
     test('exists in package.json and its arguments parse', async () => {
       const npmScript = scripts[c.name];
       expect({ script: c.name, defined: npmScript !== undefined }).toEqual({ script: c.name, defined: true });
-      const target = scriptFile(npmScript!);
+      const target = scriptFile(npmScript);
       if (!target) {
         expect(c.args).toEqual([]); // not a command of scripts/ (jest, the app processes): no flags shown
         return;

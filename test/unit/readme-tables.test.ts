@@ -15,8 +15,8 @@ const deployment = read('docs/deployment.md');
 const sectionOf = (text: string, heading: string) => {
   const start = text.indexOf(`\n${heading}\n`);
   if (start < 0) throw new Error(`no "${heading}" section`);
-  const level = heading.split(' ')[0]!;
-  const next = [...text.slice(start + 1).matchAll(/\n(#+) /g)].find((m) => m[1]!.length <= level.length);
+  const level = heading.split(' ')[0];
+  const next = [...text.slice(start + 1).matchAll(/\n(#+) /g)].find((m) => m[1].length <= level.length);
   return text.slice(start, next ? start + 1 + next.index : undefined);
 };
 const section = (title: string) => sectionOf(readme, `## ${title}`);
@@ -44,14 +44,12 @@ describe('README, Configuration', () => {
   test.each(Object.entries(tables))(
     "the table of %s's variables lists every one it reads, and only those",
     (_, { shown, defaults }) => {
-      expect(shown.map(([name]) => name!.replace(/`/g, '')).sort()).toEqual(Object.keys(defaults).sort());
+      expect(shown.map(([name]) => name.replace(/`/g, '')).sort()).toEqual(Object.keys(defaults).sort());
     },
   );
 
   const table = new Map(
-    Object.values(tables).flatMap(({ shown }) =>
-      shown.map(([name, dflt]) => [name!.replace(/`/g, ''), dflt!]),
-    ),
+    Object.values(tables).flatMap(({ shown }) => shown.map(([name, dflt]) => [name.replace(/`/g, ''), dflt])),
   );
   test.each(Object.entries({ ...CONFIG_DEFAULTS, ...STACK_CONFIG_DEFAULTS }))(
     '%s: the default shown is the default',
@@ -65,7 +63,7 @@ describe('README, Configuration', () => {
 });
 
 describe('README, HTTP API', () => {
-  const listed = rows('HTTP API').map(([op]) => op!.replace(/`/g, ''));
+  const listed = rows('HTTP API').map(([op]) => op.replace(/`/g, ''));
 
   test('lists every operation the API serves, and only those', () => {
     const served = API_OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`);

@@ -160,15 +160,15 @@ describe('Supervisor', () => {
     sup.start('api', 2);
     sup.start('worker', 1);
     const [, api2, worker] = spawned;
-    api2!.child.die();
+    api2.child.die();
     await jest.advanceTimersByTimeAsync(500 + 1_000);
     expect(spawned.map((s) => s.kind)).toEqual(['api', 'api', 'worker', 'api']);
     expect(lines).toEqual([
       '!!! api-2: api/server.ts exited with SIGKILL, unexpectedly; restarting in 1 s (1 death within 60 s)',
       'api-2 restarted',
     ]);
-    expect(sup.pids()['api-2']).toBe(spawned[3]!.child.pid);
-    expect(worker!.child.signalCode).toBeNull();
+    expect(sup.pids()['api-2']).toBe(spawned[3].child.pid);
+    expect(worker.child.signalCode).toBeNull();
     const text = await metrics.registry.metrics();
     expect(text).toContain('bourse_supervisor_restarts_total{process="api-2"} 1');
     expect(text).toContain('bourse_supervisor_restarts_total{process="worker"} 0');

@@ -21,7 +21,7 @@ const specAt = (offset: number): StackSpec =>
 /** Every port number in the server's written config (gRPC, membership, HTTP, metrics, PostgreSQL). */
 function configPorts(spec: StackSpec): { server: number[]; postgres: number[] } {
   const args = temporalServerArgs(spec);
-  const text = readFileSync(args[args.indexOf('--config-file') + 1]!, 'utf8');
+  const text = readFileSync(args[args.indexOf('--config-file') + 1], 'utf8');
   const cfg = JSON.parse(text) as {
     persistence: { datastores: Record<string, { sql: { connectAddr: string } }> };
   };
@@ -84,7 +84,7 @@ describe('Temporal on PostgreSQL, the port layout', () => {
     const spec = specAt(900);
     const args = temporalUiArgs(spec);
     const base = JSON.parse(
-      readFileSync(join(args[args.indexOf('--root') + 1]!, 'config', 'base.yaml'), 'utf8'),
+      readFileSync(join(args[args.indexOf('--root') + 1], 'config', 'base.yaml'), 'utf8'),
     ) as { temporalGrpcAddress: string; port: number };
     expect(base).toMatchObject({
       temporalGrpcAddress: `127.0.0.1:${spec.temporalPort}`,

@@ -42,7 +42,7 @@ class FakeTsetmc {
           ? { status: 404, body: 'no fixture' }
           : queue.length > 1
             ? queue.shift()!
-            : queue[0]!;
+            : queue[0];
       if (reply.hang) return;
       res.writeHead(reply.status ?? 200, { 'content-type': reply.type ?? 'text/plain' });
       res.end(reply.body);
@@ -122,7 +122,7 @@ test('the current minute comes from GetClosingPriceInfo, keyed by the code asked
     source: 'tsetmc',
     fetchedAt: '2025-10-08T08:59:20.000Z',
   });
-  expect(fake.requests[0]!.headers).toEqual(
+  expect(fake.requests[0].headers).toEqual(
     expect.objectContaining({
       'user-agent': expect.stringMatching(/^Mozilla/),
       referer: 'https://www.tsetmc.com/',

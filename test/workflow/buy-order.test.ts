@@ -324,7 +324,7 @@ test(
       );
     // A closed order takes no update; its result stands.
     expect(late).not.toBe('answered');
-    const after = await env.client.workflow.getHandle(buyOrderWorkflowId(orderId)).result();
+    const after = (await env.client.workflow.getHandle(buyOrderWorkflowId(orderId)).result()) as OrderState;
     expect(after.status).toBe(ORDER_STATUS_TEXT.succeeded);
     expect(rec.settled).toEqual([orderId]);
     expect(rec.released).toEqual([]);

@@ -190,7 +190,7 @@ test(
     expect(rec.settled).toEqual([]);
     expect(rec.released.map((s) => s.unlist)).toEqual([{ stockId: '44891482026867833', side: 'buy' }]);
     expect(rec.events.map((e) => e.after.phase)).toEqual(['open', 'expired']);
-    expect(rec.events[0]!.after.status).toBe('Open: Limit order waiting for its price.');
+    expect(rec.events[0].after.status).toBe('Open: Limit order waiting for its price.');
     // It waited on a timer for the close: not earlier, and not a day later.
     expect(waitedMs).toBeGreaterThanOrEqual(closeInMs);
     expect(waitedMs).toBeLessThan(closeInMs + HOUR_MS);
@@ -241,7 +241,7 @@ test(
     expect(rec.fills).toEqual([]);
     expect(rec.verified).toBe(0);
     expect(rec.released).toHaveLength(1);
-    expect(rec.released[0]!.unlist).toEqual({ stockId: '44891482026867833', side: 'buy' });
+    expect(rec.released[0].unlist).toEqual({ stockId: '44891482026867833', side: 'buy' });
     expect(rec.events.map((e) => e.after.phase)).toEqual(['open', 'canceled']);
   },
   TEST_TIMEOUT_MS,

@@ -77,17 +77,14 @@ export class AccountPanel {
 
 function fillPosition(row: HTMLTableRowElement, h: Position): void {
   const [name, shares, avg, cost, price, minute, value, pnl] = [...row.cells];
-  setText(name!, h.name ?? h.stockid);
-  setText(
-    shares!,
-    h.reserved > 0 ? `${money(h.quantity)} (${money(h.reserved)} selling)` : money(h.quantity),
-  );
-  setText(avg!, money(h.averageCost));
-  setText(cost!, money(h.costBasis));
-  setText(price!, money(h.latestPrice));
-  setText(minute!, clock(h.priceMinute));
-  setText(value!, money(h.marketValue));
-  setText(pnl!, money(h.unrealizedPnl));
+  setText(name, h.name ?? h.stockid);
+  setText(shares, h.reserved > 0 ? `${money(h.quantity)} (${money(h.reserved)} selling)` : money(h.quantity));
+  setText(avg, money(h.averageCost));
+  setText(cost, money(h.costBasis));
+  setText(price, money(h.latestPrice));
+  setText(minute, clock(h.priceMinute));
+  setText(value, money(h.marketValue));
+  setText(pnl, money(h.unrealizedPnl));
   row.dataset.sign = signOf(h.unrealizedPnl);
   // What may be sold: the shares not already reserved by open sells.
   const qty = row.querySelector('input')!;
@@ -101,9 +98,9 @@ export class StockList {
     (stockid) => this.row(stockid),
     (row, s) => {
       const [name, , price, minute] = [...row.cells];
-      setText(name!, s.name ?? '—');
-      setText(price!, money(s.price));
-      setText(minute!, clock(s.minute));
+      setText(name, s.name ?? '—');
+      setText(price, money(s.price));
+      setText(minute, clock(s.minute));
     },
   );
 

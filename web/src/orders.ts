@@ -188,20 +188,20 @@ export class OrderBook {
     const [received, side, stock, qty, price, amount, status, action] = [...row.cells];
     row.dataset.phase = o.phase;
     row.dataset.side = o.side;
-    setText(received!, clock(o.receivedAt));
+    setText(received, clock(o.receivedAt));
     // A limit order shows its limit beside its side: "buy ≤ 2,800 (gtc)".
     setText(
-      side!,
+      side,
       o.type === 'limit' && o.limitPrice !== undefined
         ? `${o.side} ${o.side === 'sell' ? '≥' : '≤'} ${money(o.limitPrice)} (${o.timeInForce ?? 'day'})`
         : o.side,
     );
-    setText(stock!, this.stockName(o.stockid) ?? o.stockid);
-    setText(qty!, money(o.quantity));
-    setText(price!, money(o.price));
-    setText(amount!, money(o.amount));
-    setText(status!, o.status);
-    action!.querySelector('button')!.hidden = o.final;
+    setText(stock, this.stockName(o.stockid) ?? o.stockid);
+    setText(qty, money(o.quantity));
+    setText(price, money(o.price));
+    setText(amount, money(o.amount));
+    setText(status, o.status);
+    action.querySelector('button')!.hidden = o.final;
   }
 }
 

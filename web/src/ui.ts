@@ -82,7 +82,7 @@ export const clock = (iso: string | undefined): string => (iso ? tehranClock.for
  */
 export function tehranWallClock(ms: number): number {
   const p = Object.fromEntries(tehranParts.formatToParts(ms).map((x) => [x.type, Number(x.value)]));
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) + (ms % 1000);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) + (ms % 1000);
 }
 
 /** Text changed only when it differs, so an unchanged cell is left as it is. */

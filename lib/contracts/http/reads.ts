@@ -10,8 +10,8 @@ import { orderSideValue, orderTypeValue, orderViewSchema } from './orders';
 const PHASES = Object.keys(ORDER_STATUS_TEXT) as OrderPhase[];
 /** `status=` takes a phase name (inProgress) or its Web UI keyword (InProgress): both name one phase. */
 const STATUS_WORDS: Record<string, OrderPhase> = Object.fromEntries([
-  ...PHASES.map((p) => [p, p]),
-  ...PHASES.map((p) => [ORDER_STATUS_KEYWORD[p], p]),
+  ...PHASES.map((p): [string, OrderPhase] => [p, p]),
+  ...PHASES.map((p): [string, OrderPhase] => [ORDER_STATUS_KEYWORD[p], p]),
 ]);
 
 export const orderStatusFilter = docAs(

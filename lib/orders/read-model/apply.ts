@@ -93,10 +93,10 @@ export async function applyOrderEvents(
   const results = await pipelineBySlot(
     r,
     events.length,
-    (i) => orderViewsKey(events[i]!.after.user),
+    (i) => orderViewsKey(events[i].after.user),
     (p, i) =>
       void (p as unknown as { applyOrderEvent: ApplyCommand }).applyOrderEvent(
-        ...applyArgs(events[i]!, streamMaxLen),
+        ...applyArgs(events[i], streamMaxLen),
       ),
 
     // A stored minute, or an order's view, is what a consumer commits past: it must survive a failover.

@@ -7,7 +7,7 @@ export function splitCsv(line: string): string[] {
   let cur = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
+    const ch = line[i];
     if (quoted) {
       if (ch === '"' && line[i + 1] === '"') {
         cur += '"';

@@ -161,7 +161,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
 
   const retentionCutoff = opts.retentionMs > 0 ? new Date(now() - opts.retentionMs).toISOString() : '';
   let interrupted = false;
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     outer: for await (const lines of readLines(opts.file, startByte, startLine + 1)) {
       for (const l of lines) {
@@ -215,7 +215,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
       await seal(identity.size, counts.lines, true);
     }
   } catch (err) {
-    failure = err;
+    failure = err instanceof Error ? err : new Error(String(err));
   }
   // Interrupted or failed: what is in flight is still acknowledged (or not) and checkpointed in order.
   // After a failed batch nothing later is checkpointed: the next run starts right after the last good one.
@@ -227,7 +227,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
     try {
       await commitOldest();
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error(String(err));
     }
   }
   closeSync(reportFd);
@@ -235,7 +235,7 @@ export async function importPrices(opts: ImportOptions): Promise<ImportSummary> 
     const at = acked ?? cp;
     const where = at ? `line ${at.line} (byte ${at.byte})` : 'the start';
     throw new Error(
-      `import stopped: ${(failure as Error).message ?? String(failure)}; everything up to ${where} is ` +
+      `import stopped: ${failure.message}; everything up to ${where} is ` +
         'published and checkpointed: run the same command again to resume',
       { cause: failure },
     );

@@ -38,7 +38,7 @@ export async function* readLines(
   const finish = (parts: Buffer[], end: number): Line => {
     let text = '';
     if (!tooLong) {
-      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       const n = buf.length > 0 && buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length;
       text = buf.toString('utf8', 0, n);
     }

@@ -40,7 +40,7 @@ export class ImportFormatError extends Error {}
 export const NUMBER = /^\d+(?:\.\d+)?$/;
 
 export const field = (f: string[], i: number | undefined): string | undefined =>
-  i === undefined ? undefined : f[i]!.trim();
+  i === undefined ? undefined : f[i].trim();
 
 export function optionalPrice(
   f: string[],

@@ -21,9 +21,7 @@ export function tehranToUtc(
   });
   const offsetAt = (utcMs: number): number => {
     const p = Object.fromEntries(fmt.formatToParts(utcMs).map((x) => [x.type, Number(x.value)]));
-    return (
-      Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - Math.floor(utcMs / MINUTE_MS) * MINUTE_MS
-    );
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(utcMs / MINUTE_MS) * MINUTE_MS;
   };
   let lastKey = NaN;
   let lastOffset = 0;

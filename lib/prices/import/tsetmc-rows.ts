@@ -63,7 +63,7 @@ export function tsetmcCsvReader(names: string[], defaults: RowDefaults): RowRead
       const row: TsetmcRow = {};
       for (const c of TSETMC_COLUMNS) {
         const i = index[c];
-        if (i !== undefined) row[c] = f[i]!.trim();
+        if (i !== undefined) row[c] = f[i].trim();
       }
       return fromRow(row);
     },
@@ -84,7 +84,7 @@ export function tsetmcJsonReader(defaults: RowDefaults): RowReader {
       }
       if (typeof row !== 'object' || row === null || Array.isArray(row))
         return bad('is not a JSON object (one TSETMC history row a line)');
-      return fromRow(row as TsetmcRow);
+      return fromRow(row);
     },
   };
 }
@@ -92,7 +92,13 @@ export function tsetmcJsonReader(defaults: RowDefaults): RowReader {
 export function tsetmcTick(defaults: RowDefaults): (row: TsetmcRow) => RowResult {
   const localToUtc = tehranToUtc(defaults.timezone);
   return (row) => {
-    const insCode = row.insCode === undefined || row.insCode === null ? '' : String(row.insCode).trim();
+    const code = row.insCode;
+    const insCode =
+      code === undefined || code === null
+        ? ''
+        : typeof code === 'string' || typeof code === 'number'
+          ? String(code).trim()
+          : JSON.stringify(code); // not an instrument code: refused below, as written
     const stockId = insCode === '' || insCode === '0' ? defaults.stockId : insCode;
     if (stockId === undefined) return bad('insCode is empty and no --stock was given');
     if (!STOCK_ID.test(stockId)) return bad(`insCode "${stockId}" is not a 15–17 digit instrument code`);

@@ -53,7 +53,7 @@ function observeStored(m: PriceIngestMetrics, stored: readonly StoredTick[]): vo
   if (stored.length === 0) return;
   const nowMs = Date.now();
   const minuteMs = lastParsed();
-  let source = stored[0]!.tick.source;
+  let source = stored[0].tick.source;
   let fresh = m.freshnessSeconds.labels(source);
   let count = 0;
   for (const g of stored) {

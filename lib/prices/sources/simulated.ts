@@ -83,7 +83,7 @@ function stockOf(stockId: string): Stock {
 function logLevel(stock: Stock, epochMinute: number, fromOctave = 0): number {
   let sum = 0;
   for (let o = fromOctave; o < OCTAVES.length; o++) {
-    const [period, amp] = OCTAVES[o]!;
+    const [period, amp] = OCTAVES[o];
     const i = Math.floor(epochMinute / period);
     const f = (epochMinute - i * period) / period;
     const s = f * f * (3 - 2 * f);

@@ -207,8 +207,8 @@ export function createTsetmcSource(opts: TsetmcSourceOptions): PriceSource {
     const price = rial(value / volume); // the closing price is the volume-weighted average so far
     return tick(stockId, minute, now(), {
       price,
-      last: prices[prices.length - 1]!,
-      open: prices[0]!,
+      last: prices[prices.length - 1],
+      open: prices[0],
       low: Math.min(...prices),
       high: Math.max(...prices),
       yesterday: yesterday > 0 ? yesterday : price,

@@ -114,7 +114,7 @@ test('the OpenAPI document declares the bearer scheme, and which operations are 
     expect.objectContaining({ type: 'http', scheme: 'bearer' }),
   );
   for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/stocks/{id}/prices']) {
-    expect(doc.paths[path]!.get!.security).toEqual([]);
+    expect(doc.paths[path].get.security).toEqual([]);
   }
   for (const [path, op] of [
     ['/orders', 'post'],
@@ -122,8 +122,8 @@ test('the OpenAPI document declares the bearer scheme, and which operations are 
     ['/orders/{id}/result', 'get'],
     ['/admin/users/{id}', 'put'],
   ] as const) {
-    expect(doc.paths[path]![op]!.security).toBeUndefined();
-    expect(Object.keys(doc.paths[path]![op]!.responses)).toEqual(expect.arrayContaining(['401', '429']));
+    expect(doc.paths[path][op].security).toBeUndefined();
+    expect(Object.keys(doc.paths[path][op].responses)).toEqual(expect.arrayContaining(['401', '429']));
   }
 });
 
@@ -256,13 +256,13 @@ describe('keys at rest', () => {
     expect(first.issued).toBe(true);
     expect(Object.keys(first.keys)).toEqual(DEMO_PRINCIPALS.map((p) => p.id));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    for (const p of DEMO_PRINCIPALS) expect(await principalOfKey(redis(), first.keys[p.id]!)).toEqual(p);
+    for (const p of DEMO_PRINCIPALS) expect(await principalOfKey(redis(), first.keys[p.id])).toEqual(p);
     const again = await seedDemoKeys(redis(), file);
     expect(again).toEqual({ keys: first.keys, issued: false });
     const rotated = await seedDemoKeys(redis(), file, { rotate: true });
     expect(rotated.issued).toBe(true);
     expect(rotated.keys.user1).not.toBe(first.keys.user1);
-    expect(await principalOfKey(redis(), first.keys.user1!)).toBeUndefined();
+    expect(await principalOfKey(redis(), first.keys.user1)).toBeUndefined();
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(rotated.keys);
   });
 });
@@ -297,7 +297,7 @@ describe('limits', () => {
       // (The count is per key across every API instance, so the other key must be fresh here too.)
       await putUser(redis(), newUser('ok'), 0).then((k) => otherKeys.push(k));
       const other = await http(`${limited.url}/orders/00000000-0000-4000-8000-000000000000`, {
-        headers: bearer(otherKeys[0]!),
+        headers: bearer(otherKeys[0]),
       });
       expect(other.status).toBe(404);
     } finally {

@@ -76,7 +76,7 @@ describe("errors Node's HTTP server answers before Koa runs are JSON too", () =>
 
 describe('ambiguous credentials and keys', () => {
   test('two Authorization headers → 400, whichever comes first', async () => {
-    const key = authOf(user).Authorization!;
+    const key = authOf(user).Authorization;
     const res = await rawRequest(
       api.url,
       `GET /orders/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nHost: ${host()}\r\nAuthorization: ${key}\r\nAuthorization: Bearer bourse_${'x'.repeat(43)}\r\nConnection: close`,
@@ -89,7 +89,7 @@ describe('ambiguous credentials and keys', () => {
     const body = JSON.stringify({ user, stockid: SAIPA, quantity: 1 });
     const res = await rawRequest(
       api.url,
-      `POST /orders HTTP/1.1\r\nHost: ${host()}\r\n${Object.entries(authOf(user))[0]!.join(': ')}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close`,
+      `POST /orders HTTP/1.1\r\nHost: ${host()}\r\n${Object.entries(authOf(user))[0].join(': ')}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nConnection: close`,
       { body },
     );
     expect(res.status).toBe(400);

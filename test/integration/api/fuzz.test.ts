@@ -375,7 +375,7 @@ describe('GET /stocks/:id/prices and /stocks/:id/price (public)', () => {
           if (from !== null) q.set('from', from);
           if (to !== null) q.set('to', to);
           if (extra !== null) q.set(extra[0], extra[1]);
-          const path = `/stocks/${enc(id)}/prices${q.size ? `?${q}` : ''}`;
+          const path = `/stocks/${enc(id)}/prices${q.size ? `?${q.toString()}` : ''}`;
           // A real stock and a fair range is a 200: only the hostile cases count.
           fc.pre(!(id === SAIPA && from === null && to === null && extra === null));
           const res = await fetch(`${api.url}${path}`, { headers: withKey ? auth() : {} }).catch(
@@ -383,12 +383,12 @@ describe('GET /stocks/:id/prices and /stocks/:id/price (public)', () => {
           );
           fc.pre(res !== undefined);
           cases++;
-          const text = await res!.text();
-          if (res!.status >= 500) throw new Error(`5xx: GET ${path} → ${res!.status} ${text.slice(0, 300)}`);
-          if (res!.status >= 400) {
+          const text = await res.text();
+          if (res.status >= 500) throw new Error(`5xx: GET ${path} → ${res.status} ${text.slice(0, 300)}`);
+          if (res.status >= 400) {
             const body = JSON.parse(text) as { error?: unknown; message?: unknown };
             if (typeof body.error !== 'string' || typeof body.message !== 'string') {
-              throw new Error(`no clear message: GET ${path} → ${res!.status} ${text.slice(0, 300)}`);
+              throw new Error(`no clear message: GET ${path} → ${res.status} ${text.slice(0, 300)}`);
             }
           }
         },

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { OrderView } from '../../../lib/orders/view';
+import { createRedis } from '../../../lib/infra/redis';
 import { ORDER_STATUS_TEXT } from '../../../lib/contracts/orders';
 import { commandOf, type AppProcess } from '../../../scripts/stack/app-processes';
 import { startApi, type Api } from '../../support/app-harness';
@@ -25,14 +26,14 @@ interface Proc {
 
 function startProcess(kind: AppProcess, env: Record<string, string>): Proc {
   const [cmd, ...args] = commandOf(kind);
-  const child = spawn(cmd!, args, {
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, ...testEnv(), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, output, exited };
 }
@@ -54,7 +55,6 @@ let api: Api | undefined;
 
 beforeAll(async () => {
   verifier = await startScriptedVerifier();
-  const { createRedis } = await import('../../../lib/infra/redis');
   localRedis = { redis: createRedis(testConfig()) };
   await putPrice(redis(), SAIPA, 2_850);
 });

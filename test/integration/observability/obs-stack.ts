@@ -86,7 +86,7 @@ export function appProcesses(overrides: Record<string, string>): AppProcesses {
     async start(name) {
       const [cmd, ...args] = commandOf(name);
       const out = openSync(join(logDir, `${name}.log`), 'a');
-      children.set(name, spawn(cmd!, args, { cwd: ROOT, env, stdio: ['ignore', out, out] }));
+      children.set(name, spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', out, out] }));
     },
     stop,
     async stopAll() {
@@ -126,7 +126,7 @@ export interface Sample {
 /** Prometheus's HTTP API: instant queries and the names of every series it holds. */
 export function promClient(url: string) {
   async function get<T>(path: string, params: Record<string, string> = {}): Promise<T> {
-    const res = await fetch(`${url}${path}?${new URLSearchParams(params)}`);
+    const res = await fetch(`${url}${path}?${new URLSearchParams(params).toString()}`);
     const body = (await res.json()) as { status: string; data: T; error?: string };
     if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error ?? res.status}`);
     return body.data;
@@ -164,7 +164,7 @@ export function promClient(url: string) {
           500,
         );
       } catch (err) {
-        throw new Error(`${(err as Error).message}; last value ${last}`);
+        throw new Error(`${(err as Error).message}; last value ${last}`, { cause: err });
       }
     },
   };

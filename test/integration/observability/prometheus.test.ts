@@ -99,7 +99,7 @@ test('every process serves /metrics, /healthz and /readyz, and every target is u
   // The worker made its price schedule (the simulated source fires every minute), and an earlier test's
   // worker may have left one running on the shared `prices` queue: all paused, so only this test's runs
   // move the price series (the others resumed afterwards).
-  const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID!);
+  const schedule = temporal.schedule.getHandle(apps.env.PRICE_SCHEDULE_ID);
   await waitFor('the price schedule', () => schedule.describe().then(() => true), 60_000);
   paused.push(...(await pauseSchedules(temporal, schedule.scheduleId)));
 });
@@ -166,7 +166,7 @@ test('prices: fetched, published and stored by source, minutes by mode, freshnes
 });
 
 test('orders: final outcomes with the failure kind, verification durations, lead times, credit checks', async () => {
-  const stockid = stocks[0]!;
+  const stockid = stocks[0];
   const outcome = (o: string, f: string) => `sum(bourse_orders_final_total{outcome="${o}",failure="${f}"})`;
   const verification = (r: string) => `sum(bourse_verification_duration_seconds_count{result="${r}"})`;
   const kinds = [
@@ -223,7 +223,7 @@ test('a poison message moves the dead-letter counter; a stopped consumer makes t
   const before = await prom.v(deadLetters);
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic: TOPICS.prices, messages: [{ key: stocks[0]!, value: 'not json {' }] });
+  await producer.send({ topic: TOPICS.prices, messages: [{ key: stocks[0], value: 'not json {' }] });
   await producer.disconnect();
   await prom.until(deadLetters, before + 1);
   await prom.until(`sum(bourse_kafka_consumer_lag_messages{group="${priceGroup}"})`, 0);

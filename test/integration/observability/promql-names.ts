@@ -28,11 +28,11 @@ export function metricNamesIn(expr: string): string[] {
   const names = new Set<string>();
   for (const m of stripped.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g)) {
     const [, name, call] = m;
-    if (call || KEYWORDS.has(name!.toLowerCase())) continue;
+    if (call || KEYWORDS.has(name.toLowerCase())) continue;
     // Exponent of a number (1e3) or a duration unit glued to a number are not names.
-    const before = stripped[m.index! - 1];
+    const before = stripped[m.index - 1];
     if (before && /[0-9.]/.test(before)) continue;
-    names.add(name!);
+    names.add(name);
   }
   return [...names];
 }

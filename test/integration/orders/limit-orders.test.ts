@@ -231,7 +231,9 @@ test('a limit sell above the market reserves its shares and waits; GET /orders?t
 
 test('a limit outside the price band is 422 outside_price_band naming both ends', async () => {
   const user = await buyer();
-  const latest = Number(JSON.parse((await stack.redis.get(`{stock:${stock}}:latest`))!).price);
+  const latest = Number(
+    (JSON.parse((await stack.redis.get(`{stock:${stock}}:latest`))!) as { price: number }).price,
+  );
   const high = Math.floor((latest * 105) / 100);
   const r = await place(user, { quantity: 1, type: 'limit', limitPrice: high + 1 });
   expect(r.status).toBe(422);

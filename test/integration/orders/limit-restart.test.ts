@@ -82,8 +82,8 @@ async function npmStart(): Promise<ChildProcess> {
     detached: true,
   });
   const from = output.length;
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = once(child, 'exit').then(() => {
     throw new Error(`npm start exited:\n${output.slice(from).join('')}`);
   });

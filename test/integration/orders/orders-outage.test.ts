@@ -80,7 +80,7 @@ test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refuse
     expect(res.headers.get('location')).toBe(`/orders/${res.body.orderId}`);
     expect(res.ms).toBeLessThan(START_TIMEOUT_MS); // answered at the bound, not at the start's timeout
   }
-  const first = placed[0]!.body.orderId;
+  const first = placed[0].body.orderId;
   const seen = await http<OrderView>(`${api.url}/orders/${first}`, { headers: authOf(user) });
   expect(seen.body).toMatchObject({
     orderId: first,

@@ -1,5 +1,6 @@
 // Every bad order input gets its 4xx naming the field, and leaves no workflow and no reservation.
 import { orderKey, stockInfoKey, userKey, WATCHLIST_KEY } from '../../../lib/store/keys';
+import { seedDemoData } from '../../../scripts/ops/seed';
 import { SAIPA, userMoney } from '../../support/accounts';
 import { http } from '../../support/http';
 import { countOrders, eventually, type OrderStack, startOrderStack } from '../../support/order-harness';
@@ -183,7 +184,6 @@ describe('the API describes itself', () => {
 
 describe('demo data', () => {
   test('the seed loads DESIGN.md users and stocks, and keeps moved credit unless reset', async () => {
-    const { seedDemoData } = await import('../../../scripts/ops/seed');
     await seedDemoData(worker.redis, { reset: true });
     expect(await userMoney(worker.redis, 'user1')).toEqual({ credit: 150_000_000, reserved: 0 });
     expect(await userMoney(worker.redis, 'user2')).toEqual({ credit: 6_000_000_000, reserved: 0 });

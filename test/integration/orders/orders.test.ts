@@ -133,7 +133,7 @@ describe('the four outcomes, to the letter', () => {
       [1, 'pending', 'inProgress'],
       [2, 'inProgress', 'succeeded'],
     ]);
-    expect(events[1]!.after.status).toBe('Success: Buy order complete.');
+    expect(events[1].after.status).toBe('Success: Buy order complete.');
   });
 });
 

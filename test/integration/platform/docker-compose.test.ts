@@ -67,7 +67,7 @@ function localTemporalVersions(): { server: string; ui: string } {
   const out = spawnSync(temporalBinary(), ['--version'], { encoding: 'utf8' }).stdout;
   const m = /Server (\d+\.\d+\.\d+), UI (\d+\.\d+\.\d+)/.exec(out);
   if (!m) throw new Error(`temporal --version printed no Server/UI versions: ${out}`);
-  return { server: m[1]!, ui: m[2]! };
+  return { server: m[1], ui: m[2] };
 }
 
 /** The version of Debian's redis-server, which the local stack runs. */
@@ -75,7 +75,7 @@ function localRedisVersion(): string {
   const out = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout;
   const m = /v=(\d+\.\d+\.\d+)/.exec(out);
   if (!m) throw new Error(`redis-server --version printed no version: ${out}`);
-  return m[1]!;
+  return m[1];
 }
 
 const tagOf = (image: string | undefined) => (image ?? '').split(':')[1] ?? '';
@@ -142,8 +142,7 @@ test("Kafka and Redis at the local stack's versions", () => {
 
 describe.each([[BASE], [BASE, HA]])('the app services of %s …', (...files) => {
   const services = () => composeConfig(...files).services;
-  const appServices = () =>
-    Object.entries(services()).filter(([, svc]) => svc.build !== undefined) as [string, Service][];
+  const appServices = () => Object.entries<Service>(services()).filter(([, svc]) => svc.build !== undefined);
   const processOf = (service: string) => service.replace(/-2$/, '') as AppProcess;
 
   test('set only variables bourse reads, with values it accepts', () => {
@@ -170,7 +169,7 @@ describe.each([[BASE], [BASE, HA]])('the app services of %s …', (...files) => 
   );
 
   test('the one-shot setup runs scripts/stack/setup.ts, compiled, with the same settings as the app', () => {
-    const setup = services().setup!;
+    const setup = services().setup;
     expect(setup.command).toEqual(compiledSetupCommand());
     expect(setup.environment).toEqual(services().api?.environment);
   });
@@ -186,7 +185,7 @@ describe('docker-compose.ha.yml on top of docker-compose.yml', () => {
   const services = () => composeConfig(BASE, HA).services;
 
   test('Kafka: three KRaft nodes, one cluster, replication factor 3, min.insync.replicas 2', () => {
-    const brokers = ['kafka', 'kafka-2', 'kafka-3'].map((name) => services()[name]!);
+    const brokers = ['kafka', 'kafka-2', 'kafka-3'].map((name) => services()[name]);
     const env = brokers.map((b) => b.environment!);
     expect(env.map((e) => e.KAFKA_NODE_ID)).toEqual(['1', '2', '3']);
     expect(new Set(env.map((e) => e.CLUSTER_ID)).size).toBe(1);
@@ -202,15 +201,15 @@ describe('docker-compose.ha.yml on top of docker-compose.yml', () => {
       expect(e.KAFKA_ADVERTISED_LISTENERS).toContain(
         `PLAINTEXT://${['kafka', 'kafka-2', 'kafka-3'][i]}:9092`,
       );
-      expect(brokers[i]!.image).toBe(`apache/kafka:${VERSIONS.kafka}`);
-      expect(brokers[i]!.healthcheck?.test).toBeDefined();
+      expect(brokers[i].image).toBe(`apache/kafka:${VERSIONS.kafka}`);
+      expect(brokers[i].healthcheck?.test).toBeDefined();
     }
   });
 
   test('Redis: a cluster of six nodes (AOF on, 2 s node timeout), formed once before setup', () => {
     const nodes = ['redis', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
     for (const name of nodes) {
-      const cmd = services()[name]!.command!;
+      const cmd = services()[name].command!;
       const arg = (flag: string) => cmd[cmd.indexOf(flag) + 1];
       expect([name, arg('--cluster-enabled'), arg('--appendonly'), arg('--cluster-node-timeout')]).toEqual([
         name,
@@ -219,9 +218,9 @@ describe('docker-compose.ha.yml on top of docker-compose.yml', () => {
         '2000',
       ]);
       expect(arg('--cluster-announce-hostname')).toBe(name);
-      expect(services()[name]!.healthcheck?.test).toBeDefined();
+      expect(services()[name].healthcheck?.test).toBeDefined();
     }
-    const init = services()['redis-cluster-init']!;
+    const init = services()['redis-cluster-init'];
     expect(init.environment?.REDIS_NODES?.split(' ')).toEqual(nodes.map((n) => `${n}:6379`));
     expect(init.command).toEqual(['/scripts/redis-cluster-init.sh']);
     expect(services().setup?.depends_on?.['redis-cluster-init']?.condition).toBe(

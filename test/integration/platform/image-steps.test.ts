@@ -63,8 +63,8 @@ function startAsImage(name: AppProcess, env: Record<string, string>): ChildProce
   running.push(child);
   logs.set(child, '');
   const keep = (b: Buffer) => logs.set(child, logs.get(child) + b.toString());
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return child;
 }
 
@@ -87,7 +87,7 @@ test('the build stage: npm run build writes the entry points, the workflow bundl
 test('the deps stage: a clean npm ci --omit=dev beside the build output, without tsx or dev tools', () => {
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(app, f));
   const [cmd, ...args] = IMAGE_STEPS.installProduction.split(' ');
-  const r = spawnSync(cmd!, args, { cwd: app, encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { cwd: app, encoding: 'utf8' });
   expect(r.stderr).not.toMatch(/npm error/);
   expect(r.status).toBe(0);
   for (const dev of ['tsx', 'typescript', 'jest', 'esbuild', 'eslint'])

@@ -54,12 +54,12 @@ test('callers arriving during a request share the next one; one request in fligh
   ];
   await flushMicrotasks();
   expect(calls).toHaveLength(1); // nothing sent while the first request is in flight
-  calls[0]!.finish();
+  calls[0].finish();
   await first;
   await flushMicrotasks();
   expect(calls).toHaveLength(2);
-  expect(calls[1]!.batch.acks).toBe(-1);
-  expect(values(calls[1]!.batch)).toEqual([
+  expect(calls[1].batch.acks).toBe(-1);
+  expect(values(calls[1].batch)).toEqual([
     't:b-0',
     't:b-1',
     't:d-0',
@@ -71,11 +71,11 @@ test('callers arriving during a request share the next one; one request in fligh
     'u:c-1',
     'u:c-2',
   ]);
-  calls[1]!.finish();
+  calls[1].finish();
   await flushMicrotasks();
   expect(settled).toEqual(['a', 'b', 'c', 'd']);
-  expect(values(calls[2]!.batch)).toEqual(['t:e-0']);
-  calls[2]!.finish();
+  expect(values(calls[2].batch)).toEqual(['t:e-0']);
+  calls[2].finish();
   await Promise.all(rest);
   expect(settled).toEqual(['a', 'b', 'c', 'd', 'e']);
   expect(maxInFlight()).toBe(1);
@@ -87,14 +87,14 @@ test('a send larger than a request is split, and resolves when all its parts are
   let done = false;
   const big = sender.send('t', msgs('x', 9)).then(() => (done = true));
   await flushMicrotasks();
-  expect(values(calls[0]!.batch)).toEqual(['t:x-0', 't:x-1', 't:x-2', 't:x-3']);
-  calls[0]!.finish();
+  expect(values(calls[0].batch)).toEqual(['t:x-0', 't:x-1', 't:x-2', 't:x-3']);
+  calls[0].finish();
   await flushMicrotasks();
-  expect(values(calls[1]!.batch)).toEqual(['t:x-4', 't:x-5', 't:x-6', 't:x-7']);
-  calls[1]!.finish();
+  expect(values(calls[1].batch)).toEqual(['t:x-4', 't:x-5', 't:x-6', 't:x-7']);
+  calls[1].finish();
   await flushMicrotasks();
   expect(done).toBe(false);
-  calls[2]!.finish();
+  calls[2].finish();
   await big;
   expect(done).toBe(true);
 });
@@ -111,17 +111,17 @@ test('callers are grouped only up to the byte limit; a caller too large on its o
     sender.send('t', blob('d', 40)), // would make 120: next request
     sender.send('t', blob('e', 500)), // too large alone: a request of its own
   ];
-  calls[0]!.finish();
+  calls[0].finish();
   await first;
   await flushMicrotasks();
-  expect(values(calls[1]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:b', 't:c']);
-  calls[1]!.finish();
+  expect(values(calls[1].batch).map((v) => v.slice(0, 3))).toEqual(['t:b', 't:c']);
+  calls[1].finish();
   await flushMicrotasks();
-  expect(values(calls[2]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:d']);
-  calls[2]!.finish();
+  expect(values(calls[2].batch).map((v) => v.slice(0, 3))).toEqual(['t:d']);
+  calls[2].finish();
   await flushMicrotasks();
-  expect(values(calls[3]!.batch).map((v) => v.slice(0, 3))).toEqual(['t:e']);
-  calls[3]!.finish(new Error('MESSAGE_TOO_LARGE'));
+  expect(values(calls[3].batch).map((v) => v.slice(0, 3))).toEqual(['t:e']);
+  calls[3].finish(new Error('MESSAGE_TOO_LARGE'));
   await expect(rest[3]).rejects.toThrow('MESSAGE_TOO_LARGE');
   await Promise.all(rest.slice(0, 3));
 });
@@ -132,10 +132,10 @@ test('a failed request rejects only the callers it carried; later callers still 
   const a = sender.send('t', msgs('a', 1));
   await flushMicrotasks();
   const b = sender.send('t', msgs('b', 1));
-  calls[0]!.finish(new Error('broker gone'));
+  calls[0].finish(new Error('broker gone'));
   await expect(a).rejects.toThrow('broker gone');
   await flushMicrotasks();
-  calls[1]!.finish();
+  calls[1].finish();
   await expect(b).resolves.toBeUndefined();
 });
 
@@ -159,23 +159,23 @@ test('after a failed request the next one goes out on a new producer, and the fa
   );
   const a = sender.send('t', msgs('a', 1));
   await flushMicrotasks();
-  opened[0]!.calls[0]!.finish();
+  opened[0].calls[0].finish();
   await a;
   const b = sender.send('t', msgs('b', 1));
   await flushMicrotasks();
   expect(opened).toHaveLength(1); // a success keeps the producer
-  opened[0]!.calls[1]!.finish(new Error('broker gone'));
+  opened[0].calls[1].finish(new Error('broker gone'));
   await expect(b).rejects.toThrow('broker gone');
   const c = sender.send('t', msgs('c', 1));
   await flushMicrotasks();
   expect(opened).toHaveLength(2);
-  expect(opened[0]!.closed).toBe(true);
-  expect(opened[0]!.calls).toHaveLength(2);
-  expect(values(opened[1]!.calls[0]!.batch)).toEqual(['t:c-0']);
-  opened[1]!.calls[0]!.finish();
+  expect(opened[0].closed).toBe(true);
+  expect(opened[0].calls).toHaveLength(2);
+  expect(values(opened[1].calls[0].batch)).toEqual(['t:c-0']);
+  opened[1].calls[0].finish();
   await c;
   await sender.close();
-  expect(opened[1]!.closed).toBe(true);
+  expect(opened[1].closed).toBe(true);
 });
 
 test('a failed request is sent again whole on a new producer; a bad request is not retried', async () => {
@@ -191,21 +191,21 @@ test('a failed request is sent again whole on a new producer; a bad request is n
   );
   const a = sender.send('t', msgs('a', 2));
   await flushMicrotasks();
-  opened[0]!.calls[0]!.finish(new Error('connection lost'));
-  await waitFor('the retry', async () => opened.length === 2 && opened[1]!.calls.length === 1, 5_000, 1);
-  expect(values(opened[1]!.calls[0]!.batch)).toEqual(['t:a-0', 't:a-1']);
-  opened[1]!.calls[0]!.finish();
+  opened[0].calls[0].finish(new Error('connection lost'));
+  await waitFor('the retry', async () => opened.length === 2 && opened[1].calls.length === 1, 5_000, 1);
+  expect(values(opened[1].calls[0].batch)).toEqual(['t:a-0', 't:a-1']);
+  opened[1].calls[0].finish();
   await expect(a).resolves.toBeUndefined();
   const tooLarge = Object.assign(new Error('MESSAGE_TOO_LARGE'), { retriable: false });
   const b = sender.send('t', msgs('b', 1));
   await flushMicrotasks();
-  opened[1]!.calls[1]!.finish(tooLarge);
+  opened[1].calls[1].finish(tooLarge);
   await expect(b).rejects.toThrow('MESSAGE_TOO_LARGE');
   expect(opened).toHaveLength(2); // not sent again; its producer retired all the same
   const c = sender.send('t', msgs('c', 1));
   for (let i = 2; i < 5; i++) {
     await waitFor('an attempt', async () => opened[i]?.calls.length === 1, 5_000, 1);
-    opened[i]!.calls[0]!.finish(new Error('broker gone'));
+    opened[i].calls[0].finish(new Error('broker gone'));
   }
   await expect(c).rejects.toThrow('broker gone'); // three attempts, then the caller hears of it
 });

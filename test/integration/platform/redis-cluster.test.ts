@@ -73,7 +73,7 @@ function client(overrides: { REDIS_MONEY_REPLICAS?: number; REDIS_MONEY_WAIT_TIM
 
 /** The master serving a key's slot now, and its replica. */
 async function nodesOf(key: string): Promise<{ master: number; replica: number }> {
-  const slot = (await node.cluster('KEYSLOT', key)) as number;
+  const slot = await node.cluster('KEYSLOT', key);
   const master = (await redisSlotMaster(spec, slot))!;
   const replica = (await redisClusterRoles(spec)).find(
     (r) => r.role === 'replica' && r.masterPort === master,
@@ -96,7 +96,7 @@ const order = (user: string, amount: number) => ({
   user,
   orderId: randomUUID(),
   amount,
-  stockId: STOCKS[0]!,
+  stockId: STOCKS[0],
   quantity: amount / 1000,
   price: 1000,
 });
@@ -125,7 +125,7 @@ test('REDIS_URL naming several nodes opens the cluster client; money writes then
 
 describe('the store on the cluster', () => {
   test('every key of one user or one stock is on one slot, and the stocks span several masters', async () => {
-    const slot = (k: string) => node.cluster('KEYSLOT', k) as Promise<number>;
+    const slot = (k: string) => node.cluster('KEYSLOT', k);
     const u = 'user1';
     const userKeys = [userKey(u), holdingsKey(u), orderKey(u, randomUUID())];
     expect(new Set(await Promise.all(userKeys.map(slot))).size).toBe(1);
@@ -195,7 +195,7 @@ describe('the store on the cluster', () => {
     expect([...(await latestTicks(redis, STOCKS)).values()].map((t) => t?.price)).toEqual([
       1002, 2002, 3002, 4002,
     ]);
-    await redis.hset(stockInfoKey(STOCKS[1]!), { name: 'سایپا' });
+    await redis.hset(stockInfoKey(STOCKS[1]), { name: 'سایپا' });
     const tradable = await tradableStocks(redis, { STOCKS });
     expect(tradable.map((t) => [t.stockid, t.name, t.tick?.price])).toEqual([
       [STOCKS[3], undefined, 4002],
@@ -213,7 +213,7 @@ describe('the store on the cluster', () => {
       const after = {
         orderId,
         user,
-        stockId: STOCKS[i % 2]!,
+        stockId: STOCKS[i % 2],
         quantity: 1,
         phase: 'succeeded' as const,
         status: ORDER_STATUS_TEXT.succeeded,
@@ -233,7 +233,7 @@ describe('the store on the cluster', () => {
           .reverse(),
       );
     }
-    const feed = openOrderEventFeed(redis, users[0]!);
+    const feed = openOrderEventFeed(redis, users[0]);
     try {
       const entries = await feed.read('0-0', 1000);
       expect(entries.map((e) => e.eventId)).toEqual(events.slice(0, 2).map((e) => e.eventId));
@@ -308,7 +308,7 @@ describe('money writes and failover', () => {
 describe('reads during a failover', () => {
   test("a stock's facts are read from its replica while its master is down, before the promotion", async () => {
     const c = client();
-    const stockId = STOCKS[1]!;
+    const stockId = STOCKS[1];
     const tick = flatTick(stockId, 4_321);
     await writeTicks(c, [tick]);
     await c.set(stockInfoKey(stockId), JSON.stringify({ name: 'test' }));

@@ -20,7 +20,11 @@ test('Temporal: a workflow and its activity round trip through a real worker', a
   const client = createTemporalClient(cfg);
   try {
     const result = await worker.runUntil(
-      client.workflow.execute('echo', { taskQueue, workflowId: taskQueue, args: ['salam'] }),
+      client.workflow.execute<(s: string) => Promise<string>>('echo', {
+        taskQueue,
+        workflowId: taskQueue,
+        args: ['salam'],
+      }),
     );
     expect(result).toBe('echo: SALAM');
     const { OrderUser, OrderQuantity } = (

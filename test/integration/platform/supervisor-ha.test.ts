@@ -172,7 +172,7 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
   let giveUpAt = Number.POSITIVE_INFINITY;
   const load = (async () => {
     for (let n = 0; loadOn; n++) {
-      const user = users[n % users.length]!;
+      const user = users[n % users.length];
       const o: LogicalOrder = {
         user,
         key: `ha-${startedAt}-${n}`,
@@ -188,7 +188,7 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
   })();
 
   // The Redis master of the first user's keys: its money writes wait for the failover.
-  const slot = Number(await ask(cluster.ports[0]!, 'CLUSTER', 'KEYSLOT', userKey(users[0]!)));
+  const slot = Number(await ask(cluster.ports[0], 'CLUSTER', 'KEYSLOT', userKey(users[0])));
   const master = (await redisSlotMaster(cluster, slot))!;
   const victims = [
     { name: 'kafka-2', pid: () => readPid(spec, 'kafka-2'), ready: async () => true },
@@ -256,8 +256,8 @@ test('npm start --ha restarts a killed broker, Redis master, API and worker by i
   expect(orders.filter((o) => !o.orderId).map((o) => `${o.key}: ${o.refused ?? 'no answer'}`)).toEqual([]);
   const invariants = [
     ...(await checkOrderInvariants(cfg, redis, orders, users)),
-    await checkOrderListing(apiBases[0]!, keys, orders, Date.now() + 60_000),
-    ...(await checkLedger(cfg, redis, apiBases[0]!, keys, orders, opening)),
+    await checkOrderListing(apiBases[0], keys, orders, Date.now() + 60_000),
+    ...(await checkLedger(cfg, redis, apiBases[0], keys, orders, opening)),
     checkServerErrors(lb.answers, lb.serverErrors),
   ];
   expect(invariants.map((i) => [i.name, i.violations])).toEqual(invariants.map((i) => [i.name, []]));

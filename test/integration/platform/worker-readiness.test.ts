@@ -44,7 +44,7 @@ test('/readyz is 503 while the worker builds its workflow bundle, 200 once it po
   const get = async (path: string) => {
     try {
       const res = await fetch(`http://127.0.0.1:${OPS_PORT}${path}`);
-      return { status: res.status, body: (await res.json().catch(() => undefined)) as unknown };
+      return { status: res.status, body: await res.json().catch(() => undefined) };
     } catch {
       return undefined; // not listening yet
     }

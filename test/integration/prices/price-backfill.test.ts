@@ -80,7 +80,7 @@ test('a run started by hand records the minute it is given, with a small history
       },
       30_000,
     );
-    expect(await minutesOf(many[7]!, minute, minute)).toEqual(expected(many[7]!, [minute]));
+    expect(await minutesOf(many[7], minute, minute)).toEqual(expected(many[7], [minute]));
   } finally {
     p.stocks = saved;
   }

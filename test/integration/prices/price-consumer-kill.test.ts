@@ -91,11 +91,11 @@ test('SIGKILL mid-batch, restart: exactly one entry per (stock, minute)', async 
       expect(await redis.zcard(priceIndexKey(id))).toBe(MINUTES);
       expect((await readLatestTick(redis, id))?.minute).toBe(minute(MINUTES - 1).toISOString());
     }
-    const sample = await readPriceHistory(redis, STOCKS[0]!, minute(0), minute(MINUTES - 1));
+    const sample = await readPriceHistory(redis, STOCKS[0], minute(0), minute(MINUTES - 1));
     expect(sample.map((t) => [t.minute, t.price])).toEqual(
       Array.from({ length: MINUTES }, (_, i) => [
         minute(i).toISOString(),
-        simulatedTick(STOCKS[0]!, minute(i)).price,
+        simulatedTick(STOCKS[0], minute(i)).price,
       ]),
     );
   } finally {

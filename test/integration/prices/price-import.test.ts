@@ -80,7 +80,7 @@ async function consumerCaughtUp(): Promise<void> {
       async () => {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPICS.prices] });
         return high.every((h) => {
-          const c = committed!.partitions.find((p) => p.partition === h.partition);
+          const c = committed.partitions.find((p) => p.partition === h.partition);
           return c !== undefined && BigInt(c.offset) >= BigInt(h.high);
         });
       },
@@ -148,7 +148,7 @@ test('bad rows go to the report with line and reason, good rows are stored; a re
     bad.map(([row]) => lines.indexOf(row) + 1),
   );
   bad.forEach(([row, reason], k) => {
-    const [, why, text] = reported[k + 1]!.split('\t');
+    const [, why, text] = reported[k + 1].split('\t');
     expect(why).toMatch(reason);
     expect(text).toBe(row);
   });
@@ -229,7 +229,7 @@ test('SIGKILL after the first checkpoint, restart: resumes past 0, Redis holds e
   const { summary, stderr } = importSync(file, report);
   const resumedAt = /import: resuming after line ([\d,]+) \(byte [\d,]+ of [\d,]+, ([\d.]+)%\)/.exec(stderr);
   expect(resumedAt).not.toBeNull();
-  expect(Number(resumedAt![1]!.replace(/,/g, ''))).toBe(summary.resumedFromLine);
+  expect(Number(resumedAt![1].replace(/,/g, ''))).toBe(summary.resumedFromLine);
   expect(summary.resumedFromLine).toBeGreaterThan(1);
   expect(Number(resumedAt![2])).toBeGreaterThan(0);
   // The first progress line of the restart is already past 0 %.

@@ -124,8 +124,8 @@ test('a write Redis keeps rejecting is retried a bounded number of times, then d
   });
   await waitFor('the healthy stock', async () => (await redis.zcard(priceIndexKey(fine))) === 1, 30_000);
   const [dead] = await readDlq(kafka, (m) => m.key?.toString() === broken, 1);
-  expect(header(dead!, 'dlq-reason')).toMatch(/^Redis rejected the write: WRONGTYPE/);
-  expect(header(dead!, 'dlq-attempts')).toBe('3');
+  expect(header(dead, 'dlq-reason')).toMatch(/^Redis rejected the write: WRONGTYPE/);
+  expect(header(dead, 'dlq-attempts')).toBe('3');
 });
 
 test('a flood of poison, and one poison message too big to dead-letter whole, never wedge the consumer', async () => {
@@ -153,7 +153,7 @@ test('a flood of poison, and one poison message too big to dead-letter whole, ne
   const dead = await readDlq(kafka, (m) => m.key?.toString() === id, 2_501, 60_000);
   const truncated = dead.filter((m) => header(m, 'dlq-value-truncated-to'));
   expect(truncated).toHaveLength(1);
-  expect(header(truncated[0]!, 'dlq-reason')).toMatch(/^value is not JSON/);
+  expect(header(truncated[0], 'dlq-reason')).toMatch(/^value is not JSON/);
 });
 
 describe('the retention window (PRICE_HISTORY_RETENTION)', () => {

@@ -62,7 +62,7 @@ test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded
     catchupWindowMs: 86_400_000,
   });
   const [next] = (await p.client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes;
-  const firstFire = next!.getTime();
+  const firstFire = next.getTime();
   const first = minuteOf(firstFire);
 
   // 1. No worker at all while two minutes are due: the runs wait on the task queue.

@@ -104,7 +104,7 @@ describe('one user with denied, succeeded and failed orders', () => {
     expect(page.body.orders.map((o) => ({ orderId: o.orderId, status: o.status }))).toEqual(newestFirst());
     expect(page.body.nextCursor).toBeUndefined();
     // Each item is the view GET /orders/:id answers.
-    const one = await http<View>(`${api.url}/orders/${placed[0]!.orderId}`, { headers: authOf(user) });
+    const one = await http<View>(`${api.url}/orders/${placed[0].orderId}`, { headers: authOf(user) });
     expect(page.body.orders.at(-1)).toEqual(one.body);
   });
 

@@ -41,7 +41,7 @@ function state(orderId: string, user: string, i: number, phase: OrderPhase): Ord
   return {
     orderId,
     user,
-    stockId: STOCKS[i % 2]!,
+    stockId: STOCKS[i % 2],
     quantity: 1 + i,
     phase,
     status: ORDER_STATUS_TEXT[phase],
@@ -98,7 +98,7 @@ async function dump(redis: Redis, user: string) {
     list: await redis.zrange(orderListKey(user), 0, -1),
     phases: await Promise.all(ORDER_PHASES.map((p) => redis.zrange(orderPhaseListKey(user, p), 0, -1))),
     stocks: await Promise.all(STOCKS.map((s) => redis.zrange(orderStockListKey(user, s), 0, -1))),
-    events: stream.map(([, f]) => f[1]!).sort(),
+    events: stream.map(([, f]) => f[1]).sort(),
   };
 }
 
@@ -185,7 +185,7 @@ test('SIGKILL mid-stream, restart: the read model equals one rebuilt from the to
       // Never backwards: every order at its last seq, in a final phase.
       expect(a.phases[ORDER_PHASES.indexOf('inProgress')]).toEqual([]);
     }
-    const sample = await dump(live, USERS[0]!);
+    const sample = await dump(live, USERS[0]);
     expect(new Set(sample.events).size).toBe(sample.events.length); // no event delivered twice
   } finally {
     for (const c of children) c.kill('SIGKILL');
