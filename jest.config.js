@@ -6,6 +6,8 @@
  */
 const shared = {
   testEnvironment: 'node',
+  // Two lanes: the test stack's files one at a time, the files with a stack of their own beside them.
+  runner: '<rootDir>/test/support/lane-runner.ts',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
 };
 
@@ -13,8 +15,10 @@ module.exports = {
   testTimeout: 120_000,
   verbose: true,
   reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
-  // One worker: integration tests stop and restart the shared test stack's services.
-  maxWorkers: 1,
+  // Two workers, one per lane of test/support/lane-runner.ts: the files on the shared test stack one at
+  // a time (integration tests stop and restart its services), and beside them, one at a time too, the
+  // files that start a stack of their own (`@stack own` in their docblock).
+  maxWorkers: 2,
   projects: [
     { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
     // The real workflows on Temporal's time-skipping test server (a JVM, fetched on first run), their

@@ -36,7 +36,11 @@ export interface PricePipeline {
   close(): Promise<void>;
 }
 
-export async function startPricePipeline(stocks: string[]): Promise<PricePipeline> {
+/** `overrides`: settings over the test stack's (another stack's addresses, for a file on its own). */
+export async function startPricePipeline(
+  stocks: string[],
+  overrides: Record<string, string> = {},
+): Promise<PricePipeline> {
   try {
     // Quiet: the outage test makes the core SDK warn about every failed poll while the server is down.
     Runtime.install({
@@ -46,7 +50,7 @@ export async function startPricePipeline(stocks: string[]): Promise<PricePipelin
   } catch {
     // Already installed by an earlier test file in this process.
   }
-  const cfg = testConfig();
+  const cfg = testConfig(overrides);
   const log = createLogger('test-pipeline', 'warn');
   const taskQueue = `test-prices-${randomUUID()}`;
   const kafka = createKafka(cfg);

@@ -1,16 +1,30 @@
+/** @stack own (test/support/lane-runner.ts): on a stack of its own, beside the test stack's files. */
 // Outages, for real and in minutes: the worker stopped across two scheduled minutes, then the
 // Temporal server itself stopped across two more (same db file). Every missed minute ends up in Redis
 // once, with the price the source gives for that minute, and each minute ran exactly once.
-import { startService, stopService } from '../../../scripts/stack/local-stack';
+// Its own stack on TEST_STACK_PORT_OFFSET + 100 (clear of the others: see supervisor-ha.test.ts), so the
+// Temporal server it stops is no other file's, and its minutes of waiting pass beside the other files.
+import { rmSync } from 'node:fs';
+import {
+  stackEnv,
+  stackSpecFromConfig,
+  startService,
+  startStack,
+  stopService,
+  stopStack,
+} from '../../../scripts/stack/local-stack';
 import { ensurePriceSchedule } from '../../../lib/prices/schedule';
 import { readPriceHistory } from '../../../lib/store/price-history';
 import { simulatedTick } from '../../../lib/prices/sources/simulated';
-import { randomStockId, sleep, waitFor } from '../../support/price-helpers';
+import { createKafka } from '../../../lib/infra/kafka';
+import { newGroupAtEnd, randomStockId, sleep, waitFor } from '../../support/price-helpers';
 import { startPricePipeline, type PricePipeline } from '../../support/price-pipeline';
-import { testLog, testStackSpec } from '../../support/test-stack';
+import { testConfig, testLog } from '../../support/test-stack';
 
 const MINUTE = 60_000;
-const spec = testStackSpec();
+const offset = testConfig().TEST_STACK_PORT_OFFSET + 100;
+const stack = stackEnv(offset, `.stack/test-price-outage-${offset}`);
+const spec = stackSpecFromConfig(testConfig(stack));
 let p: PricePipeline;
 let scheduleId: string;
 
@@ -37,17 +51,23 @@ const expected = (id: string, from: number, to: number) => {
 };
 
 beforeAll(async () => {
-  p = await startPricePipeline([randomStockId(), randomStockId()]);
+  rmSync(spec.dir, { recursive: true, force: true });
+  await startStack(spec, testLog);
+  // A fresh broker elects its partitions' leaders a moment after it has made the topics.
+  const kafka = createKafka(testConfig(stack));
+  await waitFor('leaders for the prices topic', async () => Boolean(await newGroupAtEnd(kafka)), 60_000);
+  p = await startPricePipeline([randomStockId(), randomStockId()], stack);
   scheduleId = `test-price-fetch-${p.stocks[0]}`;
-});
+}, 300_000);
 
 afterAll(async () => {
-  await p.client.schedule
+  await p?.client.schedule
     .getHandle(scheduleId)
     .delete()
     .catch(() => undefined);
-  await p.close();
-});
+  await p?.close();
+  await stopStack(spec, testLog);
+}, 120_000);
 
 test('worker down 2 minutes, then Temporal down 2 minutes: every minute recorded once', async () => {
   const phase = (what: string) => testLog(`price-outage: ${what}`);
