@@ -19,6 +19,15 @@ export async function newUser(cfg: Config, tag: string, credit = Number.MAX_SAFE
   return user;
 }
 
+/**
+ * The users the accept scenarios place orders as, taking turns: a user's orders are checked one after
+ * another (arrival order, lib/orders/intake.ts), so one user alone would measure that order, not the
+ * stack. 20 at the rates measured here: each user ≤ 5 orders/s at 100/s offered.
+ */
+export async function newUsers(cfg: Config, tag: string, count = 20): Promise<string[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => newUser(cfg, `${tag}${i}`)));
+}
+
 /** Until the worker answers: orders during start-up get 503 while no worker polls yet. */
 export async function untilAccepting(api: OrderApi, user: string): Promise<void> {
   await waitFor(
@@ -56,7 +65,8 @@ export interface LoadFigures {
 
 export async function load(
   api: OrderApi,
-  user: string,
+  /** One user, or several taking turns (round robin). */
+  user: string | readonly string[],
   rate: number,
   seconds: number,
   settle?: () => Promise<void>,
@@ -65,7 +75,11 @@ export async function load(
     value: { results, elapsedSeconds, settleSeconds },
     cores,
   } = await withCpu(async () => {
-    const offered = await openLoop(rate, seconds, () => api.placeOrder(user, BENCH_STOCK));
+    const users = typeof user === 'string' ? [user] : user;
+    let turn = 0;
+    const offered = await openLoop(rate, seconds, () =>
+      api.placeOrder(users[turn++ % users.length], BENCH_STOCK),
+    );
     const settling = Date.now();
     if (settle) await settle();
     return { ...offered, settleSeconds: (Date.now() - settling) / 1000 };

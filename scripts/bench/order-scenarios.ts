@@ -11,6 +11,7 @@ import {
   errorKindsText,
   load,
   newUser,
+  newUsers,
   untilAccepting,
   WARMUP_SECONDS,
   type LoadFigures,
@@ -19,8 +20,8 @@ import {
 export async function acceptance(cfg: Config, opts: BenchOptions) {
   const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
   const baseline = orderApi(`http://127.0.0.1:${BASELINE_PORT}`);
-  const user = await newUser(cfg, 'accept');
-  await untilAccepting(api, user);
+  const user = await newUsers(cfg, 'accept');
+  await untilAccepting(api, user[0]);
   const rows = [];
   for (const rate of opts.rates.map(Number)) {
     const figures: Record<string, LoadFigures> = {};
@@ -64,8 +65,8 @@ export async function acceptance(cfg: Config, opts: BenchOptions) {
  */
 export async function acceptanceAt(cfg: Config, opts: BenchOptions, rate: number) {
   const api = orderApi(`http://127.0.0.1:${BENCH_ENV.API_PORT}`);
-  const user = await newUser(cfg, 'accept-half');
-  await untilAccepting(api, user);
+  const user = await newUsers(cfg, 'accept-half');
+  await untilAccepting(api, user[0]);
   await load(api, user, rate, WARMUP_SECONDS); // warm-up, discarded
   await drain(cfg);
   const f: LoadFigures = {
