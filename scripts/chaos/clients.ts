@@ -219,7 +219,7 @@ export async function placeOrder(
  * Withdraws an order accepted open, `o.cancel.afterMs` after its acceptance: POST /orders/:id/cancel
  * again until an API answers it (a 503 or no connection says "later"; a second cancel answers as the
  * first). An order decided at once (denied) is left alone: it was never open; a limit order waiting
- * for its price is open.
+ * for its price is open, and so is one queued on the burst intake (202).
  */
 export async function cancelOpenOrder(
   lb: Balancer,
@@ -229,7 +229,13 @@ export async function cancelOpenOrder(
 ): Promise<void> {
   const c = o.cancel;
   const open = [statusText('inProgress', o.side), statusText('open', o.side)];
-  if (!c || !o.orderId || !open.includes(o.firstStatus ?? '')) return;
+  if (!c || !o.orderId) return;
+  // Queued (202): its check comes at its turn; the cancel is decided on the status it gets then.
+  const status =
+    o.firstStatus === statusText('queued', o.side)
+      ? await checkedStatus(lb, apiKey, o.orderId, stopAt)
+      : o.firstStatus;
+  if (!open.includes(status ?? '')) return;
   await sleep(c.afterMs);
   for (;;) {
     c.attempts++;
@@ -245,6 +251,25 @@ export async function cancelOpenOrder(
     if (Date.now() > stopAt()) return;
     await sleep(500);
   }
+}
+
+/** A queued order's status once it has left the queue (its check run); undefined if `stopAt` passes first. */
+async function checkedStatus(
+  lb: Balancer,
+  apiKey: string,
+  orderId: string,
+  stopAt: () => number,
+): Promise<string | undefined> {
+  while (Date.now() <= stopAt()) {
+    const res = await lb.request(
+      `/orders/${orderId}`,
+      { headers: { Authorization: `Bearer ${apiKey}` } },
+      30_000,
+    );
+    if (res?.status === 200 && res.body.status !== statusText('queued')) return res.body.status;
+    await sleep(500);
+  }
+  return undefined;
 }
 
 export async function awaitFinal(
