@@ -27,6 +27,7 @@ import {
   ORDER_STATUS_KEYWORD,
   placeOrderUpdate,
   priceCrossedSignal,
+  queuedCancelReason,
   statusQuery,
   statusText,
   withOutcome,
@@ -128,7 +129,7 @@ export async function buyOrder(input: BuyOrderInput): Promise<OrderState> {
 
   if (input.canceledBy !== undefined) {
     // Canceled while it waited on the burst intake: recorded Canceled, nothing checked or reserved.
-    const canceled = next('canceled', { reason: `canceled by ${input.canceledBy} while queued` });
+    const canceled = next('canceled', { reason: queuedCancelReason(input.canceledBy) });
     enter(canceled.after);
     await publishOrderEvent(canceled.event);
     await condition(allHandlersFinished);

@@ -58,6 +58,13 @@ export const ALL_STATUS_TEXTS = [...Object.values(ORDER_STATUS_TEXT), ...Object.
 ];
 
 export type OrderPhase = keyof typeof ORDER_STATUS_TEXT;
+
+const WHILE_QUEUED = ' while queued';
+/** The reason of an order canceled on the burst intake before its turn: nothing was checked or reserved. */
+export const queuedCancelReason = (by: string) => `canceled by ${by}${WHILE_QUEUED}`;
+/** Whether the order ended Canceled on the burst intake, before its turn (so it has no money record). */
+export const canceledWhileQueued = (s: { phase: OrderPhase; reason?: string }) =>
+  s.phase === 'canceled' && s.reason?.endsWith(WHILE_QUEUED) === true;
 export const FINAL_PHASES: readonly OrderPhase[] = ['denied', 'succeeded', 'failed', 'canceled', 'expired'];
 export const isFinal = (phase: OrderPhase) => FINAL_PHASES.includes(phase);
 

@@ -11,7 +11,12 @@
 // order is still started at its turn, only to record it Canceled (nothing checked or reserved), so
 // Temporal and the read model know it like any other order.
 import type { Kafka } from 'kafkajs';
-import { ORDER_STATUS_TEXT, type OrderRefusal, type OrderState } from '../contracts/orders';
+import {
+  ORDER_STATUS_TEXT,
+  queuedCancelReason,
+  type OrderRefusal,
+  type OrderState,
+} from '../contracts/orders';
 import { TOPICS } from '../infra/kafka';
 import { connectKafkaSender, type KafkaSender } from '../infra/kafka-sender';
 import type { Logger } from '../infra/logger';
@@ -63,7 +68,7 @@ export function queuedState(q: QueuedOrder, canceledBy?: string): OrderState {
       ...queuedState(q),
       phase: 'canceled',
       status: ORDER_STATUS_TEXT.canceled,
-      reason: `canceled by ${canceledBy} while queued`,
+      reason: queuedCancelReason(canceledBy),
     };
   }
   return {
@@ -176,12 +181,22 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     return canceledByOf(turn);
   }
 
-  /** Whether the user has orders waiting for their turn (a new one must then wait behind them). */
-  async function hasQueued(user: string): Promise<boolean> {
-    if ((await redis.hlen(queuedOrdersKey(user))) === 0) return false;
+  /**
+   * The order's queued entry, if it is waiting (a retry), and whether the user has orders waiting for
+   * their turn (a new one must then wait behind them): one round trip when nothing is queued.
+   */
+  async function queueOf(user: string, orderId: string): Promise<{ entry?: QueuedOrder; waiting: boolean }> {
+    const [[, raw], [, length]] = (await redis
+      .multi()
+      .hget(queuedOrdersKey(user), orderId)
+      .hlen(queuedOrdersKey(user))
+      .exec()) as [[Error | null, string | null], [Error | null, number]];
+    const entry = raw ? parseQueuedOrder(raw) : undefined;
+    if (entry) return { entry, waiting: true };
+    if (length === 0) return { waiting: false };
     const oldest = Date.now() - QUEUED_ENTRY_MAX_AGE_MS;
     const entries = Object.values(await redis.hgetall(queuedOrdersKey(user)));
-    return entries.some((raw) => Date.parse(parseQueuedOrder(raw)?.queuedAt ?? '') > oldest);
+    return { waiting: entries.some((e) => Date.parse(parseQueuedOrder(e)?.queuedAt ?? '') > oldest) };
   }
 
   /** Why the queued order was refused at its turn, if it was. */
@@ -257,7 +272,7 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     if (s) await (await s.catch(() => undefined))?.close();
   }
 
-  return { queued, queuedOrderState, cancelQueued, takeTurn, hasQueued, refusal, record, done, close };
+  return { queued, queuedOrderState, cancelQueued, takeTurn, queueOf, refusal, record, done, close };
 }
 
 export type OrderIntake = ReturnType<typeof createOrderIntake>;

@@ -140,9 +140,9 @@ export function createOrderPlacer({
    * time (a start still on its way is found by the intake's, by workflow id).
    */
   async function checkedOrQueued(orderId: string, req: OrderRequest, receivedAt: Date): Promise<OrderState> {
-    const queued = await intake.queued(req.user, orderId).catch(() => undefined);
-    if (queued) return intake.record(orderId, req, receivedAt, false);
-    if (!(await intake.hasQueued(req.user).catch(() => false))) {
+    const queue = await intake.queueOf(req.user, orderId).catch(() => ({ entry: undefined, waiting: false }));
+    if (queue.entry) return intake.record(orderId, req, receivedAt, false);
+    if (!queue.waiting) {
       const bound = receivedAt.getTime() + cfg.ORDER_QUEUE_AFTER;
       let tried = false; // the start reached Temporal: its workflow may exist (a cancel goes to it)
       const direct = admission.run(bound, (msLeft) => {

@@ -18,6 +18,8 @@ export interface LogicalOrder {
   orderId?: string;
   firstStatus?: string;
   finalStatus?: string;
+  /** The final answer's reason, if it gave one. */
+  finalReason?: string;
   attempts: number;
   /** Answers with a different order id for the same Idempotency-Key (must stay 0). */
   idDrift: number;
@@ -39,6 +41,7 @@ interface OrderAnswer {
   orderId?: string;
   status?: string;
   final?: boolean;
+  reason?: string;
   error?: string;
 }
 
@@ -219,7 +222,8 @@ export async function placeOrder(
  * Withdraws an order accepted open, `o.cancel.afterMs` after its acceptance: POST /orders/:id/cancel
  * again until an API answers it (a 503 or no connection says "later"; a second cancel answers as the
  * first). An order decided at once (denied) is left alone: it was never open; a limit order waiting
- * for its price is open, and so is one queued on the burst intake (202).
+ * for its price is open, and so is one queued on the burst intake (202): canceled on the intake if it
+ * is still waiting for its turn, by its workflow if it has started, `409 order_final` if decided.
  */
 export async function cancelOpenOrder(
   lb: Balancer,
@@ -228,14 +232,8 @@ export async function cancelOpenOrder(
   stopAt: () => number,
 ): Promise<void> {
   const c = o.cancel;
-  const open = [statusText('inProgress', o.side), statusText('open', o.side)];
-  if (!c || !o.orderId) return;
-  // Queued (202): its check comes at its turn; the cancel is decided on the status it gets then.
-  const status =
-    o.firstStatus === statusText('queued', o.side)
-      ? await checkedStatus(lb, apiKey, o.orderId, stopAt)
-      : o.firstStatus;
-  if (!open.includes(status ?? '')) return;
+  const open = [statusText('inProgress', o.side), statusText('open', o.side), statusText('queued', o.side)];
+  if (!c || !o.orderId || !open.includes(o.firstStatus ?? '')) return;
   await sleep(c.afterMs);
   for (;;) {
     c.attempts++;
@@ -253,25 +251,6 @@ export async function cancelOpenOrder(
   }
 }
 
-/** A queued order's status once it has left the queue (its check run); undefined if `stopAt` passes first. */
-async function checkedStatus(
-  lb: Balancer,
-  apiKey: string,
-  orderId: string,
-  stopAt: () => number,
-): Promise<string | undefined> {
-  while (Date.now() <= stopAt()) {
-    const res = await lb.request(
-      `/orders/${orderId}`,
-      { headers: { Authorization: `Bearer ${apiKey}` } },
-      30_000,
-    );
-    if (res?.status === 200 && res.body.status !== statusText('queued')) return res.body.status;
-    await sleep(500);
-  }
-  return undefined;
-}
-
 export async function awaitFinal(
   lb: Balancer,
   apiKey: string,
@@ -286,6 +265,7 @@ export async function awaitFinal(
     );
     if (res?.status === 200 && res.body.final) {
       o.finalStatus = res.body.status;
+      o.finalReason = res.body.reason;
       return;
     }
     // A queued order refused at its turn (its long poll answers the refusal): a price gone stale in an

@@ -3,7 +3,7 @@
 import type { Config } from '../../lib/infra/config';
 import type { Redis } from '../../lib/infra/redis';
 import { createTemporalClient } from '../../lib/infra/temporal';
-import { ORDER_SIDES, statusText, type OrderPhase } from '../../lib/contracts/orders';
+import { canceledWhileQueued, ORDER_SIDES, statusText, type OrderPhase } from '../../lib/contracts/orders';
 import { scanKeys } from '../../lib/store/cluster';
 import { orderKey } from '../../lib/store/keys';
 import { waitFor } from '../wait';
@@ -23,12 +23,19 @@ export const MONEY_STATE: Partial<Record<OrderPhase, string>> = {
   canceled: 'released',
 };
 
-/** A final status text (either side's) → the money state it leaves. */
-const FINAL_TO_STATE: Record<string, string> = Object.fromEntries(
+/** A final status text (either side's) → its phase. */
+const FINAL_TO_PHASE: Record<string, OrderPhase> = Object.fromEntries(
   ORDER_SIDES.flatMap((side) =>
-    Object.entries(MONEY_STATE).map(([phase, state]) => [statusText(phase as OrderPhase, side), state]),
+    Object.keys(MONEY_STATE).map((phase) => [statusText(phase as OrderPhase, side), phase as OrderPhase]),
   ),
 );
+
+/** What an order's Redis hash must hold once final: its money state, or 'none' (no hash at all). */
+export const NO_MONEY_RECORD = 'none';
+export function expectedMoneyState(s: { phase: OrderPhase; reason?: string }): string | undefined {
+  // Canceled on the burst intake before its turn: nothing was checked or reserved, so no hash exists.
+  return canceledWhileQueued(s) ? NO_MONEY_RECORD : MONEY_STATE[s.phase];
+}
 
 /** An invariant that looked at nothing proves nothing: it fails. */
 export function requireChecked(inv: Invariant): Invariant {
@@ -49,9 +56,10 @@ export async function checkOrderInvariants(
   const finals = inv('every accepted order reached exactly one final status, none stuck');
   for (const o of accepted) {
     finals.checked++;
-    const state = await redis.hget(orderKey(o.user, o.orderId!), 'state');
+    const state = (await redis.hget(orderKey(o.user, o.orderId!), 'state')) ?? NO_MONEY_RECORD;
+    const phase = o.finalStatus === undefined ? undefined : FINAL_TO_PHASE[o.finalStatus];
     if (!o.finalStatus) finals.violations.push(`${o.orderId}: no final status (state ${state})`);
-    else if (FINAL_TO_STATE[o.finalStatus] !== state) {
+    else if (!phase || expectedMoneyState({ phase, reason: o.finalReason }) !== state) {
       finals.violations.push(`${o.orderId}: final "${o.finalStatus}" but its money is ${state}`);
     }
   }

@@ -24,7 +24,7 @@ import {
 } from '../../lib/store/keys';
 import { SAIPA } from '../../test/support/accounts';
 import type { LogicalOrder } from './clients';
-import { MONEY_STATE, type Invariant } from './invariants';
+import { expectedMoneyState, NO_MONEY_RECORD, type Invariant } from './invariants';
 import { limitInvariants } from './limit-invariant';
 import { listAllOrders } from './list-invariant';
 
@@ -49,6 +49,7 @@ export interface Outcome {
   phase: OrderPhase;
   price?: number;
   amount?: number;
+  reason?: string;
 }
 
 /** One accepted order, as each source tells it (a source absent: it knows nothing of the order). */
@@ -101,9 +102,9 @@ export function ledgerInvariants(books: readonly Books[], orders: readonly Order
           `${id}: Temporal ${result.phase} (${result.amount}), read model ${view.phase} (${view.amount})`,
         );
       }
-      const want = MONEY_STATE[result.phase];
+      const want = expectedMoneyState(result);
       if (!want) agree.violations.push(`${id}: not final in Temporal (${result.phase})`);
-      else if (money?.state !== want) {
+      else if ((money?.state ?? NO_MONEY_RECORD) !== want) {
         agree.violations.push(
           `${id}: ${result.phase} in Temporal but its money is ${money?.state ?? 'absent'}`,
         );
@@ -121,7 +122,8 @@ export function ledgerInvariants(books: readonly Books[], orders: readonly Order
     }
     if (result?.phase === 'canceled' || o.cancel) {
       canceled.checked++;
-      if (result?.phase === 'canceled' && money?.state !== 'released') {
+      // Canceled by its workflow: its reservation released; on the intake, before its turn: none made.
+      if (result?.phase === 'canceled' && (money?.state ?? NO_MONEY_RECORD) !== expectedMoneyState(result)) {
         canceled.violations.push(`${id}: Canceled, but its money is ${money?.state ?? 'absent'}`);
       }
       if (o.cancel === 'canceled' && result && result.phase !== 'canceled') {
@@ -178,7 +180,7 @@ async function resultOf(temporal: ReturnType<typeof createTemporalClient>, order
     // A limit order still Open has no result yet: waiting for it would never end.
     const running = (await handle.describe()).status.name === 'RUNNING';
     const s = running ? await handle.query(statusQuery) : await handle.result();
-    return { result: { phase: s.phase, price: s.price, amount: s.amount } };
+    return { result: { phase: s.phase, price: s.price, amount: s.amount, reason: s.reason } };
   } catch (err) {
     const why = err instanceof WorkflowFailedError ? `failed: ${err.cause?.message}` : (err as Error).message;
     return { resultError: why.split('\n')[0] };

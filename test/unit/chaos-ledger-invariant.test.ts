@@ -1,6 +1,7 @@
 // The chaos run's books (issue 22): buys, sells and cancels judged from Temporal's results, the read
 // model and Redis. Books that agree pass; each corruption a fault could leave is named; and an
 // invariant that checked nothing fails.
+import { queuedCancelReason } from '../../lib/contracts/orders';
 import { requireChecked } from '../../scripts/chaos/invariants';
 import { ledgerInvariants, type Books, type OrderRecord } from '../../scripts/chaos/ledger-invariant';
 
@@ -108,6 +109,38 @@ test('a canceled order that moved money, and a cancel answered 200 that did not 
   expect(c.violations).toEqual([
     'u1 sell s2: Canceled, but its money is settled',
     'u1 buy b2: the cancel answered 200, yet it ended failed',
+  ]);
+});
+
+test('canceled on the intake before its turn: no money record is right, and a record is caught', () => {
+  const queuedCancel = (orderId: string, money?: { state: string; amount: number }): OrderRecord => {
+    const outcome = { phase: 'canceled' as const, reason: queuedCancelReason('u1') };
+    return {
+      orderId,
+      user: 'u1',
+      stockId: S,
+      side: 'buy',
+      quantity: 4,
+      result: outcome,
+      view: { phase: 'canceled' },
+      money,
+      cancel: 'canceled',
+    };
+  };
+  const r = consistent();
+  r.orders.push(queuedCancel('q1'));
+  expect(ledgerInvariants(r.books, r.orders).map((i) => i.violations)).toEqual([[], [], [], [], []]);
+  // A reservation released is a workflow's cancel, not the intake's; and a workflow's cancel with no record.
+  r.orders.push(queuedCancel('q2', { state: 'released', amount: 4 * P }));
+  r.orders[2].money = undefined;
+  const { agree, canceled } = judge(r);
+  expect(agree.violations).toEqual([
+    'u1 sell s2: canceled in Temporal but its money is absent',
+    'u1 buy q2: canceled in Temporal but its money is released',
+  ]);
+  expect(canceled.violations).toEqual([
+    'u1 sell s2: Canceled, but its money is absent',
+    'u1 buy q2: Canceled, but its money is released',
   ]);
 });
 
