@@ -1,4 +1,5 @@
 // What a chaos run reports: the kills it survived, the orders it placed and each invariant with its count.
+import { canceledWhileQueued, statusText } from '../../lib/contracts/orders';
 import type { AppProcess } from '../stack/app-processes';
 import type { LogicalOrder, OrderAvailability, Unanswered } from './clients';
 import type { Invariant } from './invariants';
@@ -22,6 +23,9 @@ export interface ChaosReport {
   orders: {
     placed: number;
     accepted: number;
+    /** Of the accepted, answered 202 (queued on the burst intake), and of those canceled before their turn. */
+    queued: number;
+    canceledWhileQueued: number;
     retries: number;
     duplicates: number;
     bySide: { buy: number; sell: number };
@@ -49,6 +53,18 @@ export interface CancelTally {
   sent: number;
   /** By answer: "canceled" (200), "409 order_final" (decided first), …, "unanswered". */
   byAnswer: Record<string, number>;
+}
+
+export function queueTally(orders: readonly LogicalOrder[]) {
+  const queued = orders.filter((o) => o.orderId && o.firstStatus === statusText('queued', o.side));
+  return {
+    queued: queued.length,
+    canceledWhileQueued: queued.filter(
+      (o) =>
+        o.finalStatus === statusText('canceled', o.side) &&
+        canceledWhileQueued({ phase: 'canceled', reason: o.finalReason }),
+    ).length,
+  };
 }
 
 export function cancelTally(orders: readonly LogicalOrder[]): CancelTally {
@@ -122,7 +138,8 @@ export function formatReport(r: ChaosReport): string {
     `kills by copy or node: ${counts(r.killsByTarget)} (${Object.values(r.kills).reduce((a, b) => a + b, 0)} in all${r.ha ? ', HA layout' : ''})`,
     `seconds down (kill to back, summed by kind): ${counts(Object.fromEntries(Object.entries(r.secondsDown).map(([k, v]) => [k, Math.round(v)])))}`,
     `processes that died on their own (restarted): ${counts(r.selfExits)}; restarts tried again: ${r.restartFailures}`,
-    `orders: ${r.orders.placed} placed, ${r.orders.accepted} accepted, ${r.orders.retries} client retries; ` +
+    `orders: ${r.orders.placed} placed, ${r.orders.accepted} accepted (${r.orders.queued} queued first, ` +
+      `${r.orders.canceledWhileQueued} canceled while queued), ${r.orders.retries} client retries; ` +
       Object.entries(r.orders.byFinal)
         .map(([k, n]) => `${n} × ${k}`)
         .join('; '),

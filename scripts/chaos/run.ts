@@ -24,7 +24,7 @@ import { checkLedger, type Opening } from './ledger-invariant';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
-import { attributeMisses, cancelTally, type ChaosReport, type Kind } from './report';
+import { attributeMisses, cancelTally, queueTally, type ChaosReport, type Kind } from './report';
 import { seededRandom, type ChaosOptions } from './options';
 import { chaosEnv, PROCESS_KINDS, SERVICE_KINDS, targetsOf, type Target } from './targets';
 
@@ -286,6 +286,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     orders: {
       placed: orders.length,
       accepted: orders.filter((o) => o.orderId).length,
+      ...queueTally(orders),
       retries: orders.reduce((n, o) => n + Math.max(0, o.attempts - 1), 0),
       duplicates: 0,
       bySide: {
