@@ -55,7 +55,26 @@ export interface CancelTally {
   byAnswer: Record<string, number>;
 }
 
-export function queueTally(orders: readonly LogicalOrder[]) {
+/** The orders' part of the report: how many were placed, accepted, queued, retried, and how each ended. */
+export function orderTally(orders: readonly LogicalOrder[]): ChaosReport['orders'] {
+  const byFinal = new Map<string, number>();
+  for (const o of orders) tally(byFinal, o.finalStatus ?? 'none');
+  return {
+    placed: orders.length,
+    accepted: orders.filter((o) => o.orderId).length,
+    ...queueTally(orders),
+    retries: orders.reduce((n, o) => n + Math.max(0, o.attempts - 1), 0),
+    duplicates: 0,
+    bySide: {
+      buy: orders.filter((o) => o.side === 'buy').length,
+      sell: orders.filter((o) => o.side === 'sell').length,
+    },
+    byFinal: Object.fromEntries(byFinal),
+    cancels: cancelTally(orders),
+  };
+}
+
+function queueTally(orders: readonly LogicalOrder[]) {
   const queued = orders.filter((o) => o.orderId && o.firstStatus === statusText('queued', o.side));
   return {
     queued: queued.length,

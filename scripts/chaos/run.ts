@@ -24,7 +24,7 @@ import { checkLedger, type Opening } from './ledger-invariant';
 import { checkOrderListing } from './list-invariant';
 import { checkPrices, minutesRan, scheduleCreatedAt, settlePrices } from './price-invariant';
 import { watchPrices } from './price-watch';
-import { attributeMisses, cancelTally, queueTally, type ChaosReport, type Kind } from './report';
+import { attributeMisses, orderTally, type ChaosReport, type Kind } from './report';
 import { seededRandom, type ChaosOptions } from './options';
 import { chaosEnv, PROCESS_KINDS, SERVICE_KINDS, targetsOf, type Target } from './targets';
 
@@ -270,11 +270,6 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     checkServerErrors(lb.answers, lb.serverErrors),
   ].map(requireChecked);
 
-  const byFinal: Record<string, number> = {};
-  for (const o of orders) {
-    const k = o.finalStatus ?? 'none';
-    byFinal[k] = (byFinal[k] ?? 0) + 1;
-  }
   return {
     seed: opts.seed,
     ha: Boolean(opts.ha),
@@ -283,19 +278,7 @@ async function chaosOnStack(opts: ChaosOptions, ctx: RunContext): Promise<ChaosR
     secondsDown,
     selfExits: apps.selfExits,
     restartFailures,
-    orders: {
-      placed: orders.length,
-      accepted: orders.filter((o) => o.orderId).length,
-      ...queueTally(orders),
-      retries: orders.reduce((n, o) => n + Math.max(0, o.attempts - 1), 0),
-      duplicates: 0,
-      bySide: {
-        buy: orders.filter((o) => o.side === 'buy').length,
-        sell: orders.filter((o) => o.side === 'sell').length,
-      },
-      byFinal,
-      cancels: cancelTally(orders),
-    },
+    orders: orderTally(orders),
     availability: {
       orders: lb.orders,
       ordersTwinned: lb.ordersTwinned,
