@@ -53,31 +53,64 @@ export function localScrapeTargets(
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
+export interface DebianPackage {
+  name: string;
+  /** The version installed and tested. */
+  version: string;
+  commands: string[];
+  /**
+   * The package comes from Debian's security channel, which keeps only its latest build: once a
+   * security update replaces `version`, the release's newest build is installed instead (and said).
+   */
+  securityUpdates?: boolean;
+}
+
+/** The versions `apt-cache madison <name>` lists, newest first. */
+export function madisonVersions(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.split('|').map((f) => f.trim()))
+    .filter((f) => f.length >= 3 && f[1])
+    .map((f) => f[1]);
+}
+
+/**
+ * What apt-get installs: the pinned version while the archive has it; for a security-channel package
+ * whose pinned build was replaced, the newest the archive lists, with a line saying so.
+ */
+export function aptInstallTarget(pkg: DebianPackage, available: string[]): { target: string; note?: string } {
+  const pinned = `${pkg.name}=${pkg.version}`;
+  if (available.includes(pkg.version) || !pkg.securityUpdates || available.length === 0)
+    return { target: pinned };
+  return {
+    target: `${pkg.name}=${available[0]}`,
+    note:
+      `Debian's archive no longer has ${pinned} (a security update replaced it): ` +
+      `installing ${pkg.name} ${available[0]}`,
+  };
+}
+
 /**
  * The commands of a Debian package on PATH: installs the package, pinned to `version`, with apt-get (as
  * root) when any is missing; otherwise throws a message naming the package to install.
  */
-export function ensureDebianPackage(
-  pkg: { name: string; version: string; commands: string[] },
-  log: Log,
-): void {
+export function ensureDebianPackage(pkg: DebianPackage, log: Log): void {
   if (pkg.commands.every(has)) return;
   if (process.getuid?.() !== 0 || !has('apt-get')) {
     throw new Error(
       `${pkg.commands.join(' and ')} missing: install Debian's ${pkg.name}=${pkg.version} (apt-get install ${pkg.name})`,
     );
   }
-  log(`installing Debian's ${pkg.name} ${pkg.version} with apt-get`);
-  const r = spawnSync(
-    'sh',
-    [
-      '-c',
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ' +
-        `${pkg.name}=${pkg.version}`,
-    ],
-    { stdio: 'inherit' },
-  );
-  if (r.status !== 0) throw new Error(`apt-get install ${pkg.name} failed (see its output above)`);
+  if (spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' }).status !== 0)
+    throw new Error('apt-get update failed (see its output above)');
+  const madison = spawnSync('apt-cache', ['madison', pkg.name], { encoding: 'utf8' });
+  const { target, note } = aptInstallTarget(pkg, madisonVersions(madison.stdout ?? ''));
+  log(note ?? `installing Debian's ${pkg.name} ${pkg.version} with apt-get`);
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', target], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (r.status !== 0) throw new Error(`apt-get install ${target} failed (see its output above)`);
 }
 
 /** prometheus and promtool on PATH; installs the pinned Debian package (as root) if they are missing. */
