@@ -2,7 +2,8 @@
 // 23000–29093, never the demo's or the tests'), with the real worker, consumer and API processes.
 // Prints a table and writes bench-results/bench-<time>.json so two runs can be compared.
 // Not a pass/fail test. Options: `npm run bench -- --help` (options.ts). Order scenarios in
-// order-scenarios.ts, opening.ts, order-delivery.ts, orders-list.ts, limit-orders.ts and ceiling.ts, price
+// order-scenarios.ts, opening.ts, order-delivery.ts, orders-list.ts, limit-orders.ts, ceiling.ts and
+// startup.ts (how the API and the worker start, npm start's way and the image's), price
 // scenarios in prices-*.ts.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,6 +29,7 @@ import type { LoadFigures } from './order-load';
 import { benchLimitOrders } from './limit-orders';
 import { orderGoals } from './order-goals';
 import { acceptance, acceptanceAt, completion } from './order-scenarios';
+import { startup } from './startup';
 import { opening } from './opening';
 import { ordersList } from './orders-list';
 import { BenchProcesses, waitHttp, type Proc } from './processes';
@@ -135,6 +137,7 @@ async function orderFigures(
   }
   if (only.has('orders-list')) results.ordersList = await ordersList(cfg);
   if (only.has('limits')) results.limits = await benchLimitOrders(cfg, { orders: opts['limit-orders'] });
+  if (only.has('startup')) results.startup = await startup(cfg, opts.starts);
   if (results.ceilingAfter) results.ofCeiling = ceilingShares(results);
   results.orderGoals = orderGoals(results);
 }
@@ -189,6 +192,7 @@ async function main(opts: BenchOptions, procs: BenchProcesses): Promise<number> 
       BACKFILL_BLOCK: opts['backfill-block'],
       BACKFILL_PARALLEL: opts['backfill-parallel'],
       LIMIT_ORDERS: opts['limit-orders'],
+      STARTS: opts.starts,
       profile: opts.profile,
     },
     stackReused: reuse,

@@ -15,6 +15,7 @@ export const SCENARIOS: readonly string[] = [
   'sse',
   'orders-list',
   'limits',
+  'startup',
   'ingest',
   'catchup',
   'backfill',
@@ -88,6 +89,11 @@ export const command = {
       description: 'open limit buys of the limits scenario (one tick then crosses half)',
       default: '5000',
     },
+    starts: {
+      kind: 'integer',
+      description: 'starts of the API and the worker each way (npm start, the image) in the startup scenario',
+      default: '3',
+    },
     only: {
       kind: 'list',
       description: 'the scenarios to run',
@@ -109,7 +115,7 @@ export type BenchOptions = Values<typeof command.options>;
  * BENCH_PORT_OFFSET (environment, default 0) shifts every port and the stack's folder, so two benches
  * on one machine (two checkouts) never share a stack: `BENCH_PORT_OFFSET=10000 npm run bench`.
  */
-const { BENCH_PORT_OFFSET } = stackConfig();
+export const { BENCH_PORT_OFFSET } = stackConfig();
 const port = (p: number) => String(p + BENCH_PORT_OFFSET);
 export const BENCH_ENV: Record<string, string> = {
   TEMPORAL_ADDRESS: `127.0.0.1:${port(27233)}`,

@@ -6,6 +6,7 @@ import { drainVsCapacity, goalVerdict, openingCapacity, type Goal } from './orde
 import { errorKindsText } from './order-load';
 import { importRows } from './prices-import';
 import { ingestRows } from './prices-ingest';
+import { startupRows } from './startup';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    the JSON just written, read back for display */
@@ -113,6 +114,7 @@ export function printTable(r: Record<string, any>): void {
       `crossed not In Progress (or later) ${l.crossedNotInProgress}; uncrossed moved ${l.uncrossedMoved}, listed ${l.uncrossedListed}`,
     ]);
   }
+  if (r.startup) rows.push(...startupRows(r.startup));
   if (r.ingest) rows.push(...ingestRows(r.ingest));
   if (r.catchup)
     rows.push([
