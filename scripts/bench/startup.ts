@@ -4,13 +4,19 @@
 // /healthz, the worker's /readyz: it polls), the CPU it took to get there and the peak RSS once ready.
 // The two ways alternate, `--starts` times each, on the bench stack.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import type { Config } from '../../lib/infra/config';
 import { buildApp } from '../ops/build';
 import { stopChild } from '../stack/app-control';
-import { WORKFLOW_BUNDLE_FILE, commandOf, compiledCommandOf, type AppProcess } from '../stack/app-processes';
+import {
+  BUILD_DIR,
+  WORKFLOW_BUNDLE_FILE,
+  commandOf,
+  compiledCommandOf,
+  type AppProcess,
+} from '../stack/app-processes';
 import { ROOT } from '../stack/spec';
 import { waitFor } from '../wait';
 import { peakRssMiB, say, stats, type Stats } from './bench-lib';
@@ -81,12 +87,13 @@ async function startOnce(kind: AppProcess, way: StartWay, buildDir: string): Pro
     PRICE_SCHEDULE_ID: SCHEDULE_ID,
     WORKFLOW_BUNDLE: way === 'image (node dist/)' ? join(buildDir, WORKFLOW_BUNDLE_FILE) : '',
   };
-  // The image's command is relative to its /app: here the build folder, whose modules resolve from
-  // the project's node_modules above it.
+  // The image's command is relative to its /app, which holds the build as dist/: here the build
+  // folder's parent, whose modules resolve from the project's node_modules above it.
+  const out = openSync(join(STACK_DIR, 'logs', `startup-${kind}.log`), 'a');
   const child: ChildProcess = spawn(cmd === 'node' ? process.execPath : cmd, args, {
-    cwd: way === 'image (node dist/)' ? buildDir : ROOT,
+    cwd: way === 'image (node dist/)' ? dirname(buildDir) : ROOT,
     env: { ...process.env, ...env },
-    stdio: 'ignore',
+    stdio: ['ignore', out, out],
   });
   const started = performance.now();
   const url = kind === 'api' ? `http://127.0.0.1:${API_PORT}/healthz` : `http://127.0.0.1:${OPS_PORT}/readyz`;
@@ -107,7 +114,7 @@ async function startOnce(kind: AppProcess, way: StartWay, buildDir: string): Pro
 }
 
 export async function startup(cfg: Config, starts: number): Promise<StartupReport> {
-  const buildDir = join(STACK_DIR, 'image');
+  const buildDir = join(STACK_DIR, 'image', BUILD_DIR);
   say(`startup: npm run build into ${buildDir}`);
   await buildApp(buildDir);
   const samples: Record<string, Record<StartWay, StartSample[]>> = {};
