@@ -1,15 +1,16 @@
-// `npm run chaos:kafka -- [--kills 3] [--port-offset 1140]`: on a three-broker stack of its own, a
-// producer writes numbered messages one after another through bourse's own sender (idempotent, acks
+// `npm run chaos:kafka -- [--kills 3] [--port-offset 1140] [--client kafkajs]`: on a three-broker stack
+// of its own, a producer writes numbered messages one after another through bourse's own sender (acks
 // -1) and a consumer group reads them, while the leader of partition 0 is SIGKILLed and restarted again
 // and again. Prints, per kill, how long the producer and the consumer stood still (the longest gap
 // between two acknowledgements, between two deliveries), and at the end how many acknowledged messages
-// were never delivered (must be 0).
+// were never delivered (must be 0); if any, a fresh group reads the topic from offset 0 to tell a
+// producer that dropped them from a consumer that stopped. `--client platformatic` runs the same probe
+// with @platformatic/kafka's producer and consumer instead (an evaluation: platformatic-client.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Consumer } from 'kafkajs';
 import { loadStackConfig } from '../stack/stack-config';
 import { createKafka } from '../../lib/infra/kafka';
-import { connectKafkaSender } from '../../lib/infra/kafka-sender';
+import { acknowledgedOnTopic, probeConsumer, probeSender, type ProbeClient } from './probe-clients';
 import { sleep, waitFor } from '../wait';
 import { runCommand, type CommandSpec, type Parsed } from '../cli';
 import {
@@ -32,6 +33,12 @@ export const command = {
   options: {
     kills: { kind: 'integer', description: 'how many leader kills', default: '3' },
     'port-offset': { kind: 'integer', description: "shift of this run's stack ports", default: '1140' },
+    client: {
+      kind: 'string',
+      description: "the producer's and consumer's client: bourse's KafkaJS sender, or @platformatic/kafka",
+      default: 'kafkajs',
+      choices: ['kafkajs', 'platformatic'],
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -56,6 +63,10 @@ export interface FailoverReport {
   lost: number;
   /** Writes the sender rejected (after its retries) and the producer sent again. */
   rejected: number;
+  /** Deliveries of a message already delivered (at least once: a resent request). */
+  duplicates: number;
+  /** When some were not delivered: how many acknowledged messages a fresh group found on the topic. */
+  onTopic?: number;
 }
 
 /** Longest gap between consecutive timestamps inside [from, to]. */
@@ -75,6 +86,7 @@ export async function runKafkaFailover(
   spec: StackSpec,
   kills: number,
   log: (line: string) => void,
+  client: ProbeClient = 'kafkajs',
 ): Promise<FailoverReport> {
   const brokers = kafkaNodes(spec);
   const kafka = createKafka({
@@ -106,28 +118,19 @@ export async function runKafkaFailover(
     60_000,
     500,
   );
-  const sender = await connectKafkaSender(kafka);
-  const consumer: Consumer = kafka.consumer({ groupId: `failover-${Date.now()}`, sessionTimeout: 10_000 });
-  await consumer.connect();
-  // A topic just made may not be in every broker's metadata yet: subscribing fails until it is.
-  await waitFor(
-    `${TOPIC} known to every broker`,
-    async () => {
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      return true;
-    },
-    60_000,
-    500,
-  );
+  const brokerList = brokers.map((b) => `127.0.0.1:${b.port}`);
+  const sender = await probeSender(client, kafka, brokerList);
   const delivered = new Map<number, number>();
   const deliveredAt: number[] = [];
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const n = Number(message.value!.toString());
+  const closeConsumer = await probeConsumer(
+    client,
+    { kafka, brokers: brokerList, topic: TOPIC, log },
+    (v) => {
+      const n = Number(v);
       if (!delivered.has(n)) delivered.set(n, Date.now());
       deliveredAt.push(Date.now());
     },
-  });
+  );
 
   const PER_SEND = 6;
   const acked: number[] = [];
@@ -152,8 +155,8 @@ export async function runKafkaFailover(
             ackedAt.push(Date.now());
           }
           break;
-        } catch {
-          rejected++;
+        } catch (e) {
+          if (rejected++ < 5) log(`send rejected after the sender's retries: ${String(e).slice(0, 300)}`);
           await sleep(100);
         }
       }
@@ -203,12 +206,28 @@ export async function runKafkaFailover(
     async () => acked.every((n) => delivered.has(n)),
     60_000,
   ).catch(() => undefined);
-  await consumer.disconnect();
+  await closeConsumer();
   await sender.close();
   await admin.disconnect();
   const lost = acked.filter((n) => !delivered.has(n)).length;
-  log(`${acked.length} acknowledged (last ${last}), ${delivered.size} delivered, ${lost} lost`);
-  return { kills: figures, acknowledged: acked.length, delivered: delivered.size, lost, rejected };
+  const onTopic = lost > 0 ? await acknowledgedOnTopic(kafka, TOPIC, acked) : undefined;
+  const duplicates = deliveredAt.length - delivered.size;
+  log(
+    `${acked.length} acknowledged (last ${last}), ${delivered.size} delivered, ${lost} lost, ` +
+      `${duplicates} duplicate deliveries` +
+      (onTopic === undefined
+        ? ''
+        : `; a fresh group from offset 0 finds ${onTopic} of the acknowledged on the topic`),
+  );
+  return {
+    kills: figures,
+    acknowledged: acked.length,
+    delivered: delivered.size,
+    lost,
+    rejected,
+    duplicates,
+    onTopic,
+  };
 }
 
 /** The HA stack of a run at `offset`, in `.stack/kafka-failover-<offset>`. */
@@ -226,7 +245,7 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
     // Kafka alone: this run needs neither Redis nor Temporal.
     provision(log);
     await Promise.all(kafkaNodes(spec).map((b) => startService(spec, b.svc, (m) => log(`[stack] ${m}`))));
-    const r = await runKafkaFailover(spec, values.kills, log);
+    const r = await runKafkaFailover(spec, values.kills, log, values.client as ProbeClient);
     const worst = (k: keyof Omit<KillFigures, 'broker'>) => Math.max(...r.kills.map((f) => f[k]));
     process.stdout.write(
       [
@@ -238,7 +257,10 @@ async function main({ values }: Parsed<typeof command.options>): Promise<number>
         ),
         `longest producer stall ${worst('producerStallMs')} ms, longest consumer stall ${worst('consumerStallMs')} ms`,
         `${r.acknowledged} messages acknowledged (acks -1), ${r.delivered} delivered, ${r.lost} acknowledged and lost; ` +
-          `${r.rejected} sends rejected after the sender's retries and sent again`,
+          `${r.rejected} sends rejected after the sender's retries and sent again; ${r.duplicates} duplicate deliveries`,
+        ...(r.onTopic === undefined
+          ? []
+          : [`a fresh group from offset 0 finds ${r.onTopic} of the ${r.acknowledged} on the topic`]),
         '',
       ].join('\n'),
     );
