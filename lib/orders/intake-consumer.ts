@@ -36,7 +36,11 @@ export async function startOrderIntakeConsumer(deps: {
   async function startOne(q: QueuedOrder, session: ChunkSession): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const canceledBy = await intake.takeTurn(q);
+        const { canceledBy, done } = await intake.takeTurn(q);
+        if (done) {
+          log.debug('queued order started before; this request for it is dropped', { orderId: q.orderId });
+          return;
+        }
         let state = await admission.run(Date.now() + cfg.ORDER_START_TIMEOUT, () =>
           orders.start(q.orderId, q.request, cfg.ORDER_START_TIMEOUT, new Date(q.receivedAt), canceledBy),
         );

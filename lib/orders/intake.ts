@@ -46,6 +46,7 @@ const REFUSAL_KEPT_SECONDS = 7 * 24 * 3600;
 /** A queued order's turn key outlives any wait on the intake and any replay of its message. */
 const TURN_KEPT_SECONDS = 7 * 24 * 3600;
 const CANCELED_TURN = 'canceled:';
+const STARTED_TURN = 'started';
 
 /**
  * A cancel of a queued order: marks its turn `canceled:<by>` unless the intake took it first. Answers
@@ -166,19 +167,19 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
 
   /**
    * The intake takes the order's turn: afterwards a cancel goes to its workflow. Answers who canceled it
-   * first, if somebody did (it is then started only to record it Canceled).
+   * first, if somebody did (it is then started only to record it Canceled), or `done` when its turn was
+   * taken before and its entry is gone: a second request for an order started (or refused) already —
+   * a redelivery, or a retry's copy — which is not started again.
    */
-  async function takeTurn(q: QueuedOrder): Promise<string | undefined> {
-    const turn = (await redis.call(
-      'SET',
-      queuedTurnKey(q.request.user, q.orderId),
-      'started',
-      'EX',
-      TURN_KEPT_SECONDS,
-      'NX',
-      'GET',
-    )) as string | null;
-    return canceledByOf(turn);
+  async function takeTurn(q: QueuedOrder): Promise<{ canceledBy?: string; done?: true }> {
+    const [[, turn], [, entry]] = (await redis
+      .multi()
+      .set(queuedTurnKey(q.request.user, q.orderId), STARTED_TURN, 'EX', TURN_KEPT_SECONDS, 'NX', 'GET')
+      .hexists(queuedOrdersKey(q.request.user), q.orderId)
+      .exec()) as [[Error | null, string | null], [Error | null, number]];
+    if (turn === STARTED_TURN && !entry) return { done: true };
+    const canceledBy = canceledByOf(turn);
+    return canceledBy === undefined ? {} : { canceledBy };
   }
 
   /**
@@ -207,8 +208,11 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
 
   /**
    * Records the order on `order-requests` (acknowledged by every in-sync replica) and answers its
-   * queued state; an order queued already (a retry) answers its entry. Nowhere durable to record it
-   * (Kafka down): `unavailable`, and its entry is removed again.
+   * queued state; an order queued already (a retry) answers its entry, sent again: the entry is written
+   * before the send, so an attempt cut off in between (its API killed, or Redis down when it went to
+   * remove the entry of a send that failed) leaves an entry with no request behind it, and only a
+   * retry's send makes it one (a second request for the same order is started idempotently). Nowhere
+   * durable to record it (Kafka down): `unavailable`, and a fresh entry is removed again.
    */
   async function record(
     orderId: string,
@@ -236,14 +240,15 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     } catch (err) {
       throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
     }
-    if (!fresh) {
-      const existing = await queuedOrderState(request.user, orderId);
-      if (existing) return existing;
-    }
+    // A retry sends the entry as first written (its receivedAt, its direct flag), not this attempt's.
+    const entry = fresh ? undefined : await queued(request.user, orderId);
+    const existing = entry && (await queuedOrderState(request.user, orderId));
     try {
-      await (await senderOf()).send(TOPICS.orderRequests, [{ key: request.user, value }]);
+      await (
+        await senderOf()
+      ).send(TOPICS.orderRequests, [{ key: request.user, value: entry ? JSON.stringify(entry) : value }]);
     } catch (err) {
-      await redis.hdel(queuedOrdersKey(request.user), orderId).catch(() => undefined);
+      if (fresh) await redis.hdel(queuedOrdersKey(request.user), orderId).catch(() => undefined);
       throw new OrderError(
         'unavailable',
         'unavailable',
@@ -252,7 +257,7 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
         { orderId },
       );
     }
-    return queuedState(q);
+    return existing ?? queuedState(q);
   }
 
   /** The queued order was started (or refused: the reason is kept): its entry goes. */

@@ -124,6 +124,40 @@ test('worker down: orders are queued (202) within ORDER_QUEUE_AFTER, none refuse
   worker = undefined;
 });
 
+test('an entry left by an attempt cut off before its send (its API killed): the retry records the order, which is then decided, once', async () => {
+  await worker?.stop(); // a failed test's
+  worker = await startOrderWorker(httpVerifier(verifier.url));
+  const user = newUser('ok');
+  await putUser(redis, user, 1_000_000);
+  const key = 'cut-off-before-send';
+  const orderId = orderIdForIdempotencyKey(user, key);
+  // What the first attempt wrote before its API died: the queued entry, with nothing on order-requests.
+  const at = new Date().toISOString();
+  await redis.hset(
+    `{user:${user}}:queued-orders`,
+    orderId,
+    JSON.stringify({
+      orderId,
+      request: { user, stockId: SAIPA, quantity: 10, side: 'buy' },
+      receivedAt: at,
+      queuedAt: at,
+    }),
+  );
+  const retry = await post({ user, stockid: SAIPA, quantity: 10 }, key);
+  expect(retry.status).toBe(202);
+  expect(retry.body).toMatchObject({ orderId, status: 'Pending: Credit check queued.' });
+  const final = await resultOf(user, orderId);
+  expect([final.status, final.body.final, final.body.status]).toEqual([
+    200,
+    true,
+    ORDER_STATUS_TEXT.succeeded,
+  ]);
+  expect(await userMoney(redis, user)).toEqual({ credit: 1_000_000 - AMOUNT, reserved: 0 }); // charged once
+  expect(await redis.hlen(`{user:${user}}:queued-orders`)).toBe(0);
+  await worker.stop();
+  worker = undefined;
+});
+
 test('worker down: an order queued behind another is canceled at once (200 Canceled, nothing reserved) and recorded Canceled at its turn', async () => {
   await worker?.stop(); // a failed test's
   worker = undefined;
