@@ -222,8 +222,9 @@ export async function placeOrder(
  * Withdraws an order accepted open, `o.cancel.afterMs` after its acceptance: POST /orders/:id/cancel
  * again until an API answers it (a 503 or no connection says "later"; a second cancel answers as the
  * first). An order decided at once (denied) is left alone: it was never open; a limit order waiting
- * for its price is open, and so is one queued on the burst intake (202): canceled on the intake if it
- * is still waiting for its turn, by its workflow if it has started, `409 order_final` if decided.
+ * for its price is open, and so is one queued on the burst intake (202) or answered Pending (started,
+ * not yet checked): canceled on the intake if it is still waiting for its turn, by its workflow if it
+ * has started, `409 order_final` if decided.
  */
 export async function cancelOpenOrder(
   lb: Balancer,
@@ -232,7 +233,9 @@ export async function cancelOpenOrder(
   stopAt: () => number,
 ): Promise<void> {
   const c = o.cancel;
-  const open = [statusText('inProgress', o.side), statusText('open', o.side), statusText('queued', o.side)];
+  // Undecided at its answer: in progress, open, queued, or started but not yet checked (a retry's
+  // answer read from the workflow's description before its first task ran).
+  const open = (['inProgress', 'open', 'queued', 'pending'] as const).map((p) => statusText(p, o.side));
   if (!c || !o.orderId || !open.includes(o.firstStatus ?? '')) return;
   await sleep(c.afterMs);
   for (;;) {
