@@ -1,89 +1,32 @@
 // The buyOrder workflow's effects on the world: credit and shares in Redis, user verification, order
 // events on Kafka. Every activity is idempotent by order id: a retry never reserves, charges or releases twice.
+// What each is asked and answers: order-steps.ts; how a check is priced: order-price.ts.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TOPICS } from '../lib/infra/kafka';
 import type { KafkaSender } from '../lib/infra/kafka-sender';
-import { stalePriceError } from '../lib/orders/tradable';
-import {
-  finishOrder,
-  orderMoneyState,
-  recordLimitFill,
-  reserveOrderCredit,
-  reserveOrderShares,
-} from '../lib/store/credit';
-import { listLimitOrder, unlistLimitOrder, type LimitListing } from '../lib/store/limit-book';
+import { finishOrder, recordLimitFill, reserveOrderCredit, reserveOrderShares } from '../lib/store/credit';
+import { unlistLimitOrder } from '../lib/store/limit-book';
 import type { Logger } from '../lib/infra/logger';
 import {
-  crossesLimit,
   unknownUserRefusal,
   withOutcome,
   type FinalOutcome,
   type OrderEvent,
   type OrderPhase,
-  type OrderRefusal,
-  type OrderSide,
-  type PriceCrossing,
 } from '../lib/contracts/orders';
-import type { PriceTick } from '../lib/contracts/price-tick';
-import { readSurvivingFailover } from '../lib/store/cluster';
-import { readLatestTick } from '../lib/store/price-history';
 import type { Redis } from '../lib/infra/redis';
+import { checkedOf, listIfLimit, priceFor } from './order-price';
+import {
+  refused,
+  type CreditChecked,
+  type FillRequest,
+  type Filled,
+  type OrderStep,
+  type ReserveRequest,
+  type ReserveResult,
+} from './order-steps';
 import { VerifierError, type Verifier } from './verifier';
 
-export interface OrderRef {
-  orderId: string;
-  user: string;
-}
-
-/** A step that also publishes order events once its own work is done. */
-export interface OrderStep extends OrderRef {
-  /** Published to `order-events` after the step's work succeeded; idempotent by event id. */
-  publish?: OrderEvent[];
-  /** An open limit order leaving Open: taken off its stock's book before its money moves. */
-  unlist?: { stockId: string; side: OrderSide };
-}
-
-/** A limit order woken by a crossing tick: it is repriced at that tick's price. */
-export interface FillRequest extends OrderRef {
-  stockId: string;
-  side: OrderSide;
-  quantity: number;
-  crossing: PriceCrossing;
-}
-
-/** What a fill recorded: the price and amount the order now settles at (the first fill's). */
-export interface Filled {
-  price: number;
-  amount: number;
-  priceMinute?: string;
-}
-
-export interface ReserveRequest extends OrderRef {
-  stockId: string;
-  quantity: number;
-  /** How old (by its minute) the price may be; absent in orders started before the rule existed. */
-  priceMaxAgeMs?: number;
-  /** A limit order: reserve at this price (not the latest), list it on its stock's book. */
-  limitPrice?: number;
-}
-
-export interface CreditChecked {
-  outcome: 'reserved' | 'denied';
-  price: number;
-  /** The minute of the price used. */
-  priceMinute?: string;
-  amount: number;
-  /** credit − reserved when the check ran (a buy). */
-  availableCredit?: number;
-  /** shares held − reserved by open sells when the check ran (a sell). */
-  availableShares?: number;
-  /** A limit order whose limit the latest fresh tick crosses already, once listed: it fills at once. */
-  crossing?: PriceCrossing;
-}
-/** The check's answer: reserved or denied, or refused before anything was recorded. */
-export type ReserveResult = CreditChecked | { outcome: 'refused'; refusal: OrderRefusal };
-
-const refused = (refusal: OrderRefusal): ReserveResult => ({ outcome: 'refused', refusal });
 const unknownUser = (user: string) => refused(unknownUserRefusal(user));
 
 export interface OrderActivityDeps {
@@ -121,14 +64,14 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
      */
     async reserveCredit(req: ReserveRequest): Promise<ReserveResult> {
       const { orderId, user, stockId, quantity } = req;
-      const priced = await priceFor(req);
+      const priced = await priceFor(redis, req);
       if ('outcome' in priced) return priced;
       const r = await reserveOrderCredit(redis, { user, orderId, stockId, quantity, ...priced });
       if (!('amount' in r)) return unknownUser(user);
       const result: CreditChecked = {
         ...checkedOf(orderId, r.state, r, priced.tick),
         availableCredit: r.credit - r.reserved,
-        ...(await listIfLimit(req, 'buy', r.state)),
+        ...(await listIfLimit(redis, req, 'buy', r.state)),
       };
       log.info('credit checked', { orderId, user, stockId, quantity, ...result });
       return result;
@@ -140,7 +83,7 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
      */
     async reserveShares(req: ReserveRequest): Promise<ReserveResult> {
       const { orderId, user, stockId, quantity } = req;
-      const priced = await priceFor(req);
+      const priced = await priceFor(redis, req);
       if ('outcome' in priced) return priced;
       const r = await reserveOrderShares(redis, { user, orderId, stockId, quantity, ...priced });
       if (r.state === 'unknown_user') return unknownUser(user);
@@ -155,7 +98,7 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
       const result: CreditChecked = {
         ...checkedOf(orderId, r.state, r, priced.tick),
         availableShares: r.held - r.sharesReserved,
-        ...(await listIfLimit(req, 'sell', r.state)),
+        ...(await listIfLimit(redis, req, 'sell', r.state)),
       };
       log.info('holdings checked', { orderId, user, stockId, quantity, ...result });
       return result;
@@ -256,50 +199,6 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
   };
 
   /**
-   * The price an order's check uses: the latest tick if fresh; else the refusal (an order already
-   * recorded keeps the price it was checked with: a retry after a moment never refuses it).
-   */
-  async function priceFor(
-    req: ReserveRequest,
-  ): Promise<ReserveResult | { price: number; amount: number; tick?: PriceTick }> {
-    const { orderId, user, stockId, quantity } = req;
-    if (req.limitPrice !== undefined) return { price: req.limitPrice, ...amountOf(req.limitPrice, quantity) };
-    // The price may come from the stock's replica while its master fails over (a few ms behind at most).
-    const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, stockId));
-    const stale = stalePriceError(stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
-    if (stale && !(await orderMoneyState(redis, user, orderId))) {
-      return refused({
-        kind: 'conflict',
-        code: stale.code,
-        message: stale.message,
-        ...(stale.field ? { field: stale.field } : {}),
-        details: stale.details,
-      });
-    }
-    const price = tick?.price ?? 0;
-    return { price, ...amountOf(price, quantity), tick };
-  }
-
-  /**
-   * A limit order just reserved goes on its stock's book, then looks at the latest tick: listed first,
-   * so a tick stored meanwhile is either seen here or finds the order in the book (never neither).
-   */
-  async function listIfLimit(
-    req: ReserveRequest,
-    side: OrderSide,
-    state: string,
-  ): Promise<{ crossing?: PriceCrossing }> {
-    const { limitPrice } = req;
-    if (limitPrice === undefined || state !== 'reserved') return {};
-    const listing: LimitListing = { orderId: req.orderId, stockId: req.stockId, side };
-    await listLimitOrder(redis, { ...listing, limitPrice });
-    const tick = await readSurvivingFailover(redis, (r) => readLatestTick(r, req.stockId));
-    const fresh = !stalePriceError(req.stockId, tick, req.priceMaxAgeMs ?? Infinity, Date.now());
-    if (!tick || !fresh || !crossesLimit(side, limitPrice, tick.price)) return {};
-    return { crossing: { price: tick.price, minute: tick.minute } };
-  }
-
-  /**
    * reserved → settled|released with the final phase the step's last event carries. When the order was
    * already decided otherwise (a retried workflow task deciding again after a cancel raced the
    * verification), that decision stands: the final event is rewritten to it and it is answered.
@@ -338,36 +237,6 @@ export function createOrderActivities({ redis, sender, verifier, log, onEventPub
     );
     return outcome;
   }
-}
-
-/** The check's answer from the script's recorded outcome (a replay after the order moved on had been reserved). */
-function checkedOf(
-  orderId: string,
-  state: string,
-  r: { price: number; amount: number },
-  tick: PriceTick | undefined,
-): CreditChecked {
-  if (state !== 'reserved' && state !== 'denied' && state !== 'settled' && state !== 'released') {
-    throw ApplicationFailure.nonRetryable(`order ${orderId} in unexpected state ${state}`, 'OrderState');
-  }
-  return {
-    outcome: state === 'denied' ? 'denied' : 'reserved',
-    price: r.price,
-    ...(tick && tick.price === r.price ? { priceMinute: tick.minute } : {}),
-    amount: r.amount,
-  };
-}
-
-/** price × quantity, refused when it is not an exact integer. */
-function amountOf(price: number, quantity: number): { amount: number } {
-  const amount = price * quantity;
-  if (!Number.isSafeInteger(amount)) {
-    throw ApplicationFailure.nonRetryable(
-      `price × quantity overflows: ${price} × ${quantity}`,
-      'AmountOverflow',
-    );
-  }
-  return { amount };
 }
 
 /** What buyOrder proxies, as a type only. */

@@ -22,11 +22,11 @@ import {
   ORDER_STATUS_KEYWORD,
   placeOrderUpdate,
   statusQuery,
-  statusText,
 } from '../contracts/orders';
 import { TASK_QUEUES } from '../contracts/task-queues';
 import type { Config } from '../infra/config';
 import type { Logger } from '../infra/logger';
+import type { OrderDescription } from './description';
 import { OrderError } from './errors';
 import { FAILED_PRECONDITION, isPermanentRpcError, rpcCode, within } from './temporal-call';
 
@@ -39,8 +39,6 @@ export interface OrderRequest {
   /** A limit order's terms; absent: a market order. */
   limit?: LimitTerms;
 }
-
-export type OrderDescription = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
 
 const notFound = (orderId: string) => new OrderError('not_found', 'not_found', `no order ${orderId}`, 'id');
 const unavailable = (orderId: string, err: unknown, what: string) =>
@@ -262,41 +260,3 @@ export function createOrderClient(deps: {
 }
 
 export type OrderClient = ReturnType<typeof createOrderClient>;
-
-/** A limit's terms as the start wrote them in the memo; undefined for a market order or a memo without them. */
-function limitFromMemo(memo: Record<string, unknown> | undefined): LimitTerms | undefined {
-  const l = memo?.limit as Partial<LimitTerms> | undefined;
-  if (
-    !l ||
-    !Number.isSafeInteger(l.limitPrice) ||
-    (l.timeInForce !== 'day' && l.timeInForce !== 'gtc') ||
-    typeof l.expiresAt !== 'string'
-  )
-    return undefined;
-  return { limitPrice: l.limitPrice!, timeInForce: l.timeInForce, expiresAt: l.expiresAt };
-}
-
-/**
- * What the description alone says of a running order (its search attributes, and a limit's terms from
- * its memo), without a worker.
- */
-export function stateFromDescription(orderId: string, desc: OrderDescription): OrderState {
-  const keyword = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.status);
-  const phase =
-    (Object.entries(ORDER_STATUS_KEYWORD).find(([, k]) => k === keyword)?.[0] as OrderState['phase']) ??
-    'pending';
-  const side = desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.side) === 'sell' ? 'sell' : 'buy';
-  const limit = limitFromMemo(desc.memo);
-  return {
-    orderId,
-    user: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.user) ?? '',
-    stockId: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.stock) ?? '',
-    quantity: desc.typedSearchAttributes.get(ORDER_SEARCH_KEYS.quantity) ?? 0,
-    side,
-    phase,
-    status: statusText(phase, side),
-    ...(limit ? { limit } : {}),
-    receivedAt: desc.startTime.toISOString(),
-    updatedAt: new Date().toISOString(),
-  };
-}

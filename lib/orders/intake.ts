@@ -125,15 +125,23 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
     return raw ? parseQueuedOrder(raw) : undefined;
   }
 
-  /** A queued order's state: queued, or Canceled if a cancel came before its turn; undefined if not queued. */
-  async function queuedOrderState(user: string, orderId: string): Promise<OrderState | undefined> {
+  /** The order's queued entry and its state (Canceled if a cancel came first), in one round trip. */
+  async function queuedWithState(
+    user: string,
+    orderId: string,
+  ): Promise<{ entry: QueuedOrder; state: OrderState } | undefined> {
     const [[, raw], [, turn]] = (await redis
       .multi()
       .hget(queuedOrdersKey(user), orderId)
       .get(queuedTurnKey(user, orderId))
       .exec()) as [[Error | null, string | null], [Error | null, string | null]];
-    const q = raw ? parseQueuedOrder(raw) : undefined;
-    return q && queuedState(q, canceledByOf(turn));
+    const entry = raw ? parseQueuedOrder(raw) : undefined;
+    return entry && { entry, state: queuedState(entry, canceledByOf(turn)) };
+  }
+
+  /** A queued order's state: queued, or Canceled if a cancel came before its turn; undefined if not queued. */
+  async function queuedOrderState(user: string, orderId: string): Promise<OrderState | undefined> {
+    return (await queuedWithState(user, orderId))?.state;
   }
 
   /**
@@ -241,12 +249,13 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
       throw new OrderError('unavailable', 'unavailable', `Redis is unavailable: ${(err as Error).message}`);
     }
     // A retry sends the entry as first written (its receivedAt, its direct flag), not this attempt's.
-    const entry = fresh ? undefined : await queued(request.user, orderId);
-    const existing = entry && (await queuedOrderState(request.user, orderId));
+    const existing = fresh ? undefined : await queuedWithState(request.user, orderId);
     try {
       await (
         await senderOf()
-      ).send(TOPICS.orderRequests, [{ key: request.user, value: entry ? JSON.stringify(entry) : value }]);
+      ).send(TOPICS.orderRequests, [
+        { key: request.user, value: existing ? JSON.stringify(existing.entry) : value },
+      ]);
     } catch (err) {
       if (fresh) await redis.hdel(queuedOrdersKey(request.user), orderId).catch(() => undefined);
       throw new OrderError(
@@ -257,7 +266,7 @@ export function createOrderIntake(deps: { redis: Redis; kafka: Kafka; log: Logge
         { orderId },
       );
     }
-    return existing ?? queuedState(q);
+    return existing?.state ?? queuedState(q);
   }
 
   /** The queued order was started (or refused: the reason is kept): its entry goes. */

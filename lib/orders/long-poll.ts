@@ -1,7 +1,8 @@
 // The long poll of an order's result (GET /orders/:id/result): parked on the read model's wake-up
 // (Redis pub/sub, read-model/final-notifier.ts) and on the workflow's close (Temporal), answered by
 // whichever comes first, or by the current state when the wait ends. Nothing here speaks HTTP.
-import { stateFromDescription, type OrderClient, type OrderDescription } from './client';
+import type { OrderClient } from './client';
+import { stateFromDescription, type OrderDescription } from './description';
 import { OrderError } from './errors';
 import type { OrderIntake } from './intake';
 import type { FinalNotifier } from './read-model/final-notifier';

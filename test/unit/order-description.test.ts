@@ -1,8 +1,8 @@
-// stateFromDescription (lib/orders/client.ts): an order's state told from its workflow's description
+// stateFromDescription (lib/orders/description.ts): an order's state told from its workflow's description
 // alone (no worker answers the query), a limit order's terms included, from the memo the start wrote.
 import { TypedSearchAttributes } from '@temporalio/common';
 import { ORDER_SEARCH_KEYS, ORDER_STATUS_TEXT } from '../../lib/contracts/orders';
-import { stateFromDescription, type OrderDescription } from '../../lib/orders/client';
+import { stateFromDescription, type OrderDescription } from '../../lib/orders/description';
 
 const limit = { limitPrice: 2_800, timeInForce: 'gtc', expiresAt: '2026-01-30T00:00:00.000Z' } as const;
 

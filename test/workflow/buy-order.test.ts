@@ -14,7 +14,8 @@ import {
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import type { OrderActivities, OrderStep, ReserveRequest, ReserveResult } from '../../activities/orders';
+import type { OrderActivities } from '../../activities/orders';
+import type { OrderStep, ReserveRequest, ReserveResult } from '../../activities/order-steps';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
   ORDER_STATUS_TEXT,

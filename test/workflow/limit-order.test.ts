@@ -11,14 +11,14 @@ import {
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
+import type { OrderActivities } from '../../activities/orders';
 import type {
   FillRequest,
   Filled,
-  OrderActivities,
   OrderStep,
   ReserveRequest,
   ReserveResult,
-} from '../../activities/orders';
+} from '../../activities/order-steps';
 import {
   BUY_ORDER_WORKFLOW_TYPE,
   ORDER_STATUS_TEXT,
