@@ -4,7 +4,7 @@
 // /healthz, the worker's /readyz: it polls), the CPU it took to get there and the peak RSS once ready.
 // The two ways alternate, `--starts` times each, on the bench stack.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createTemporalClient } from '../../lib/infra/temporal';
 import type { Config } from '../../lib/infra/config';
@@ -95,6 +95,7 @@ async function startOnce(kind: AppProcess, way: StartWay, buildDir: string): Pro
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
   });
+  closeSync(out); // the child has its own copy
   const started = performance.now();
   const url = kind === 'api' ? `http://127.0.0.1:${API_PORT}/healthz` : `http://127.0.0.1:${OPS_PORT}/readyz`;
   try {
